@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need (an OpenCL ICD loader and PoCL, the CPU OpenCL driver) when it is
+# missing, then runs the whole test suite with Maven. Used by CI (.ci/run) and by new users.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
+ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "ci/test.sh: installing ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+fi
+
+export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/target/pocl-cache}"
+mkdir -p "$POCL_CACHE_DIR"
+# PoCL sees the machine's cores; tests must see OpenCL, so fail loudly if it is not there.
+export REPARAM_REQUIRE_OPENCL="${REPARAM_REQUIRE_OPENCL:-1}"
+mvn -B verify "$@"

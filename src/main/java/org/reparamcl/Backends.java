@@ -1,0 +1,81 @@
+package org.reparamcl;
+
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+import org.reparamcl.cpu.CpuBackend;
+import org.reparamcl.opencl.ClDevices;
+import org.reparamcl.opencl.OpenClBackend;
+import org.reparamcl.opencl.OpenClUnavailableException;
+
+/** Factories for backends, and the {@code auto} choice between OpenCL and the CPU reference. */
+public final class Backends {
+    private static final System.Logger LOG = System.getLogger("org.reparamcl");
+
+    private Backends() {
+    }
+
+    /** A backend and why it was chosen. */
+    public record Choice(Backend backend, String reason) {
+    }
+
+    /** The CPU reference using all available processors. */
+    public static CpuBackend cpu() {
+        return CpuBackend.create(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The CPU reference using {@code threads} threads (results do not depend on it). */
+    public static CpuBackend cpu(int threads) {
+        return CpuBackend.create(threads);
+    }
+
+    /** An OpenCL backend on the device a selector names (see {@link ClDevices#select(String)}). */
+    public static OpenClBackend openCl(String deviceSelector) {
+        return OpenClBackend.create(ClDevices.select(deviceSelector));
+    }
+
+    /**
+     * {@code auto}: OpenCL when a device is usable, otherwise the CPU reference; the reason is
+     * logged and returned.
+     */
+    public static Choice auto() {
+        return choose("auto", "auto");
+    }
+
+    /**
+     * Chooses by name: {@code cpu}, {@code opencl} (fails with OpenClUnavailableException when no
+     * device is usable) or {@code auto}.
+     */
+    public static Choice choose(String backend, String deviceSelector) {
+        final String b = backend == null ? "auto" : backend.toLowerCase(Locale.ROOT);
+        switch (b) {
+            case "cpu": {
+                final CpuBackend cpu = cpu();
+                return log(new Choice(cpu, "CPU reference requested (" + cpu.description() + ")"));
+            }
+            case "opencl":
+                try {
+                    final OpenClBackend cl = openCl(deviceSelector);
+                    return log(new Choice(cl, "OpenCL requested: " + cl.description()));
+                } catch (OpenClUnavailableException e) {
+                    throw new OpenClUnavailableException("OpenCL was requested but is not usable: " + e.getMessage(), e);
+                }
+            case "auto":
+                try {
+                    final OpenClBackend cl = openCl(deviceSelector);
+                    return log(new Choice(cl, "auto chose OpenCL: " + cl.description()));
+                } catch (OpenClUnavailableException | LinkageError e) {
+                    final CpuBackend cpu = cpu();
+                    return log(new Choice(cpu, "auto fell back to the CPU reference (" + cpu.description()
+                            + ") because no OpenCL device is usable: " + e.getMessage()));
+                }
+            default:
+                throw new IllegalArgumentException("unknown backend '" + backend + "' (expected auto, cpu or opencl)");
+        }
+    }
+
+    private static Choice log(Choice c) {
+        LOG.log(Level.DEBUG, c.reason());
+        return c;
+    }
+}

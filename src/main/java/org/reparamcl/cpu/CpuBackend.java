@@ -1,0 +1,209 @@
+package org.reparamcl.cpu;
+
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.reparamcl.Backend;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * The pure-Java CPU reference. Work is split into contiguous ranges across a fixed pool of
+ * threads; every element is a pure function of its index, so the bits never depend on the
+ * thread count or the split.
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements a call runs on the calling thread (threading costs more than it saves). */
+    static final int MIN_PARALLEL = 1 << 15;
+    /** Elements per staging chunk for direct buffers. */
+    static final int STAGING = 1 << 14;
+
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final int threads;
+    private final ExecutorService pool;
+    private volatile boolean closed;
+
+    private CpuBackend(int threads) {
+        this.threads = threads;
+        final int id = POOLS.incrementAndGet();
+        final AtomicInteger n = new AtomicInteger();
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            final Thread t = new Thread(r, "reparam-cpu-" + id + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A CPU reference with {@code threads} worker threads (1 runs everything on the caller). */
+    public static CpuBackend create(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        return new CpuBackend(threads);
+    }
+
+    /** Number of worker threads. */
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "CPU reference, " + threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    @Override
+    public void fillNormal(long seed, long stream, long offset, float[] dst, int pos, int n) {
+        checkCall(offset, dst == null ? -1 : dst.length, pos, n);
+        parallel(n, (from, to) -> NoiseStream.fillNormal(seed, stream, offset + from, dst, pos + from, to - from));
+    }
+
+    @Override
+    public void fillNormal(long seed, long stream, long offset, FloatBuffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        final int n = dst.remaining();
+        checkCall(offset, n, 0, n);
+        if (dst.hasArray()) {
+            fillNormal(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), n);
+        } else {
+            final int base = dst.position();
+            parallel(n, (from, to) -> {
+                final float[] staging = new float[Math.min(STAGING, to - from)];
+                for (int i = from; i < to; i += staging.length) {
+                    final int m = Math.min(staging.length, to - i);
+                    NoiseStream.fillNormal(seed, stream, offset + i, staging, 0, m);
+                    dst.put(base + i, staging, 0, m);
+                }
+            });
+        }
+        dst.position(dst.limit());
+    }
+
+    @Override
+    public void fillBits(long seed, long stream, long offset, int[] dst, int pos, int n) {
+        checkCall(offset, dst == null ? -1 : dst.length, pos, n);
+        parallel(n, (from, to) -> NoiseStream.fillBits(seed, stream, offset + from, dst, pos + from, to - from));
+    }
+
+    @Override
+    public void fillBits(long seed, long stream, long offset, IntBuffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        final int n = dst.remaining();
+        checkCall(offset, n, 0, n);
+        if (dst.hasArray()) {
+            fillBits(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), n);
+        } else {
+            final int base = dst.position();
+            parallel(n, (from, to) -> {
+                final int[] staging = new int[Math.min(STAGING, to - from)];
+                for (int i = from; i < to; i += staging.length) {
+                    final int m = Math.min(staging.length, to - i);
+                    NoiseStream.fillBits(seed, stream, offset + i, staging, 0, m);
+                    dst.put(base + i, staging, 0, m);
+                }
+            });
+        }
+        dst.position(dst.limit());
+    }
+
+    /** A range task [from, to) of a call. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code task} over [0, n) split into contiguous ranges, one per thread, and waits.
+     * Exceptions from a range are rethrown on the caller.
+     */
+    public void parallel(int n, RangeTask task) {
+        ensureOpen();
+        if (pool == null || n < MIN_PARALLEL) {
+            if (n > 0) {
+                task.run(0, n);
+            }
+            return;
+        }
+        final int parts = threads;
+        final List<Future<?>> futures = new ArrayList<>(parts - 1);
+        // Range boundaries on multiples of 4 keep whole Philox blocks in one range.
+        final int step = ((n / parts) + 3) & ~3;
+        for (int p = 1; p < parts; p++) {
+            final int from = Math.min(n, p * step);
+            final int to = p == parts - 1 ? n : Math.min(n, (p + 1) * step);
+            if (from < to) {
+                futures.add(pool.submit(() -> task.run(from, to)));
+            }
+        }
+        Throwable failure = null;
+        try {
+            task.run(0, Math.min(n, step));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error er) {
+            throw er;
+        }
+        if (failure != null) {
+            throw new IllegalStateException("CPU task interrupted", failure);
+        }
+    }
+
+    private void checkCall(long offset, int length, int pos, int n) {
+        ensureOpen();
+        if (length < 0) {
+            throw new NullPointerException("dst array is null");
+        }
+        if (n < 0 || pos < 0 || pos > length - n) {
+            throw new IndexOutOfBoundsException("range [" + pos + ", " + pos + " + " + n + ") is outside dst of length " + length);
+        }
+        NoiseStream.checkRange(offset, n);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("CPU backend is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+}

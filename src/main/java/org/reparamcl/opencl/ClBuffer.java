@@ -1,0 +1,67 @@
+package org.reparamcl.opencl;
+
+import org.jocl.CL;
+import org.jocl.cl_mem;
+
+/**
+ * A device buffer owned by a {@link ClContext}. Closing it releases the memory; closing the
+ * context closes it too. Use after close throws IllegalStateException; closing twice is safe.
+ */
+public final class ClBuffer implements AutoCloseable {
+    private final ClContext owner;
+    private final cl_mem mem;
+    private final long bytes;
+    private volatile boolean closed;
+
+    ClBuffer(ClContext owner, cl_mem mem, long bytes) {
+        this.owner = owner;
+        this.mem = mem;
+        this.bytes = bytes;
+    }
+
+    /** Size in bytes. */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Capacity in 32-bit elements. */
+    public long capacity32() {
+        return bytes / 4;
+    }
+
+    /** The context that owns this buffer. */
+    public ClContext owner() {
+        return owner;
+    }
+
+    /** The native handle; IllegalStateException once closed. */
+    public cl_mem mem() {
+        if (closed) {
+            throw new IllegalStateException("device buffer of " + bytes + " bytes is closed");
+        }
+        return mem;
+    }
+
+    /** Whether this buffer has been closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (owner) {
+            if (!closed) {
+                release();
+                owner.forget(this);
+            }
+        }
+    }
+
+    void release() {
+        if (!closed) {
+            closed = true;
+            CL.clReleaseMemObject(mem);
+            ClResources.BUFFERS.decrementAndGet();
+        }
+    }
+}

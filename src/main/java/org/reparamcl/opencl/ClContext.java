@@ -1,0 +1,274 @@
+package org.reparamcl.opencl;
+
+import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_PROGRAM_BINARIES;
+import static org.jocl.CL.CL_PROGRAM_BINARY_SIZES;
+import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
+import static org.jocl.CL.CL_QUEUE_PROFILING_ENABLE;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+
+/**
+ * An OpenCL context on one device with one in-order, profiling-enabled command queue and the
+ * library's kernel program, built from the classpath sources under {@code /kernels/}.
+ *
+ * <p>The program is compiled from source once per device per process; later contexts on the same
+ * device load the binary the first build produced. Owns the buffers it creates: closing the
+ * context closes them. Not thread-safe by itself: its owner serializes use.
+ */
+public final class ClContext implements AutoCloseable {
+    /** Kernel sources in build order (each may use what the ones before it define). */
+    public static final List<String> KERNEL_SOURCES = List.of(
+            "philox4x32.cl", "normal.cl", "noise.cl");
+    /** Build options: no fast-math, correctly rounded divide and sqrt (FP_CONTRACT OFF is in the sources). */
+    public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
+
+    private static final Map<String, byte[]> BINARIES = new ConcurrentHashMap<>();
+
+    private final ClDeviceInfo device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final cl_program program;
+    private final List<ClBuffer> buffers = new ArrayList<>();
+    private final List<cl_kernel> kernels = new ArrayList<>();
+    private boolean closed;
+
+    private ClContext(ClDeviceInfo device, cl_context context, cl_command_queue queue, cl_program program) {
+        this.device = device;
+        this.context = context;
+        this.queue = queue;
+        this.program = program;
+    }
+
+    /** Creates a context, queue and built program on a device. */
+    public static ClContext create(ClDeviceInfo device) {
+        return create(device, KERNEL_SOURCES, BUILD_OPTIONS);
+    }
+
+    /** Creates a context and builds the given classpath kernel sources (used by tests of build errors). */
+    public static ClContext create(ClDeviceInfo device, List<String> sources, String options) {
+        CL.setExceptionsEnabled(true);
+        final cl_context_properties props = new cl_context_properties();
+        props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
+        final cl_device_id[] devs = {device.device()};
+        cl_context ctx = null;
+        cl_command_queue q = null;
+        try {
+            ctx = CL.clCreateContext(props, 1, devs, null, null, null);
+            ClResources.CONTEXTS.incrementAndGet();
+            @SuppressWarnings("deprecation")
+            final cl_command_queue created = CL.clCreateCommandQueue(ctx, device.device(), CL_QUEUE_PROFILING_ENABLE, null);
+            q = created;
+            ClResources.QUEUES.incrementAndGet();
+            final cl_program prog = build(ctx, device, sources, options);
+            return new ClContext(device, ctx, q, prog);
+        } catch (RuntimeException e) {
+            if (q != null) {
+                CL.clReleaseCommandQueue(q);
+                ClResources.QUEUES.decrementAndGet();
+            }
+            if (ctx != null) {
+                CL.clReleaseContext(ctx);
+                ClResources.CONTEXTS.decrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    private static cl_program build(cl_context ctx, ClDeviceInfo device, List<String> sources, String options) {
+        final String[] src = new String[sources.size()];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = loadSource(sources.get(i));
+        }
+        final String key = device.id() + "|" + device.deviceName() + "|" + options + "|"
+                + String.join("\n", src).hashCode() + "|" + sources;
+        final cl_device_id[] devs = {device.device()};
+        final byte[] binary = BINARIES.get(key);
+        cl_program prog = null;
+        try {
+            if (binary != null) {
+                prog = CL.clCreateProgramWithBinary(ctx, 1, devs, new long[] {binary.length},
+                        new byte[][] {binary}, null, null);
+            } else {
+                prog = CL.clCreateProgramWithSource(ctx, src.length, src, null, null);
+            }
+            ClResources.PROGRAMS.incrementAndGet();
+            try {
+                CL.clBuildProgram(prog, 1, devs, options, null, null);
+            } catch (CLException e) {
+                throw new ClBuildException(device.describe(), options, buildLog(prog, device.device()), e);
+            }
+            if (binary == null) {
+                final byte[] built = programBinary(prog);
+                if (built != null) {
+                    BINARIES.putIfAbsent(key, built);
+                }
+            }
+            return prog;
+        } catch (RuntimeException e) {
+            if (prog != null) {
+                CL.clReleaseProgram(prog);
+                ClResources.PROGRAMS.decrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    private static byte[] programBinary(cl_program prog) {
+        try {
+            final long[] sizes = new long[1];
+            CL.clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(sizes), null);
+            if (sizes[0] <= 0 || sizes[0] > Integer.MAX_VALUE) {
+                return null;
+            }
+            final byte[] b = new byte[(int) sizes[0]];
+            CL.clGetProgramInfo(prog, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(Pointer.to(b)), null);
+            return b;
+        } catch (CLException e) {
+            return null;                          // binaries are an optimization only
+        }
+    }
+
+    private static String buildLog(cl_program prog, cl_device_id dev) {
+        try {
+            final long[] size = new long[1];
+            CL.clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, 0, null, size);
+            final byte[] b = new byte[(int) size[0]];
+            CL.clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
+            int len = 0;
+            while (len < b.length && b[len] != 0) {
+                len++;
+            }
+            return new String(b, 0, len, StandardCharsets.UTF_8);
+        } catch (CLException e) {
+            return "(build log unavailable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The text of a kernel source from the classpath resource {@code /kernels/NAME}. */
+    public static String loadSource(String name) {
+        try (InputStream in = ClContext.class.getResourceAsStream("/kernels/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel source /kernels/" + name + " is not on the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read kernel source /kernels/" + name, e);
+        }
+    }
+
+    /** The device this context runs on. */
+    public ClDeviceInfo device() {
+        return device;
+    }
+
+    /** The command queue (in order, profiling enabled). */
+    public cl_command_queue queue() {
+        ensureOpen();
+        return queue;
+    }
+
+    /** Creates a kernel of the program; released when this context closes. */
+    public synchronized cl_kernel kernel(String name) {
+        ensureOpen();
+        final cl_kernel k = CL.clCreateKernel(program, name, null);
+        ClResources.KERNELS.incrementAndGet();
+        kernels.add(k);
+        return k;
+    }
+
+    /**
+     * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
+     * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
+     * the device cannot allocate it.
+     */
+    public synchronized ClBuffer allocate(long bytes) {
+        ensureOpen();
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("buffer size must be > 0 bytes, got " + bytes);
+        }
+        if (bytes > device.maxAllocBytes()) {
+            throw new IllegalArgumentException("buffer of " + bytes + " bytes exceeds the device's maximum allocation of "
+                    + device.maxAllocBytes() + " bytes (" + device.deviceName() + ")");
+        }
+        final cl_mem mem;
+        try {
+            mem = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+        } catch (CLException e) {
+            throw new ClMemoryException("cannot allocate " + bytes + " bytes on " + device.deviceName() + ": "
+                    + e.getMessage(), e);
+        }
+        ClResources.BUFFERS.incrementAndGet();
+        final ClBuffer b = new ClBuffer(this, mem, bytes);
+        buffers.add(b);
+        return b;
+    }
+
+    synchronized void forget(ClBuffer b) {
+        buffers.remove(b);
+    }
+
+    /** Blocks until all queued commands have finished. */
+    public void finish() {
+        CL.clFinish(queue());
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("OpenCL context on " + device.deviceName() + " is closed");
+        }
+    }
+
+    /** Finishes the queue and releases buffers, kernels, program, queue and context. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            CL.clFinish(queue);
+        } catch (CLException ignored) {
+            // releasing anyway
+        }
+        for (ClBuffer b : new ArrayList<>(buffers)) {
+            b.release();
+        }
+        buffers.clear();
+        for (cl_kernel k : kernels) {
+            CL.clReleaseKernel(k);
+            ClResources.KERNELS.decrementAndGet();
+        }
+        kernels.clear();
+        CL.clReleaseProgram(program);
+        ClResources.PROGRAMS.decrementAndGet();
+        CL.clReleaseCommandQueue(queue);
+        ClResources.QUEUES.decrementAndGet();
+        CL.clReleaseContext(context);
+        ClResources.CONTEXTS.decrementAndGet();
+    }
+}

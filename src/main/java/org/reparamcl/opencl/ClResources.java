@@ -1,0 +1,32 @@
+package org.reparamcl.opencl;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts of the native OpenCL objects this library holds right now (created and not yet
+ * released), so that tests and users can check that nothing leaks.
+ */
+public final class ClResources {
+    static final AtomicLong CONTEXTS = new AtomicLong();
+    static final AtomicLong QUEUES = new AtomicLong();
+    static final AtomicLong PROGRAMS = new AtomicLong();
+    static final AtomicLong KERNELS = new AtomicLong();
+    static final AtomicLong BUFFERS = new AtomicLong();
+
+    private ClResources() {
+    }
+
+    /** Live contexts, queues, programs, kernels and buffers, in that order. */
+    public static long[] live() {
+        return new long[] {CONTEXTS.get(), QUEUES.get(), PROGRAMS.get(), KERNELS.get(), BUFFERS.get()};
+    }
+
+    /** The sum of all live native objects. */
+    public static long liveTotal() {
+        long s = 0;
+        for (long v : live()) {
+            s += v;
+        }
+        return s;
+    }
+}

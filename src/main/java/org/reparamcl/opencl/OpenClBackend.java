@@ -1,0 +1,365 @@
+package org.reparamcl.opencl;
+
+import static org.jocl.CL.CL_TRUE;
+
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_kernel;
+import org.reparamcl.Backend;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * The OpenCL backend: kernels from {@code kernels/*.cl} on one device, bit-identical to the CPU
+ * reference. Host-array calls stream through one reusable device staging buffer; device-buffer
+ * calls write straight into the caller's {@link ClBuffer}.
+ *
+ * <p>Thread-safe: calls are serialized on one in-order queue (a lock guards kernel arguments
+ * and the staging buffer). In steady state a call allocates nothing and builds nothing.
+ */
+public final class OpenClBackend implements Backend {
+    /** Elements per staging chunk for host-array calls (16 MiB of floats). */
+    static final int STAGING_ELEMENTS = 1 << 22;
+    /** Stream elements covered by one work-item: 16 Philox blocks of 4 words. */
+    public static final int ELEMENTS_PER_WORK_ITEM = 64;
+
+    private final ClContext ctx;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final FillKernel bits;
+    private final FillKernel normal;
+    private final FillKernel roof;
+    private ClBuffer staging;
+    private float[] hostFloat;
+    private int[] hostInt;
+    private volatile boolean closed;
+
+    private OpenClBackend(ClContext ctx) {
+        this.ctx = ctx;
+        this.bits = new FillKernel(ctx.kernel("noise_bits"));
+        this.normal = new FillKernel(ctx.kernel("noise_normal"));
+        this.roof = new FillKernel(ctx.kernel("roof_store"));
+    }
+
+    /** A backend on {@code device}; builds the program (once per device per process). */
+    public static OpenClBackend create(ClDeviceInfo device) {
+        final ClContext ctx = ClContext.create(device);
+        try {
+            return new OpenClBackend(ctx);
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+    }
+
+    /** The context (device, queue, program); owned by this backend. */
+    public ClContext context() {
+        return ctx;
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public String description() {
+        return "OpenCL " + ctx.device().describe();
+    }
+
+    /** Allocates a device buffer of {@code elements} 32-bit elements, owned by this backend. */
+    public ClBuffer allocate(long elements) {
+        ensureOpen();
+        if (elements <= 0) {
+            throw new IllegalArgumentException("elements must be > 0, got " + elements);
+        }
+        return ctx.allocate(Math.multiplyExact(elements, 4L));
+    }
+
+    /** Fills {@code dst[0 .. n)} on the device with eps {@code offset ..} of (seed, stream); does not wait. */
+    public void fillNormal(long seed, long stream, long offset, ClBuffer dst, long n) {
+        enqueue(normal, seed, stream, offset, dst, n);
+    }
+
+    /** Fills {@code dst[0 .. n)} on the device with words {@code offset ..} of (seed, stream); does not wait. */
+    public void fillBits(long seed, long stream, long offset, ClBuffer dst, long n) {
+        enqueue(bits, seed, stream, offset, dst, n);
+    }
+
+    /**
+     * Fills {@code dst[0 .. n)} with the words of blocks {@code firstBlock, firstBlock + 1, ...}
+     * (64-bit, wrapping), starting at lane 0: reaches the blocks near 2^64 that a 64-bit element
+     * offset cannot. Does not wait.
+     */
+    void fillBitsFromBlock(long seed, long stream, long firstBlock, ClBuffer dst, long n) {
+        checkDevice(dst, n);
+        lock.lock();
+        try {
+            ensureOpen();
+            bits.launchAt(seed, stream, firstBlock, 0, dst, n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The roof kernel of {@link #fillNormal(long, long, long, ClBuffer, long)}: the same launch
+     * shape and bytes written, no generator. For benchmarks.
+     */
+    public void fillRoof(ClBuffer dst, long n) {
+        enqueue(roof, 0, 0, 0, dst, n);
+    }
+
+    /** Waits for all enqueued work. */
+    public void finish() {
+        lock.lock();
+        try {
+            ensureOpen();
+            ctx.finish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copies {@code n} floats from the start of {@code src} to {@code dst[pos ..]}; waits. */
+    public void read(ClBuffer src, float[] dst, int pos, int n) {
+        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkDevice(src, n);
+        lock.lock();
+        try {
+            ensureOpen();
+            if (n > 0) {
+                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n,
+                        Pointer.to(dst).withByteOffset(4L * pos), 0, null, null);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copies {@code n} words from the start of {@code src} to {@code dst[pos ..]}; waits. */
+    public void read(ClBuffer src, int[] dst, int pos, int n) {
+        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkDevice(src, n);
+        lock.lock();
+        try {
+            ensureOpen();
+            if (n > 0) {
+                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n,
+                        Pointer.to(dst).withByteOffset(4L * pos), 0, null, null);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void fillNormal(long seed, long stream, long offset, float[] dst, int pos, int n) {
+        checkHost(dst == null ? -1 : dst.length, pos, n);
+        NoiseStream.checkRange(offset, n);
+        stage(normal, seed, stream, offset, n, (chunk, done, m) -> CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(),
+                CL_TRUE, 0, 4L * m, Pointer.to(dst).withByteOffset(4L * (pos + done)), 0, null, null));
+    }
+
+    @Override
+    public void fillNormal(long seed, long stream, long offset, FloatBuffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        if (dst.hasArray()) {
+            fillNormal(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        } else {
+            final int n = dst.remaining();
+            NoiseStream.checkRange(offset, n);
+            final int base = dst.position();
+            // JOCL does not reliably address views of direct buffers: go through a host array.
+            stage(normal, seed, stream, offset, n, (chunk, done, m) -> {
+                final float[] h = hostStagingFloat();
+                CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(), CL_TRUE, 0, 4L * m, Pointer.to(h), 0, null, null);
+                dst.put(base + done, h, 0, m);
+            });
+        }
+        dst.position(dst.limit());
+    }
+
+    @Override
+    public void fillBits(long seed, long stream, long offset, int[] dst, int pos, int n) {
+        checkHost(dst == null ? -1 : dst.length, pos, n);
+        NoiseStream.checkRange(offset, n);
+        stage(bits, seed, stream, offset, n, (chunk, done, m) -> CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(),
+                CL_TRUE, 0, 4L * m, Pointer.to(dst).withByteOffset(4L * (pos + done)), 0, null, null));
+    }
+
+    @Override
+    public void fillBits(long seed, long stream, long offset, IntBuffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        if (dst.hasArray()) {
+            fillBits(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        } else {
+            final int n = dst.remaining();
+            NoiseStream.checkRange(offset, n);
+            final int base = dst.position();
+            stage(bits, seed, stream, offset, n, (chunk, done, m) -> {
+                final int[] h = hostStagingInt();
+                CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(), CL_TRUE, 0, 4L * m, Pointer.to(h), 0, null, null);
+                dst.put(base + done, h, 0, m);
+            });
+        }
+        dst.position(dst.limit());
+    }
+
+    /** Host staging for direct buffers; allocated on first use, guarded by the lock. */
+    private float[] hostStagingFloat() {
+        if (hostFloat == null) {
+            hostFloat = new float[STAGING_ELEMENTS];
+        }
+        return hostFloat;
+    }
+
+    private int[] hostStagingInt() {
+        if (hostInt == null) {
+            hostInt = new int[STAGING_ELEMENTS];
+        }
+        return hostInt;
+    }
+
+    /** Copies a staged chunk of {@code m} elements that starts at element {@code done} of the call. */
+    @FunctionalInterface
+    private interface ChunkReader {
+        void read(ClBuffer chunk, int done, int m);
+    }
+
+    private void stage(FillKernel k, long seed, long stream, long offset, int n, ChunkReader reader) {
+        if (n == 0) {
+            ensureOpen();
+            return;
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            if (staging == null) {
+                staging = allocate(STAGING_ELEMENTS);
+            }
+            for (int done = 0; done < n; done += STAGING_ELEMENTS) {
+                final int m = Math.min(STAGING_ELEMENTS, n - done);
+                k.launch(seed, stream, offset + done, staging, m);
+                reader.read(staging, done, m);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void enqueue(FillKernel k, long seed, long stream, long offset, ClBuffer dst, long n) {
+        checkDevice(dst, n);
+        NoiseStream.checkRange(offset, n);
+        if (n == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            k.launch(seed, stream, offset, dst, n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkDevice(ClBuffer dst, long n) {
+        if (dst == null) {
+            throw new NullPointerException("device buffer is null");
+        }
+        if (dst.owner() != ctx) {
+            throw new IllegalArgumentException("device buffer belongs to another OpenCL context");
+        }
+        dst.mem();                                // throws if closed
+        if (n < 0 || n > dst.capacity32()) {
+            throw new IndexOutOfBoundsException("n = " + n + " elements does not fit the device buffer of "
+                    + dst.capacity32() + " elements");
+        }
+    }
+
+    private static void checkHost(int length, int pos, int n) {
+        if (length < 0) {
+            throw new NullPointerException("dst array is null");
+        }
+        if (n < 0 || pos < 0 || pos > length - n) {
+            throw new IndexOutOfBoundsException("range [" + pos + ", " + pos + " + " + n + ") is outside dst of length " + length);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("OpenCL backend is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ctx.close();                          // releases staging, kernels, program, queue, context
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One fill kernel with preallocated argument holders, so a launch allocates nothing.
+     * Signature: (out, long n, ulong first_block, uint phase, uint k0, uint k1, uint s0, uint s1).
+     */
+    private static final class FillKernel {
+        private final cl_kernel kernel;
+        private final long[] longArg = new long[1];
+        private final int[] intArg = new int[1];
+        private final Pointer longPtr = Pointer.to(longArg);
+        private final Pointer intPtr = Pointer.to(intArg);
+        private final long[] global = new long[1];
+
+        FillKernel(cl_kernel kernel) {
+            this.kernel = kernel;
+        }
+
+        void launch(long seed, long stream, long offset, ClBuffer out, long n) {
+            launchAt(seed, stream, offset >>> 2, (int) (offset & 3), out, n);
+        }
+
+        void launchAt(long seed, long stream, long firstBlock, int phase, ClBuffer out, long n) {
+            CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(out.mem()));
+            setLong(1, n);
+            setLong(2, firstBlock);
+            setInt(3, phase);
+            setInt(4, (int) seed);
+            setInt(5, (int) (seed >>> 32));
+            setInt(6, (int) stream);
+            setInt(7, (int) (stream >>> 32));
+            global[0] = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
+            try {
+                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null, null);
+            } catch (CLException e) {
+                throw new ClMemoryException("kernel launch failed on " + out.owner().device().deviceName()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+
+        private void setLong(int i, long v) {
+            longArg[0] = v;
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_long, longPtr);
+        }
+
+        private void setInt(int i, int v) {
+            intArg[0] = v;
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_int, intPtr);
+        }
+    }
+}
