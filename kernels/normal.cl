@@ -37,13 +37,13 @@
 #define NT_COS_C3  0x1.db6558p-11f
 
 /* float(w) * 2^-32 + 2^-33 in (0, 1], w unsigned, conversion rounded to nearest even. */
-inline float16 nt_uniform(uint16 w)
+static inline __attribute__((always_inline)) float16 nt_uniform(uint16 w)
 {
-    return convert_float16_rte(w) * NT_TWO_POW_M32 + NT_TWO_POW_M33;
+    return convert_float16(w) * NT_TWO_POW_M32 + NT_TWO_POW_M33;
 }
 
 /* Natural log of positive normal floats: exponent split at sqrt(1/2), log1p polynomial. */
-inline float16 nt_log(float16 u)
+static inline __attribute__((always_inline)) float16 nt_log(float16 u)
 {
     const int16 bits = as_int16(u);
     const int16 e = (bits - NT_SQRT_HALF_BITS) >> 23;
@@ -65,17 +65,17 @@ inline float16 nt_log(float16 u)
 }
 
 /* sqrt(-2 log(uniform(w))), correctly rounded sqrt. */
-inline float16 nt_radius(uint16 w)
+static inline __attribute__((always_inline)) float16 nt_radius(uint16 w)
 {
     return sqrt(-2.0f * nt_log(nt_uniform(w)));
 }
 
 /* cos and sin of 2 pi w / 2^32: exact quadrant split, then polynomials on [-pi/4, pi/4). */
-inline void nt_cossin_turn(uint16 w, float16 *cosv, float16 *sinv)
+static inline __attribute__((always_inline)) void nt_cossin_turn(uint16 w, float16 *cosv, float16 *sinv)
 {
     const uint16 q = (w + 0x20000000u) >> 30;
     const int16 r = as_int16(w - (q << 30));
-    const float16 f = convert_float16_rte(r) * NT_TWO_POW_M30;
+    const float16 f = convert_float16(r) * NT_TWO_POW_M30;
     const float16 f2 = f * f;
     float16 s = (float16)(NT_SIN_S3);
     s = fma(s, f2, (float16)(NT_SIN_S2));
@@ -96,7 +96,7 @@ inline void nt_cossin_turn(uint16 w, float16 *cosv, float16 *sinv)
 }
 
 /* eps of the 64 words of 16 blocks: e0..e3 are lanes 0..3 of each block. */
-inline void nt_box_muller_x16(uint16 w0, uint16 w1, uint16 w2, uint16 w3,
+static inline __attribute__((always_inline)) void nt_box_muller_x16(uint16 w0, uint16 w1, uint16 w2, uint16 w3,
                               float16 *e0, float16 *e1, float16 *e2, float16 *e3)
 {
     float16 c, s;

@@ -17,9 +17,10 @@
 #define W_PHILOX_32_B   0xBB67AE85u
 #define PHILOX_ROUNDS   10
 
-inline void philox4x32_10_x16(uint16 *c0, uint16 *c1, uint16 *c2, uint16 *c3, uint16 k0, uint16 k1)
+static inline __attribute__((always_inline)) void philox4x32_10_x16(uint16 *c0, uint16 *c1, uint16 *c2, uint16 *c3, uint16 k0, uint16 k1)
 {
     uint16 x0 = *c0, x1 = *c1, x2 = *c2, x3 = *c3;
+    #pragma unroll
     for (int r = 0; r < PHILOX_ROUNDS; r++) {
         const ulong16 p0 = convert_ulong16(x0) * (ulong)M_PHILOX_4X32_0;
         const ulong16 p1 = convert_ulong16(x2) * (ulong)M_PHILOX_4X32_1;
@@ -37,7 +38,7 @@ inline void philox4x32_10_x16(uint16 *c0, uint16 *c1, uint16 *c2, uint16 *c3, ui
 
 /* The four words of the 16 consecutive blocks first, first+1, ..., first+15 of a stream
  * (block indices are 64-bit and wrap modulo 2^64). */
-inline void philox_stream_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
+static inline __attribute__((always_inline)) void philox_stream_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
                               uint16 *w0, uint16 *w1, uint16 *w2, uint16 *w3)
 {
     const ulong16 b = (ulong16)(first) + (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -53,7 +54,7 @@ inline void philox_stream_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
  * the lane-major vectors w0..w3. Element j of the 64 lands at out[base + j] for 0 <= base + j < n;
  * when all 64 fit, four vstore16, otherwise guarded scalar stores (only at the ends of a fill).
  */
-inline void store_interleaved_x16(__global uint *out, long base, long n,
+static inline __attribute__((always_inline)) void store_interleaved_x16(__global uint *out, long base, long n,
                                   uint16 w0, uint16 w1, uint16 w2, uint16 w3)
 {
     const uint16 lo01 = shuffle2(w0, w1, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
