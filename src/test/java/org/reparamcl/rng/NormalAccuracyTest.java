@@ -121,7 +121,9 @@ class NormalAccuracyTest {
         final List<Integer> radiusWords = new ArrayList<>();
         for (long w : new long[] {0, 1, 2, 3, 4, 5, 0x7FFFFF, 0x800000, 0x800001, 0xFFFFFF, 0x1000000, 0x1000001,
                 0x1000002, 0x1000003, 0x7FFFFFFFL, 0x80000000L, 0x80000001L, 0xFFFFFF00L, 0xFFFFFF7FL, 0xFFFFFF80L,
-                0xFFFFFF81L, 0xFFFFFFFFL}) {
+                0xFFFFFF81L, 0xFFFFFFFFL,
+                // Worst words of the exhaustive run: log abs, ulp, rel; radius abs, ulp, rel.
+                0x17E, 0xA4144F00L, 0x5DB37580, 0xEB, 0x5A7F5C80, 0x9A85F300L}) {
             radiusWords.add((int) w);
         }
         for (int k = 1; k < 32; k++) {
@@ -152,6 +154,10 @@ class NormalAccuracyTest {
             for (int r : remainders) {
                 angleWords.add((q << 30) + r);
             }
+        }
+        // Worst words of the exhaustive run: cos and sin abs, ulp, rel.
+        for (int b : new int[] {0x5EE6A4B0, 0x1EE6A4B0, 0x4A455ED8, 0x0A455ED8, 0x4A5A03B8, 0x0A5A03B8}) {
+            angleWords.add(b);
         }
         final Errors e = new Errors();
         for (int a : radiusWords) {

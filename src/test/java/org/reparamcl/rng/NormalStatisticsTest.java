@@ -37,12 +37,14 @@ class NormalStatisticsTest {
 
     private static final NormalDistribution STANDARD = NormalDistribution.of(0, 1);
 
-    /** A run of N eps: element i is eps number offset + i of (seed, stream). */
-    record Sample(String name, long seed, long stream, long offset, float[] eps) {
+    /** A run of N eps: element i is eps number offset + i of (seed, stream); and the same sorted. */
+    record Sample(String name, long seed, long stream, long offset, float[] eps, double[] sorted) {
         static Sample of(String name, long seed, long stream, long offset) {
             final float[] eps = new float[N];
             NoiseStream.fillNormal(seed, stream, offset, eps, 0, N);
-            return new Sample(name, seed, stream, offset, eps);
+            final double[] sorted = toDouble(eps);
+            Arrays.sort(sorted);
+            return new Sample(name, seed, stream, offset, eps, sorted);
         }
 
         /** Index in {@link #eps} of the first eps_2m of a whole pair (eps_2m, eps_2m+1). */
@@ -63,21 +65,12 @@ class NormalStatisticsTest {
         };
     }
 
-    private static double[] sorted(float[] eps) {
-        final double[] x = new double[eps.length];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = eps[i];
-        }
-        Arrays.sort(x);
-        return x;
-    }
-
     /** Kolmogorov-Smirnov against the N(0, 1) cdf: p > ALPHA (4 assertions). */
     @Test
     void kolmogorovSmirnov() {
         final DoubleUnaryOperator cdf = STANDARD::cumulativeProbability;
         for (Sample s : samples) {
-            final KolmogorovSmirnovTest.OneResult r = KolmogorovSmirnovTest.withDefaults().test(sorted(s.eps()), cdf);
+            final KolmogorovSmirnovTest.OneResult r = KolmogorovSmirnovTest.withDefaults().test(s.sorted(), cdf);
             System.out.printf(Locale.ROOT, "[KS] %s: D = %.6f, sqrt(n) D = %.4f, p = %.4f%n",
                     s.name(), r.getStatistic(), r.getStatistic() * Math.sqrt(N), r.getPValue());
             assertTrue(r.getPValue() > ALPHA, s.name() + ": KS p = " + r.getPValue());
@@ -86,15 +79,18 @@ class NormalStatisticsTest {
 
     /**
      * The Anderson-Darling statistic of a sorted sample against N(0, 1):
-     * A^2 = -n - (1/n) sum_i (2i - 1) [ln Phi(x_i) + ln(1 - Phi(x_(n+1-i)))].
+     * A^2 = -n - (1/n) sum_i (2i - 1) [ln Phi(x_i) + ln(1 - Phi(x_(n+1-i)))]
+     * = -n - (1/n) sum_i [(2i - 1) ln Phi(x_i) + (2(n - i) + 1) ln(1 - Phi(x_i))], i = 1..n.
+     * The smaller of Phi and 1 - Phi is taken from the distribution, the other by subtraction.
      */
     static double andersonDarling(double[] sorted) {
         final int n = sorted.length;
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            final double lower = Math.log(STANDARD.cumulativeProbability(sorted[i]));
-            final double upper = Math.log(STANDARD.survivalProbability(sorted[n - 1 - i]));
-            sum += (2.0 * i + 1) * (lower + upper);
+            final double x = sorted[i];
+            final double lower = x < 0 ? STANDARD.cumulativeProbability(x) : 1 - STANDARD.survivalProbability(x);
+            final double upper = x < 0 ? 1 - lower : STANDARD.survivalProbability(x);
+            sum += (2.0 * i + 1) * Math.log(lower) + (2.0 * (n - i) - 1) * Math.log(upper);
         }
         return -n - sum / n;
     }
@@ -141,7 +137,7 @@ class NormalStatisticsTest {
     @Test
     void andersonDarling() {
         for (Sample s : samples) {
-            final double a2 = andersonDarling(sorted(s.eps()));
+            final double a2 = andersonDarling(s.sorted());
             final double p = 1 - adInf(a2);
             System.out.printf(Locale.ROOT, "[AD] %s: A^2 = %.4f, p = %.4f%n", s.name(), a2, p);
             assertTrue(p > ALPHA, s.name() + ": A^2 = " + a2 + ", p = " + p);
@@ -292,14 +288,20 @@ class NormalStatisticsTest {
     void neighbouringStreamsAndSeedsAreIndependent() {
         final long[][] pairs = {{42, 0, 42, 1}, {42, 0xFFFFFFFFL, 42, 0x100000000L}, {42, 0, 43, 0}};
         for (long[] p : pairs) {
-            final double[] a = toDouble(p[0] == 42 && p[1] == 0 ? samples[0].eps() : Sample.of("", p[0], p[1], 0).eps());
-            final double[] b = toDouble(Sample.of("", p[2], p[3], 0).eps());
+            final double[] a = toDouble(p[0] == 42 && p[1] == 0 ? samples[0].eps() : eps(p[0], p[1]));
+            final double[] b = toDouble(eps(p[2], p[3]));
             final double[] z = correlationZ(a, b);
             final String name = String.format(Locale.ROOT, "(seed %d, stream %d) vs (seed %d, stream %d)", p[0], p[1], p[2], p[3]);
             System.out.printf(Locale.ROOT, "[streams] %s: z = %.2f, squares %.2f%n", name, z[0], z[1]);
             assertTrue(Math.abs(z[0]) < Z, name + ": z = " + z[0]);
             assertTrue(Math.abs(z[1]) < Z, name + ": squares z = " + z[1]);
         }
+    }
+
+    private static float[] eps(long seed, long stream) {
+        final float[] eps = new float[N];
+        NoiseStream.fillNormal(seed, stream, 0, eps, 0, N);
+        return eps;
     }
 
     private static double[] toDouble(float[] x) {
