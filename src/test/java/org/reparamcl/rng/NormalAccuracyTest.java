@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The component bounds below are the maxima of {@link NormalExhaustiveAccuracyTest} (every
  * uniform value, all 2^32 angle words) rounded up by the stated margin; this test re-measures
- * them on random, adversarial and swept words in about a second and prints the worst cases. The
+ * them on random, adversarial and swept words in a few seconds and prints the worst cases. The
  * eps bounds are not measured maxima: they follow from the component bounds for every word pair
  * (see {@link #EPS_REL}), and the measured eps errors must stay inside them.
  */
