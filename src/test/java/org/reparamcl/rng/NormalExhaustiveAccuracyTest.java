@@ -15,7 +15,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * of cos/sin (all 2^32 angle words) against {@link Float64Reference}. These runs establish the
  * component bounds that {@link NormalAccuracyTest} asserts and that docs/NOISE.md states.
  *
- * <p>Opt-in, because it takes about 175 CPU-seconds (five minutes on two busy cores):
+ * <p>Opt-in, because it takes about 175 CPU-seconds (five to seven minutes on two busy cores):
  * {@code mvn -B test -Dtest=NormalExhaustiveAccuracyTest -Dreparam.exhaustive=true}.
  */
 @EnabledIfSystemProperty(named = "reparam.exhaustive", matches = "true")
