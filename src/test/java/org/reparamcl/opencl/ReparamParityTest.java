@@ -225,6 +225,14 @@ class ReparamParityTest {
             assertTrue(Float.isNaN(z[141]) && Float.isNaN(z[291]));
             assertEquals(0.0f, z[70]);
         }
+        // sigma(rho) overflowing is rejected on the device too.
+        final ReparamSpec logSigma = s.toBuilder().parameterization(Parameterization.LOG_SIGMA).build();
+        final float[] big = new float[150];
+        big[99] = 89.0f;
+        try (ClBuffer dMu = upload(new float[150]); ClBuffer dRho = upload(big); ClBuffer dZ = sentinel(300)) {
+            assertEquals("rho[99] (b = 1, d = 49) = 89.0 gives sigma = Infinity (parameterization log-sigma)",
+                    assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(logSigma, dMu, dRho, dZ, null)).getMessage());
+        }
         // A bad value in the last, partial chunk, and mu infinite.
         final float[] mu2 = new float[150];
         mu2[149] = Float.NEGATIVE_INFINITY;
