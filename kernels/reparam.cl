@@ -452,8 +452,8 @@ __kernel void reparam_row_blocks(__global const float *mu, __global const float 
     for (int q = 0; q < 4; q++) {
         float16 s, ds, ls, dl;
         rp_transform(param, r[q], &s, &ds, &ls, &dl);
-        t[q] = kl ? fma(0.5f, fma(x[q], x[q], fma(s, s, -1.0f)), -ls)
-                  : fma(-0.5f, x[q] * x[q], -(ls + FM_HALF_LOG_2PI));
+        t[q] = kl ? fma((float16)(0.5f), fma(x[q], x[q], fma(s, s, (float16)(-1.0f))), -ls)
+                  : fma((float16)(-0.5f), x[q] * x[q], -(ls + FM_HALF_LOG_2PI));
     }
     const float sum = rp_block_sum(t, len);
     if (nblocks == 1) {

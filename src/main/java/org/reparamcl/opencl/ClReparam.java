@@ -212,6 +212,18 @@ final class ClReparam {
         }
     }
 
+    /** out[p] = sigma(rho[p]) for the spec's parameter elements. */
+    void sigma(ReparamSpec spec, ClBuffer rho, ClBuffer out) {
+        requireBuffer("rho", rho, spec.paramElements(), true);
+        requireBuffer("sigma", out, spec.paramElements(), true);
+        requireDistinct(new ClBuffer[] {out}, new String[] {"sigma"}, new ClBuffer[] {rho}, new String[] {"rho"});
+        kernels();
+        final long np = spec.paramElements();
+        sigmaKernel.arg(0, rho).arg(1, rho).arg(2, out).arg(3, flag).arg(4, np)
+                .arg(5, spec.parameterization().ordinal()).arg(6, 0);
+        sigmaKernel.launch((np + BLOCK - 1) / BLOCK);
+    }
+
     void forwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);

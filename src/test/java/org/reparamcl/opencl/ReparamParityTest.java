@@ -318,6 +318,24 @@ class ReparamParityTest {
         }
     }
 
+    /** sigma on the device equals Parameterization.sigma bit for bit, including the softplus branches. */
+    @Test
+    void sigmaOnTheDevice() {
+        final SplittableRandom rnd = new SplittableRandom(8);
+        for (Parameterization pz : Parameterization.values()) {
+            final ReparamSpec s = ReparamSpec.builder().shape(1, 3, 333).parameterization(pz).seed(1).build();
+            final float[] rho = ReparamCases.rhos(pz, 999, rnd);
+            final float[] ref = new float[999];
+            for (int p = 0; p < 999; p++) {
+                ref[p] = pz.sigma(rho[p]);
+            }
+            try (ClBuffer dRho = upload(rho); ClBuffer out = sentinel(999)) {
+                cl.reparamSigma(s, dRho, out);
+                assertArrayEquals(bits(ref), bits(download(out, 999)), pz.toString());
+            }
+        }
+    }
+
     /** The roof kernels write every output element (their values are only a function of the inputs). */
     @Test
     void roofKernelsWriteEveryOutput() {
