@@ -15,8 +15,9 @@ import org.reparamcl.cpu.AffineProduct;
  *
  * <p>Launches only enqueue (they do not wait). Argument holders are preallocated, so a launch
  * allocates no device memory and builds nothing. Not thread-safe: the owner serializes launches.
+ * Closing releases the two kernels (closing the context does too).
  */
-public final class ClAffineProduct {
+public final class ClAffineProduct implements AutoCloseable {
     /** Side of the square work-group and of the local-memory tiles; HEAD_TILE in head.cl. */
     public static final int TILE = 16;
 
@@ -37,12 +38,13 @@ public final class ClAffineProduct {
         CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                 Pointer.to(wg), null);
         if (wg[0] < (long) TILE * TILE) {
+            close();
             throw new IllegalStateException("head_matmul needs work-groups of " + TILE + " x " + TILE
                     + " but " + ctx.device().deviceName() + " allows at most " + wg[0] + " work-items per group");
         }
     }
 
-    /** Creates the kernels in {@code ctx}; they are released when the context closes. */
+    /** Creates the kernels in {@code ctx}. */
     public static ClAffineProduct create(ClContext ctx) {
         return new ClAffineProduct(ctx);
     }
@@ -102,6 +104,12 @@ public final class ClAffineProduct {
     private void setInt(cl_kernel k, int index, int v) {
         intArg[0] = v;
         CL.clSetKernelArg(k, index, Sizeof.cl_int, intPtr);
+    }
+
+    @Override
+    public void close() {
+        ctx.release(matmul);
+        ctx.release(columnSum);
     }
 
     private static long roundUp(int v) {

@@ -196,6 +196,14 @@ public final class ClContext implements AutoCloseable {
         return k;
     }
 
+    /** Releases a kernel that {@link #kernel(String)} created, before the context closes; unknown kernels are ignored. */
+    public synchronized void release(cl_kernel k) {
+        if (!closed && kernels.remove(k)) {
+            CL.clReleaseKernel(k);
+            ClResources.KERNELS.decrementAndGet();
+        }
+    }
+
     /**
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
