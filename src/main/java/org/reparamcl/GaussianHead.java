@@ -4,6 +4,8 @@ import java.util.Objects;
 
 import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.cpu.CpuGaussianHead;
+import org.reparamcl.opencl.ClGaussianHead;
+import org.reparamcl.opencl.OpenClBackend;
 
 /**
  * The conditional Gaussian head {@code Y = mu(x) + sigma(x) * eps} of SPEC §1: an affine map of
@@ -135,12 +137,18 @@ public interface GaussianHead extends AutoCloseable {
         }
     }
 
-    /** A head on {@code backend} (so far the CPU reference, {@link CpuBackend}). Parameters start at zero. */
+    /**
+     * A head on {@code backend}: the CPU reference for a {@link CpuBackend}, device kernels for an
+     * {@link OpenClBackend}. Parameters start at zero.
+     */
     static GaussianHead create(Backend backend, Spec spec) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(spec, "spec");
         if (backend instanceof CpuBackend cpu) {
             return CpuGaussianHead.create(cpu, spec);
+        }
+        if (backend instanceof OpenClBackend cl) {
+            return ClGaussianHead.create(cl, spec);
         }
         throw new IllegalArgumentException("no Gaussian head for backend " + backend.name());
     }

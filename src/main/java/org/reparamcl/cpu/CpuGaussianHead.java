@@ -102,7 +102,7 @@ public final class CpuGaussianHead implements GaussianHead {
             System.arraycopy(x, 0, this.x, 0, batch * spec.inputs());
             final int din = spec.inputs();
             final int d = spec.outputs();
-            backend.parallel(batch, (from, to) -> {
+            backend.parallel(batch, 2L * batch * din * d, (from, to) -> {
                 AffineProduct.multiplyRows(this.x, din, 1, wMu, d, 1, bMu, AffineProduct.Init.BIAS, mu, d, din, from, to);
                 AffineProduct.multiplyRows(this.x, din, 1, wRho, d, 1, bRho, AffineProduct.Init.BIAS, rho, d, din, from, to);
             });
@@ -160,7 +160,7 @@ public final class CpuGaussianHead implements GaussianHead {
             final int d = spec.outputs();
             final int b = batch;
             // dW = x^T dmu: A(i, p) = x[p * Din + i], B(p, j) = dmu[p * D + j]; parallel over the Din rows.
-            backend.parallel(din, (from, to) -> {
+            backend.parallel(din, 2L * b * din * d, (from, to) -> {
                 AffineProduct.multiplyRows(x, 1, din, gradMu, d, 1, null, AffineProduct.Init.ZERO, out.weightsMu(),
                         d, b, from, to);
                 AffineProduct.multiplyRows(x, 1, din, gradRho, d, 1, null, AffineProduct.Init.ZERO, out.weightsRho(),
@@ -171,7 +171,7 @@ public final class CpuGaussianHead implements GaussianHead {
             if (out.hasInput()) {
                 // dx = dmu W_mu^T, continued by drho W_rho^T: B(p, j) = W[j * D + p].
                 final float[] dx = out.input();
-                backend.parallel(b, (from, to) -> {
+                backend.parallel(b, 2L * b * din * d, (from, to) -> {
                     AffineProduct.multiplyRows(gradMu, d, 1, wMu, 1, d, null, AffineProduct.Init.ZERO, dx, din, d,
                             from, to);
                     AffineProduct.multiplyRows(gradRho, d, 1, wRho, 1, d, null, AffineProduct.Init.ACCUMULATE, dx, din,

@@ -18,8 +18,10 @@ import org.reparamcl.cpu.AffineProduct;
  * Closing releases the two kernels (closing the context does too).
  */
 public final class ClAffineProduct implements AutoCloseable {
-    /** Side of the square work-group and of the local-memory tiles; HEAD_TILE in head.cl. */
-    public static final int TILE = 16;
+    /** Side of the square work-group; HEAD_WG in head.cl. */
+    public static final int WORK_GROUP = 16;
+    /** Side of the block of c one work-group computes; HEAD_TILE in head.cl (each work-item does 4 x 4). */
+    public static final int TILE = 64;
 
     private final ClContext ctx;
     private final cl_kernel matmul;
@@ -27,7 +29,7 @@ public final class ClAffineProduct implements AutoCloseable {
     private final int[] intArg = new int[1];
     private final Pointer intPtr = Pointer.to(intArg);
     private final long[] global2 = new long[2];
-    private final long[] local2 = {TILE, TILE};
+    private final long[] local2 = {WORK_GROUP, WORK_GROUP};
     private final long[] global1 = new long[1];
 
     private ClAffineProduct(ClContext ctx) {
@@ -37,9 +39,9 @@ public final class ClAffineProduct implements AutoCloseable {
         final long[] wg = new long[1];
         CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                 Pointer.to(wg), null);
-        if (wg[0] < (long) TILE * TILE) {
+        if (wg[0] < (long) WORK_GROUP * WORK_GROUP) {
             close();
-            throw new IllegalStateException("head_matmul needs work-groups of " + TILE + " x " + TILE
+            throw new IllegalStateException("head_matmul needs work-groups of " + WORK_GROUP + " x " + WORK_GROUP
                     + " but " + ctx.device().deviceName() + " allows at most " + wg[0] + " work-items per group");
         }
     }
@@ -75,8 +77,8 @@ public final class ClAffineProduct implements AutoCloseable {
         setInt(matmul, 9, m);
         setInt(matmul, 10, n);
         setInt(matmul, 11, p);
-        global2[0] = roundUp(n);
-        global2[1] = roundUp(m);
+        global2[0] = groups(n) * WORK_GROUP;
+        global2[1] = groups(m) * WORK_GROUP;
         launch(matmul, 2, global2, local2);
     }
 
@@ -112,7 +114,7 @@ public final class ClAffineProduct implements AutoCloseable {
         ctx.release(columnSum);
     }
 
-    private static long roundUp(int v) {
-        return ((long) v + TILE - 1) / TILE * TILE;
+    private static long groups(int v) {
+        return ((long) v + TILE - 1) / TILE;
     }
 }
