@@ -17,6 +17,29 @@ public final class DemoCharts {
     private DemoCharts() {
     }
 
+    /** (a): x and K samples z = x + eps, against the element index 1..n. */
+    public static Path toy(ToyExample.Result r, Path file) throws IOException {
+        final int n = r.x().length;
+        final double[] index = new double[n];
+        final double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            index[i] = i + 1;
+            x[i] = r.x()[i];
+        }
+        final Chart c = Chart.create(WIDTH, HEIGHT)
+                .title("Reparameterization: z = x + eps, eps ~ N(0, 1) (" + r.samples() + " samples)")
+                .xLabel("element index i").yLabel("value").legend(Legend.LOWER_RIGHT);
+        c.line("x (the mean)", index, x).markers(true).lineWidth(3).color(Color.BLACK);
+        for (int k = 0; k < r.samples(); k++) {
+            final double[] z = new double[n];
+            for (int i = 0; i < n; i++) {
+                z[i] = r.z()[k * n + i];
+            }
+            c.line("z, sample " + (k + 1), index, z).markers(true).dashed(true);
+        }
+        return c.writePng(file);
+    }
+
     /** (b): the training data with the learned mu(u), mu +/- sigma and mu +/- 2 sigma, and the true f(u). */
     public static Path fit(HeadTraining.Result r, Path file) throws IOException {
         final HeteroscedasticData d = r.train();
