@@ -122,6 +122,52 @@ class GaussianHeadParityTest {
         assertThrows(IllegalStateException.class, () -> h.setParameters(new float[4], new float[2], new float[4], new float[2]));
     }
 
+    /** Four threads, each with its own head on the one shared backend (one queue): each matches the CPU. */
+    @Test
+    void headsOnManyThreadsShareOneBackend() throws Exception {
+        final GaussianHead.Spec spec = new GaussianHead.Spec(17, 5, 3, 33, Parameterization.LOG_VAR, NoiseMode.STORE);
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try (CpuBackend cpu = CpuBackend.create(1)) {
+            final java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                final long seed = 100 + t;
+                done.add(pool.submit(() -> {
+                    final SplittableRandom rnd = new SplittableRandom(seed);
+                    try (GaussianHead a = GaussianHead.create(cpu, spec); GaussianHead b = GaussianHead.create(cl, spec)) {
+                        final Params params = Params.random(rnd, spec);
+                        params.set(a);
+                        params.set(b);
+                        for (int call = 0; call < 15; call++) {
+                            compare(a, b, spec, 1 + rnd.nextInt(33), seed, call, 7L * call, rnd, "thread " + seed + " call " + call);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Closing the backend releases the head's buffers: the head then throws, and closing it is still safe. */
+    @Test
+    void closingTheBackendClosesItsHeads() {
+        final long before = ClResources.liveTotal();
+        final OpenClBackend own = OpenClBackend.create(cl.context().device());
+        final GaussianHead h = GaussianHead.create(own, new GaussianHead.Spec(3, 2, 2, 8, Parameterization.SOFTPLUS,
+                NoiseMode.RECOMPUTE));
+        h.forward(new float[24], 8, 1, 0, 0, new float[32]);
+        own.close();
+        assertEquals(before, ClResources.liveTotal(), "native objects after the backend closed");
+        assertThrows(IllegalStateException.class, () -> h.forward(new float[24], 8, 1, 0, 0, null));
+        assertThrows(IllegalStateException.class, () -> h.readMu(new float[16]));
+        h.close();
+        assertEquals(before, ClResources.liveTotal());
+    }
+
     static void compare(GaussianHead a, GaussianHead b, GaussianHead.Spec spec, int batch, long seed, long stream,
                         long offset, SplittableRandom rnd, String what) {
         final int din = spec.inputs();
