@@ -100,7 +100,10 @@ public final class HeadTraining {
     /** Points of the evaluation grid over [-2, 2]. */
     public static final int GRID = 201;
 
-    /** Trains on {@code backend}, calling {@code progress} every {@code reportEvery} steps (may be null). */
+    /**
+     * Trains on {@code backend}, calling {@code progress} (may be null) after the first step, every
+     * {@code reportEvery} steps and after the last.
+     */
     public static Result run(Backend backend, Settings s, Consumer<Report> progress) {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(s, "settings");
@@ -164,7 +167,7 @@ public final class HeadTraining {
                 lossPerStep[step] = loss;
                 sinceReport += loss;
                 stepsSinceReport++;
-                if ((step + 1) % s.reportEvery() == 0 || step + 1 == s.steps()) {
+                if (step == 0 || (step + 1) % s.reportEvery() == 0 || step + 1 == s.steps()) {
                     final Evaluation e = evaluate(head, testX, test, gridX, gridU, maxBatch, din);
                     final Report r = new Report(step + 1, sinceReport / stepsSinceReport, e.testCrps, e.sigmaMae);
                     reports.add(r);

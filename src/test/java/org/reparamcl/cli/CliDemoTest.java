@@ -71,8 +71,8 @@ class CliDemoTest {
         final Matcher s = SIGMA.matcher(r.out());
         assertTrue(s.find(), r.out());
         assertTrue(Double.parseDouble(s.group(1)) <= 0.03, "sigma MAE " + s.group(1));
-        assertEquals(10, r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")).count(),
-                "ten progress lines");
+        assertEquals(11, r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")).count(),
+                "eleven progress lines (step 1, then every 60 steps)");
 
         for (String png : new String[] {"toy.png", "fit.png", "sigma.png", "loss.png"}) {
             final Path f = out.resolve(png);

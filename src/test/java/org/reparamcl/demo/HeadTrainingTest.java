@@ -44,8 +44,9 @@ class HeadTrainingTest {
             first /= 20;
             final double last = r.reports().get(r.reports().size() - 1).trainLoss();
             assertTrue(last <= 0.24 && last <= 0.75 * first, what + ": loss from " + first + " to " + last);
-            assertEquals(10, r.reports().size(), "a report every steps / 10 steps");
-            assertEquals(STEPS, r.reports().get(9).step());
+            assertEquals(11, r.reports().size(), "a report after step 1 and every steps / 10 steps");
+            assertEquals(1, r.reports().get(0).step());
+            assertEquals(STEPS, r.reports().get(10).step());
         }
     }
 
