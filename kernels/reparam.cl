@@ -9,13 +9,15 @@
  *
  * Layouts. Forward: like noise_normal, work-item g computes the 16 Philox blocks
  * first_block + 16 g + (0 .. 15), i.e. elements i = 64 g - phase + (0 .. 63) of the call; the
- * parameter element of i is i mod np, found with one division per work-item. Backward: work-item
- * (c, g) owns the 64 parameter elements p = 64 c - shift + (0 .. 63) and walks the rows r of
- * row block g (or of all blocks) in order; shift aligns the first element to a Philox block when
- * np is a multiple of 4, so that every row's 64 eps are 16 whole blocks.
+ * parameter element of i is i mod np, found with one division per work-item. Backward: a
+ * work-item owns the 64 parameter elements p = 64 c - shift + (0 .. 63) of chunk c and walks the
+ * rows r of one row block (split mode) or of all blocks in order; shift aligns the first element
+ * to a Philox block when np is a multiple of 4, so that every row's 64 eps are 16 whole blocks.
  *
- * Launches are one-dimensional with a fixed work-group size (ClKernel pads the global size);
- * work-items past the end return at once.
+ * 64 consecutive elements are held as four float16 (v[0] = elements 0 .. 15, ...). Launches are
+ * one-dimensional with a fixed work-group size (ClKernel pads the global size); work-items past
+ * the end return at once. Every kernel has one inlined copy of the generator and the sigma
+ * transforms run in loops over the four vectors, which keeps PoCL's build time down.
  */
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -143,6 +145,20 @@ RP_INLINE float16 rp_sigma(int param, float16 rho)
     return select(s, e, rho < -FM_SOFTPLUS_LINEAR);
 }
 
+/* Parameterization.dSigma. */
+RP_INLINE float16 rp_dsigma(int param, float16 rho)
+{
+    if (param == RP_SIGMA) {
+        return (float16)(1.0f);
+    } else if (param == RP_LOG_SIGMA) {
+        return fm_exp(rho);
+    } else if (param == RP_LOG_VAR) {
+        return 0.5f * fm_exp(0.5f * rho);
+    }
+    const float16 e = fm_exp(-fabs(rho));
+    return select(e, (float16)(1.0f), rho >= 0.0f) / (1.0f + e);
+}
+
 /* Parameterization.sigma, dSigma, logSigma and dLogSigma at once (softplus shares exp(-|rho|)). */
 RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds, float16 *ls, float16 *dl)
 {
@@ -167,8 +183,7 @@ RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds,
         float16 s = select((float16)(0.0f), rho, rho > 0.0f) + fm_log1p(e);
         s = select(s, rho, rho > FM_SOFTPLUS_LINEAR);
         s = select(s, e, rho < -FM_SOFTPLUS_LINEAR);
-        const float16 d = 1.0f + e;
-        const float16 g = select(e / d, 1.0f / d, rho >= 0.0f);
+        const float16 g = select(e, (float16)(1.0f), rho >= 0.0f) / (1.0f + e);
         const int16 tiny = rho < -FM_SOFTPLUS_LINEAR;
         *sigma = s;
         *ds = g;
@@ -177,86 +192,87 @@ RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds,
     }
 }
 
-/* The 64 eps of 16 blocks from nt_box_muller_x16 (lane-major) in element order. */
-RP_INLINE void rp_interleave(float16 e0, float16 e1, float16 e2, float16 e3,
-                             float16 *v0, float16 *v1, float16 *v2, float16 *v3)
+/* eps of stream elements 4 first .. 4 first + 63 (blocks first .. first + 15), in element order. */
+RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, float16 *v)
 {
+    uint16 w0, w1, w2, w3;
+    float16 e0, e1, e2, e3;
+    philox_stream_x16(first, k0, k1, s0, s1, &w0, &w1, &w2, &w3);
+    nt_box_muller_x16(w0, w1, w2, w3, &e0, &e1, &e2, &e3);
+    /* Lane-major (e_k[i] = word k of block i) to element order. */
     const float16 lo01 = shuffle2(e0, e1, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
     const float16 hi01 = shuffle2(e0, e1, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
     const float16 lo23 = shuffle2(e2, e3, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
     const float16 hi23 = shuffle2(e2, e3, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
     const uint16 m0 = (uint16)(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
     const uint16 m1 = (uint16)(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    *v0 = shuffle2(lo01, lo23, m0);
-    *v1 = shuffle2(lo01, lo23, m1);
-    *v2 = shuffle2(hi01, hi23, m0);
-    *v3 = shuffle2(hi01, hi23, m1);
-}
-
-/* eps of stream elements 4 first .. 4 first + 63 (blocks first .. first + 15), in element order. */
-RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1,
-                             float16 *v0, float16 *v1, float16 *v2, float16 *v3)
-{
-    uint16 w0, w1, w2, w3;
-    float16 e0, e1, e2, e3;
-    philox_stream_x16(first, k0, k1, s0, s1, &w0, &w1, &w2, &w3);
-    nt_box_muller_x16(w0, w1, w2, w3, &e0, &e1, &e2, &e3);
-    rp_interleave(e0, e1, e2, e3, v0, v1, v2, v3);
+    v[0] = shuffle2(lo01, lo23, m0);
+    v[1] = shuffle2(lo01, lo23, m1);
+    v[2] = shuffle2(hi01, hi23, m0);
+    v[3] = shuffle2(hi01, hi23, m1);
 }
 
 /*
- * eps of stream elements s .. s + 63 for any s (indices modulo 2^64). One group of 16 blocks when
+ * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
  * s is a multiple of 4, otherwise two, shifted by s mod 4 through private memory.
  */
-RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1,
-                         float16 *v0, float16 *v1, float16 *v2, float16 *v3)
+RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
 {
     const ulong first = s >> 2;
     const uint ph = (uint)(s & 3);
-    rp_eps_blocks(first, k0, k1, s0, s1, v0, v1, v2, v3);
+    const uint groups = ph == 0 ? 1u : 2u;
+    float t[128];
+    #pragma nounroll
+    for (uint q = 0; q < groups; q++) {
+        float16 u[4];
+        rp_eps_blocks(first + 16 * q, k0, k1, s0, s1, u);
+        if (ph == 0) {
+            v[0] = u[0]; v[1] = u[1]; v[2] = u[2]; v[3] = u[3];
+        } else {
+            vstore16(u[0], 4 * q, t);
+            vstore16(u[1], 4 * q + 1, t);
+            vstore16(u[2], 4 * q + 2, t);
+            vstore16(u[3], 4 * q + 3, t);
+        }
+    }
     if (ph != 0) {
-        float t[128];
-        float16 u0, u1, u2, u3;
-        vstore16(*v0, 0, t);
-        vstore16(*v1, 1, t);
-        vstore16(*v2, 2, t);
-        vstore16(*v3, 3, t);
-        rp_eps_blocks(first + 16, k0, k1, s0, s1, &u0, &u1, &u2, &u3);
-        vstore16(u0, 4, t);
-        vstore16(u1, 5, t);
-        vstore16(u2, 6, t);
-        vstore16(u3, 7, t);
-        *v0 = vload16(0, t + ph);
-        *v1 = vload16(0, t + ph + 16);
-        *v2 = vload16(0, t + ph + 32);
-        *v3 = vload16(0, t + ph + 48);
+        v[0] = vload16(0, t + ph);
+        v[1] = vload16(0, t + ph + 16);
+        v[2] = vload16(0, t + ph + 32);
+        v[3] = vload16(0, t + ph + 48);
     }
 }
 
-/* Loads src[base + j] for j < len, pad elsewhere, into four vectors (the partial-run path). */
-RP_INLINE void rp_gather(__global const float *src, long base, long lo, long hi, float pad,
-                         float16 *v0, float16 *v1, float16 *v2, float16 *v3)
+/* src[base .. base + 64). */
+RP_INLINE void rp_load(__global const float *src, long base, float16 *v)
+{
+    const __global rp_float16_a4 *p = (const __global rp_float16_a4 *)(src + base);
+    v[0] = p[0]; v[1] = p[1]; v[2] = p[2]; v[3] = p[3];
+}
+
+/* dst[base .. base + 64). */
+RP_INLINE void rp_store(__global float *dst, long base, const float16 *v)
+{
+    __global rp_float16_a4 *p = (__global rp_float16_a4 *)(dst + base);
+    p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
+}
+
+/* src[base + j] for lo <= base + j < hi, pad elsewhere (the partial-run path). */
+RP_INLINE void rp_gather(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
     float t[64];
     for (int j = 0; j < 64; j++) {
         const long k = base + j;
         t[j] = (k >= lo && k < hi) ? src[k] : pad;
     }
-    *v0 = vload16(0, t);
-    *v1 = vload16(1, t);
-    *v2 = vload16(2, t);
-    *v3 = vload16(3, t);
+    v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
 }
 
-/* Stores dst[base + j] = v[j] for lo <= base + j < hi. */
-RP_INLINE void rp_scatter(__global float *dst, long base, long lo, long hi,
-                          float16 v0, float16 v1, float16 v2, float16 v3)
+/* dst[base + j] = element j for lo <= base + j < hi. */
+RP_INLINE void rp_scatter(__global float *dst, long base, long lo, long hi, const float16 *v)
 {
     float t[64];
-    vstore16(v0, 0, t);
-    vstore16(v1, 1, t);
-    vstore16(v2, 2, t);
-    vstore16(v3, 3, t);
+    vstore16(v[0], 0, t); vstore16(v[1], 1, t); vstore16(v[2], 2, t); vstore16(v[3], 3, t);
     for (int j = 0; j < 64; j++) {
         const long k = base + j;
         if (k >= lo && k < hi) {
@@ -265,30 +281,43 @@ RP_INLINE void rp_scatter(__global float *dst, long base, long lo, long hi,
     }
 }
 
-/* src[base .. base + 64) into four vectors. */
-RP_INLINE void rp_load(__global const float *src, long base, float16 *v0, float16 *v1, float16 *v2, float16 *v3)
+/* src[base ..] as 64 values: vector loads when [base, base + 64) lies in [lo, hi), else gathered. */
+RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
-    const __global rp_float16_a4 *p = (const __global rp_float16_a4 *)(src + base);
-    *v0 = p[0];
-    *v1 = p[1];
-    *v2 = p[2];
-    *v3 = p[3];
+    if (base >= lo && base + 64 <= hi) {
+        rp_load(src, base, v);
+    } else {
+        rp_gather(src, base, lo, hi, pad, v);
+    }
 }
 
-/* dst[base .. base + 64) from four vectors. */
-RP_INLINE void rp_store(__global float *dst, long base, float16 v0, float16 v1, float16 v2, float16 v3)
+/* dst[base ..] from 64 values, only inside [lo, hi). */
+RP_INLINE void rp_write(__global float *dst, long base, long lo, long hi, const float16 *v)
 {
-    __global rp_float16_a4 *p = (__global rp_float16_a4 *)(dst + base);
-    p[0] = v0;
-    p[1] = v1;
-    p[2] = v2;
-    p[3] = v3;
+    if (base >= lo && base + 64 <= hi) {
+        rp_store(dst, base, v);
+    } else {
+        rp_scatter(dst, base, lo, hi, v);
+    }
+}
+
+/* Left-to-right sum of the first len of 64 values, from +0.0f. */
+RP_INLINE float rp_block_sum(const float16 *v, int len)
+{
+    float t[64];
+    vstore16(v[0], 0, t); vstore16(v[1], 1, t); vstore16(v[2], 2, t); vstore16(v[3], 3, t);
+    float s = 0.0f;
+    for (int j = 0; j < len; j++) {
+        s = s + t[j];
+    }
+    return s;
 }
 
 /*
  * z[i] = fma(sigma(rho[p]), eps[i], mu[p]) for i = 64 g - phase + (0 .. 63) in [0, n), p = i mod np;
  * eps[i] too when store_eps. Runs inside one pass over the parameters use vector loads; the ends
- * of the call and runs that wrap around np gather.
+ * of the call and runs that wrap around np gather. When the host has precomputed sigma
+ * (reparam_sigma), it passes sigma as rho and param = RP_SIGMA.
  */
 __kernel void reparam_forward(__global const float *mu, __global const float *rho,
                               __global float *z, __global float *eps,
@@ -300,14 +329,13 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     if (i0 >= n) {
         return;
     }
-    float16 e0, e1, e2, e3, m0, m1, m2, m3, r0, r1, r2, r3;
-    rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, &e0, &e1, &e2, &e3);
-    const long istart = i0 < 0 ? 0 : i0;
-    const long p0 = istart % np;
+    float16 e[4], m[4], r[4], zz[4];
+    rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+    const long p0 = (i0 < 0 ? 0 : i0) % np;
     const int full = i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np;
     if (full) {
-        rp_load(mu, p0, &m0, &m1, &m2, &m3);
-        rp_load(rho, p0, &r0, &r1, &r2, &r3);
+        rp_load(mu, p0, m);
+        rp_load(rho, p0, r);
     } else {
         float mt[64], rt[64];
         long p = p0;
@@ -324,132 +352,114 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
                 rt[j] = 1.0f;
             }
         }
-        m0 = vload16(0, mt); m1 = vload16(1, mt); m2 = vload16(2, mt); m3 = vload16(3, mt);
-        r0 = vload16(0, rt); r1 = vload16(1, rt); r2 = vload16(2, rt); r3 = vload16(3, rt);
+        for (int q = 0; q < 4; q++) {
+            m[q] = vload16(q, mt);
+            r[q] = vload16(q, rt);
+        }
     }
-    const float16 z0 = fma(rp_sigma(param, r0), e0, m0);
-    const float16 z1 = fma(rp_sigma(param, r1), e1, m1);
-    const float16 z2 = fma(rp_sigma(param, r2), e2, m2);
-    const float16 z3 = fma(rp_sigma(param, r3), e3, m3);
+    if (param == RP_SIGMA) {
+        zz[0] = fma(r[0], e[0], m[0]);
+        zz[1] = fma(r[1], e[1], m[1]);
+        zz[2] = fma(r[2], e[2], m[2]);
+        zz[3] = fma(r[3], e[3], m[3]);
+    } else {
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            zz[q] = fma(rp_sigma(param, r[q]), e[q], m[q]);
+        }
+    }
     if (full) {
-        rp_store(z, i0, z0, z1, z2, z3);
+        rp_store(z, i0, zz);
         if (store_eps) {
-            rp_store(eps, i0, e0, e1, e2, e3);
+            rp_store(eps, i0, e);
         }
     } else {
-        rp_scatter(z, i0, 0, n, z0, z1, z2, z3);
+        rp_scatter(z, i0, 0, n, zz);
         if (store_eps) {
-            rp_scatter(eps, i0, 0, n, e0, e1, e2, e3);
+            rp_scatter(eps, i0, 0, n, e);
         }
     }
-}
-
-/* Left-to-right sum of the first len of 64 terms, from +0.0f. */
-RP_INLINE float rp_block_sum(float16 t0, float16 t1, float16 t2, float16 t3, int len)
-{
-    float t[64];
-    vstore16(t0, 0, t);
-    vstore16(t1, 1, t);
-    vstore16(t2, 2, t);
-    vstore16(t3, 3, t);
-    float s = 0.0f;
-    for (int j = 0; j < len; j++) {
-        s = s + t[j];
-    }
-    return s;
 }
 
 /*
- * Block j of the KL sum of parameter row b (work-item b nblocks + j of rows nblocks):
- * sum of fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1)), -log sigma) over d in [64 j, 64 j + 64) n [0, dim).
- * Writes out[b * nblocks + j] (partials), or out[b] = 0.0f + sum when nblocks is 1.
+ * Per 64-element chunk c of the parameters (work-item c): with flag == 0, out[p] = sigma(rho[p])
+ * (the forward pass's sigma, computed once per parameter element when several rows use it);
+ * otherwise the value check of ReparamSpec.checkValues: *flag = the least chunk holding an
+ * element with non-finite mu or rho, rho <= 0 for sigma, or non-finite sigma(rho) (the host
+ * resets it to 0xFFFFFFFF first and finds the element within the chunk).
  */
-__kernel void reparam_kl_blocks(__global const float *mu, __global const float *rho, __global float *out,
-                                long dim, long nblocks, long rows, int param)
+__kernel void reparam_sigma(__global const float *mu, __global const float *rho, __global float *out,
+                            volatile __global uint *flag, long np, int param, int check)
+{
+    const long c = get_global_id(0);
+    const long p0 = RP_BLOCK * c;
+    if (p0 >= np) {
+        return;
+    }
+    float16 m[4], r[4], sg[4];
+    rp_read(rho, p0, 0, np, 1.0f, r);
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        sg[q] = rp_sigma(param, r[q]);
+    }
+    if (!check) {
+        rp_write(out, p0, 0, np, sg);
+        return;
+    }
+    rp_read(mu, p0, 0, np, 0.0f, m);
+    const int16 pos = (int16)(param == RP_SIGMA ? -1 : 0);      /* all bits: any() tests the sign bit */
+    int16 bad = (int16)(0);
+    for (int q = 0; q < 4; q++) {
+        bad |= !isfinite(m[q]) | !isfinite(r[q]) | !isfinite(sg[q]) | (pos & !(r[q] > 0.0f));
+    }
+    if (any(bad)) {
+        atomic_min(flag, (uint)c);
+    }
+}
+
+/*
+ * Block j of a row sum over d in [64 j, 64 j + 64) n [0, dim), work-item row nblocks + j:
+ *   kl:   row b of the parameters, terms fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1)), -log sigma);
+ *   else: drawn row q (parameter row q mod prows, 0 when broadcast), log q terms
+ *         fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI)), eps read from the eps buffer when
+ *         read_eps, otherwise regenerated (stream index offset + q dim + d).
+ * Writes out[row * nblocks + j] (partials), or out[row] = 0.0f + sum when nblocks is 1.
+ */
+__kernel void reparam_row_blocks(__global const float *mu, __global const float *rho, __global const float *eps,
+                                 __global float *out, long dim, long nblocks, long rows, long prows, int broadcast,
+                                 int param, int kl, int read_eps, ulong offset, uint k0, uint k1, uint s0, uint s1)
 {
     const long idx = get_global_id(0);
     if (idx >= rows * nblocks) {
         return;
     }
-    const long b = idx / nblocks;
-    const long j = idx - b * nblocks;
+    const long row = idx / nblocks;
+    const long j = idx - row * nblocks;
     const long d0 = RP_BLOCK * j;
-    const long base = b * dim + d0;
+    const long i0 = row * dim + d0;
+    const long pbase = kl ? i0 : (broadcast ? 0 : (row % prows) * dim) + d0;
     const int len = (int)min((long)RP_BLOCK, dim - d0);
-    float16 m0, m1, m2, m3, r0, r1, r2, r3;
-    if (len == RP_BLOCK) {
-        rp_load(mu, base, &m0, &m1, &m2, &m3);
-        rp_load(rho, base, &r0, &r1, &r2, &r3);
+    float16 x[4], r[4], t[4];
+    rp_read(rho, pbase, pbase, pbase + len, 1.0f, r);
+    if (kl) {
+        rp_read(mu, i0, i0, i0 + len, 0.0f, x);
+    } else if (read_eps) {
+        rp_read(eps, i0, i0, i0 + len, 0.0f, x);
     } else {
-        rp_gather(mu, base, base, base + len, 0.0f, &m0, &m1, &m2, &m3);
-        rp_gather(rho, base, base, base + len, 1.0f, &r0, &r1, &r2, &r3);
+        rp_eps_at(offset + (ulong)i0, k0, k1, s0, s1, x);
     }
-    float16 s, ds, ls, dl, t0, t1, t2, t3;
-    rp_transform(param, r0, &s, &ds, &ls, &dl);
-    t0 = fma(0.5f, fma(m0, m0, fma(s, s, -1.0f)), -ls);
-    rp_transform(param, r1, &s, &ds, &ls, &dl);
-    t1 = fma(0.5f, fma(m1, m1, fma(s, s, -1.0f)), -ls);
-    rp_transform(param, r2, &s, &ds, &ls, &dl);
-    t2 = fma(0.5f, fma(m2, m2, fma(s, s, -1.0f)), -ls);
-    rp_transform(param, r3, &s, &ds, &ls, &dl);
-    t3 = fma(0.5f, fma(m3, m3, fma(s, s, -1.0f)), -ls);
-    const float sum = rp_block_sum(t0, t1, t2, t3, len);
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        float16 s, ds, ls, dl;
+        rp_transform(param, r[q], &s, &ds, &ls, &dl);
+        t[q] = kl ? fma((float16)(0.5f), fma(x[q], x[q], fma(s, s, (float16)(-1.0f))), -ls)
+                  : fma((float16)(-0.5f), x[q] * x[q], -(ls + FM_HALF_LOG_2PI));
+    }
+    const float sum = rp_block_sum(t, len);
     if (nblocks == 1) {
-        out[b] = 0.0f + sum;
+        out[row] = 0.0f + sum;
     } else {
-        out[b * nblocks + j] = sum;
-    }
-}
-
-/*
- * Block j of log q of drawn row q (work-item q nblocks + j of qrows nblocks): sum of
- * fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI)) over d in block j. eps is read from the eps
- * buffer when read_eps, otherwise regenerated (stream index offset + q dim + d). Parameter row
- * q mod rows (0 when broadcast). Writes out[q * nblocks + j], or out[q] = 0.0f + sum.
- */
-__kernel void reparam_logq_blocks(__global const float *rho, __global const float *eps, __global float *out,
-                                  long dim, long nblocks, long qrows, long rows, int broadcast, int param,
-                                  int read_eps, ulong offset, uint k0, uint k1, uint s0, uint s1)
-{
-    const long idx = get_global_id(0);
-    if (idx >= qrows * nblocks) {
-        return;
-    }
-    const long q = idx / nblocks;
-    const long j = idx - q * nblocks;
-    const long d0 = RP_BLOCK * j;
-    const long i0 = q * dim + d0;
-    const long pbase = (broadcast ? 0 : (q % rows) * dim) + d0;
-    const int len = (int)min((long)RP_BLOCK, dim - d0);
-    float16 e0, e1, e2, e3, r0, r1, r2, r3;
-    if (len == RP_BLOCK) {
-        rp_load(rho, pbase, &r0, &r1, &r2, &r3);
-        if (read_eps) {
-            rp_load(eps, i0, &e0, &e1, &e2, &e3);
-        }
-    } else {
-        rp_gather(rho, pbase, pbase, pbase + len, 1.0f, &r0, &r1, &r2, &r3);
-        if (read_eps) {
-            rp_gather(eps, i0, i0, i0 + len, 0.0f, &e0, &e1, &e2, &e3);
-        }
-    }
-    if (!read_eps) {
-        rp_eps_at(offset + (ulong)i0, k0, k1, s0, s1, &e0, &e1, &e2, &e3);
-    }
-    float16 s, ds, ls, dl, t0, t1, t2, t3;
-    rp_transform(param, r0, &s, &ds, &ls, &dl);
-    t0 = fma(-0.5f, e0 * e0, -(ls + FM_HALF_LOG_2PI));
-    rp_transform(param, r1, &s, &ds, &ls, &dl);
-    t1 = fma(-0.5f, e1 * e1, -(ls + FM_HALF_LOG_2PI));
-    rp_transform(param, r2, &s, &ds, &ls, &dl);
-    t2 = fma(-0.5f, e2 * e2, -(ls + FM_HALF_LOG_2PI));
-    rp_transform(param, r3, &s, &ds, &ls, &dl);
-    t3 = fma(-0.5f, e3 * e3, -(ls + FM_HALF_LOG_2PI));
-    const float sum = rp_block_sum(t0, t1, t2, t3, len);
-    if (nblocks == 1) {
-        out[q] = 0.0f + sum;
-    } else {
-        out[q * nblocks + j] = sum;
+        out[row * nblocks + j] = sum;
     }
 }
 
@@ -487,51 +497,8 @@ __kernel void reparam_strided_sums(__global const float *x, __global float *out,
     out[b] = total;
 }
 
-/*
- * Block sums of rows [r_begin, r_end) for the 64 parameter elements from p0:
- * smu += gz; ssig = fma(gz, eps, ssig), starting from +0.0f.
- */
-RP_INLINE void rp_backward_block(__global const float *gz, __global const float *eps, long np, long p0, int full,
-                                 long r_begin, long r_end, int read_eps,
-                                 ulong offset, uint k0, uint k1, uint s0, uint s1,
-                                 float16 *a0, float16 *a1, float16 *a2, float16 *a3,
-                                 float16 *b0, float16 *b1, float16 *b2, float16 *b3)
-{
-    float16 smu0 = 0.0f, smu1 = 0.0f, smu2 = 0.0f, smu3 = 0.0f;
-    float16 ssg0 = 0.0f, ssg1 = 0.0f, ssg2 = 0.0f, ssg3 = 0.0f;
-    for (long r = r_begin; r < r_end; r++) {
-        const long base = r * np + p0;
-        float16 g0, g1, g2, g3, e0, e1, e2, e3;
-        if (full) {
-            rp_load(gz, base, &g0, &g1, &g2, &g3);
-            if (read_eps) {
-                rp_load(eps, base, &e0, &e1, &e2, &e3);
-            }
-        } else {
-            rp_gather(gz, base, r * np, r * np + np, 0.0f, &g0, &g1, &g2, &g3);
-            if (read_eps) {
-                rp_gather(eps, base, r * np, r * np + np, 0.0f, &e0, &e1, &e2, &e3);
-            }
-        }
-        if (!read_eps) {
-            rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, &e0, &e1, &e2, &e3);
-        }
-        smu0 = smu0 + g0;
-        smu1 = smu1 + g1;
-        smu2 = smu2 + g2;
-        smu3 = smu3 + g3;
-        ssg0 = fma(g0, e0, ssg0);
-        ssg1 = fma(g1, e1, ssg1);
-        ssg2 = fma(g2, e2, ssg2);
-        ssg3 = fma(g3, e3, ssg3);
-    }
-    *a0 = smu0; *a1 = smu1; *a2 = smu2; *a3 = smu3;
-    *b0 = ssg0; *b1 = ssg1; *b2 = ssg2; *b3 = ssg3;
-}
-
-/* Loads v[j] = x[(p0 + j) / dim] for the valid p0 + j (KL and log q weights per parameter row). */
-RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim,
-                             float16 *v0, float16 *v1, float16 *v2, float16 *v3)
+/* v[j] = x[(p0 + j) / dim] for the valid p0 + j (KL and log q weights per parameter row). */
+RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim, float16 *v)
 {
     float t[64];
     const long pfirst = p0 < 0 ? 0 : p0;
@@ -549,197 +516,145 @@ RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim
             t[j] = 0.0f;
         }
     }
-    *v0 = vload16(0, t);
-    *v1 = vload16(1, t);
-    *v2 = vload16(2, t);
-    *v3 = vload16(3, t);
+    v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
 }
 
-RP_INLINE float16 rp_grad_mu(float16 tmu, float16 m, float16 gk, int flags)
-{
-    return (flags & RP_KL) ? fma(gk, m, tmu) : tmu;
-}
-
-RP_INLINE float16 rp_grad_rho(float16 tsig, float16 sg, float16 ds, float16 dl, float16 gk, float16 sl, int flags)
-{
-    float16 gr = tsig * ds;
-    if (flags & RP_KL) {
-        gr = fma(gk, fma(sg, ds, -dl), gr);
-    }
-    if (flags & RP_LOGQ) {
-        gr = fma(-sl, dl, gr);
-    }
-    return gr;
-}
-
-/* The end of the backward pass for the 64 parameter elements from p0, given the row totals. */
+/*
+ * The end of the backward pass for the 64 parameter elements from p0, given the row totals
+ * tmu and tsig: the chain rule through sigma, the KL and log q terms, accumulation, stores.
+ */
 RP_INLINE void rp_backward_finish(__global const float *mu, __global const float *rho,
                                   __global const float *gkl, __global const float *slq,
                                   __global float *gmu, __global float *grho,
-                                  long np, long dim, long p0, int full, int param, int flags,
-                                  float16 a0, float16 a1, float16 a2, float16 a3,
-                                  float16 b0, float16 b1, float16 b2, float16 b3)
+                                  long np, long dim, long p0, int param, int flags, float16 *tmu, float16 *tsig)
 {
-    float16 m0, m1, m2, m3, r0, r1, r2, r3;
-    float16 k0 = 0.0f, k1 = 0.0f, k2 = 0.0f, k3 = 0.0f, l0 = 0.0f, l1 = 0.0f, l2 = 0.0f, l3 = 0.0f;
-    if (full) {
-        rp_load(mu, p0, &m0, &m1, &m2, &m3);
-        rp_load(rho, p0, &r0, &r1, &r2, &r3);
+    float16 m[4], r[4], k[4], l[4], o[4];
+    rp_read(rho, p0, 0, np, 1.0f, r);
+    if (flags & (RP_KL | RP_LOGQ)) {
+        rp_read(mu, p0, 0, np, 0.0f, m);
+        if (flags & RP_KL) {
+            rp_row_values(gkl, p0, np, dim, k);
+        }
+        if (flags & RP_LOGQ) {
+            rp_row_values(slq, p0, np, dim, l);
+        }
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            float16 sg, ds, ls, dl;
+            rp_transform(param, r[q], &sg, &ds, &ls, &dl);
+            float16 gr = tsig[q] * ds;
+            if (flags & RP_KL) {
+                tmu[q] = fma(k[q], m[q], tmu[q]);
+                gr = fma(k[q], fma(sg, ds, -dl), gr);
+            }
+            if (flags & RP_LOGQ) {
+                gr = fma(-l[q], dl, gr);
+            }
+            tsig[q] = gr;
+        }
     } else {
-        rp_gather(mu, p0, 0, np, 0.0f, &m0, &m1, &m2, &m3);
-        rp_gather(rho, p0, 0, np, 1.0f, &r0, &r1, &r2, &r3);
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
+        }
     }
-    if (flags & RP_KL) {
-        rp_row_values(gkl, p0, np, dim, &k0, &k1, &k2, &k3);
-    }
-    if (flags & RP_LOGQ) {
-        rp_row_values(slq, p0, np, dim, &l0, &l1, &l2, &l3);
-    }
-    float16 sg, ds, ls, dl;
-    float16 gm0, gm1, gm2, gm3, gr0, gr1, gr2, gr3;
-    rp_transform(param, r0, &sg, &ds, &ls, &dl);
-    gm0 = rp_grad_mu(a0, m0, k0, flags);
-    gr0 = rp_grad_rho(b0, sg, ds, dl, k0, l0, flags);
-    rp_transform(param, r1, &sg, &ds, &ls, &dl);
-    gm1 = rp_grad_mu(a1, m1, k1, flags);
-    gr1 = rp_grad_rho(b1, sg, ds, dl, k1, l1, flags);
-    rp_transform(param, r2, &sg, &ds, &ls, &dl);
-    gm2 = rp_grad_mu(a2, m2, k2, flags);
-    gr2 = rp_grad_rho(b2, sg, ds, dl, k2, l2, flags);
-    rp_transform(param, r3, &sg, &ds, &ls, &dl);
-    gm3 = rp_grad_mu(a3, m3, k3, flags);
-    gr3 = rp_grad_rho(b3, sg, ds, dl, k3, l3, flags);
     if (flags & RP_ACCUMULATE) {
-        float16 o0, o1, o2, o3;
-        if (full) {
-            rp_load(gmu, p0, &o0, &o1, &o2, &o3);
-        } else {
-            rp_gather(gmu, p0, 0, np, 0.0f, &o0, &o1, &o2, &o3);
+        rp_read(gmu, p0, 0, np, 0.0f, o);
+        for (int q = 0; q < 4; q++) {
+            tmu[q] = o[q] + tmu[q];
         }
-        gm0 = o0 + gm0; gm1 = o1 + gm1; gm2 = o2 + gm2; gm3 = o3 + gm3;
-        if (full) {
-            rp_load(grho, p0, &o0, &o1, &o2, &o3);
-        } else {
-            rp_gather(grho, p0, 0, np, 0.0f, &o0, &o1, &o2, &o3);
+        rp_read(grho, p0, 0, np, 0.0f, o);
+        for (int q = 0; q < 4; q++) {
+            tsig[q] = o[q] + tsig[q];
         }
-        gr0 = o0 + gr0; gr1 = o1 + gr1; gr2 = o2 + gr2; gr3 = o3 + gr3;
     }
-    if (full) {
-        rp_store(gmu, p0, gm0, gm1, gm2, gm3);
-        rp_store(grho, p0, gr0, gr1, gr2, gr3);
-    } else {
-        rp_scatter(gmu, p0, 0, np, gm0, gm1, gm2, gm3);
-        rp_scatter(grho, p0, 0, np, gr0, gr1, gr2, gr3);
-    }
+    rp_write(gmu, p0, 0, np, tmu);
+    rp_write(grho, p0, 0, np, tsig);
 }
 
 /*
  * Backward pass over the 64 parameter elements p0 = 64 c - shift + (0 .. 63) of chunk c.
- * Direct mode (split == 0, work-item c < nchunks): all row blocks in order, then the finish.
- * Split mode (work-item g nchunks + c): row block g only; its block sums go to part[g np + p]
- * (smu) and part[(groups + g) np + p] (ssig), and reparam_backward_finish adds them up.
+ *   mode 0 (direct, work-item c < nchunks): all row blocks in order, then the finish;
+ *   mode 1 (split rows, work-item g nchunks + c): row block g only; its block sums go to
+ *          part[g np + p] (smu) and part[(groups + g) np + p] (ssig);
+ *   mode 2 (split finish, work-item c): the totals of those block sums in order, then the finish.
+ * Block sums: smu = smu + gz, ssig = fma(gz, eps, ssig) over the block's rows in order from +0.0f;
+ * totals: t = t + block sum over the blocks in order from +0.0f (0 + s = s: s is never -0).
  */
 __kernel void reparam_backward(__global const float *mu, __global const float *rho,
                                __global const float *gz, __global const float *eps,
                                __global const float *gkl, __global const float *slq,
                                __global float *gmu, __global float *grho, __global float *part,
-                               long np, long nrows, long dim, long shift, long nchunks, long groups, int split,
+                               long np, long nrows, long dim, long shift, long nchunks, long groups, int mode,
                                ulong offset, uint k0, uint k1, uint s0, uint s1, int param, int flags)
 {
     const long idx = get_global_id(0);
-    const long g = split ? idx / nchunks : 0;
-    const long c = idx - g * nchunks;
-    if (split ? g >= groups : c >= nchunks) {
+    const long gsplit = mode == 1 ? idx / nchunks : 0;
+    const long c = idx - gsplit * nchunks;
+    if (mode == 1 ? gsplit >= groups : c >= nchunks) {
         return;
     }
     const long p0 = RP_BLOCK * c - shift;
-    const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
-    const int read_eps = flags & RP_READ_EPS;
-    float16 a0, a1, a2, a3, b0, b1, b2, b3;
-    if (split) {
-        rp_backward_block(gz, eps, np, p0, full, RP_BLOCK * g, min(nrows, RP_BLOCK * (g + 1)), read_eps,
-                          offset, k0, k1, s0, s1, &a0, &a1, &a2, &a3, &b0, &b1, &b2, &b3);
-        if (full) {
-            rp_store(part, g * np + p0, a0, a1, a2, a3);
-            rp_store(part, (groups + g) * np + p0, b0, b1, b2, b3);
-        } else {
-            rp_scatter(part + g * np, p0, 0, np, a0, a1, a2, a3);
-            rp_scatter(part + (groups + g) * np, p0, 0, np, b0, b1, b2, b3);
+    float16 tmu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float16 tsig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (mode == 2) {
+        for (long g = 0; g < groups; g++) {
+            float16 a[4];
+            rp_read(part + g * np, p0, 0, np, 0.0f, a);
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + a[q];
+            }
+            rp_read(part + (groups + g) * np, p0, 0, np, 0.0f, a);
+            for (int q = 0; q < 4; q++) {
+                tsig[q] = tsig[q] + a[q];
+            }
         }
-        return;
-    }
-    float16 t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f, u0 = 0.0f, u1 = 0.0f, u2 = 0.0f, u3 = 0.0f;
-    for (long r = 0; r < nrows; r += RP_BLOCK) {
-        rp_backward_block(gz, eps, np, p0, full, r, min(nrows, r + RP_BLOCK), read_eps,
-                          offset, k0, k1, s0, s1, &a0, &a1, &a2, &a3, &b0, &b1, &b2, &b3);
-        t0 = t0 + a0; t1 = t1 + a1; t2 = t2 + a2; t3 = t3 + a3;
-        u0 = u0 + b0; u1 = u1 + b1; u2 = u2 + b2; u3 = u3 + b3;
-    }
-    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, full, param, flags,
-                       t0, t1, t2, t3, u0, u1, u2, u3);
-}
-
-/* Split mode's second kernel: totals over the groups' block sums in order, then the finish. */
-__kernel void reparam_backward_finish(__global const float *mu, __global const float *rho,
-                                      __global const float *gkl, __global const float *slq,
-                                      __global float *gmu, __global float *grho, __global const float *part,
-                                      long np, long dim, long shift, long nchunks, long groups, int param, int flags)
-{
-    const long c = get_global_id(0);
-    if (c >= nchunks) {
-        return;
-    }
-    const long p0 = RP_BLOCK * c - shift;
-    const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
-    float16 t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f, u0 = 0.0f, u1 = 0.0f, u2 = 0.0f, u3 = 0.0f;
-    float16 a0, a1, a2, a3;
-    for (long g = 0; g < groups; g++) {
-        if (full) {
-            rp_load(part, g * np + p0, &a0, &a1, &a2, &a3);
-        } else {
-            rp_gather(part + g * np, p0, 0, np, 0.0f, &a0, &a1, &a2, &a3);
-        }
-        t0 = t0 + a0; t1 = t1 + a1; t2 = t2 + a2; t3 = t3 + a3;
-        if (full) {
-            rp_load(part, (groups + g) * np + p0, &a0, &a1, &a2, &a3);
-        } else {
-            rp_gather(part + (groups + g) * np, p0, 0, np, 0.0f, &a0, &a1, &a2, &a3);
-        }
-        u0 = u0 + a0; u1 = u1 + a1; u2 = u2 + a2; u3 = u3 + a3;
-    }
-    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, full, param, flags,
-                       t0, t1, t2, t3, u0, u1, u2, u3);
-}
-
-/*
- * Value check (ReparamSpec.checkValues): flag = the least 64-element chunk c of the parameters
- * holding an element with non-finite mu or rho, rho <= 0 for sigma, or non-finite sigma(rho).
- * The host resets flag to 0xFFFFFFFF first and finds the element within the chunk.
- */
-__kernel void reparam_check(__global const float *mu, __global const float *rho, volatile __global uint *flag,
-                            long np, int param)
-{
-    const long c = get_global_id(0);
-    if (RP_BLOCK * c >= np) {
-        return;
-    }
-    const long p0 = RP_BLOCK * c;
-    float16 m0, m1, m2, m3, r0, r1, r2, r3;
-    if (p0 + RP_BLOCK <= np) {
-        rp_load(mu, p0, &m0, &m1, &m2, &m3);
-        rp_load(rho, p0, &r0, &r1, &r2, &r3);
     } else {
-        rp_gather(mu, p0, 0, np, 0.0f, &m0, &m1, &m2, &m3);
-        rp_gather(rho, p0, 0, np, 1.0f, &r0, &r1, &r2, &r3);
+        const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
+        const int read_eps = flags & RP_READ_EPS;
+        const long gend = mode == 1 ? gsplit + 1 : groups;
+        for (long g = gsplit; g < gend; g++) {
+            float16 smu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            float16 ssig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            const long rend = min(nrows, RP_BLOCK * (g + 1));
+            for (long r = RP_BLOCK * g; r < rend; r++) {
+                const long base = r * np + p0;
+                float16 gv[4], e[4];
+                if (full) {
+                    rp_load(gz, base, gv);
+                } else {
+                    rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
+                }
+                if (read_eps) {
+                    if (full) {
+                        rp_load(eps, base, e);
+                    } else {
+                        rp_gather(eps, base, r * np, r * np + np, 0.0f, e);
+                    }
+                } else {
+                    rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, e);
+                }
+                smu[0] = smu[0] + gv[0];
+                smu[1] = smu[1] + gv[1];
+                smu[2] = smu[2] + gv[2];
+                smu[3] = smu[3] + gv[3];
+                ssig[0] = fma(gv[0], e[0], ssig[0]);
+                ssig[1] = fma(gv[1], e[1], ssig[1]);
+                ssig[2] = fma(gv[2], e[2], ssig[2]);
+                ssig[3] = fma(gv[3], e[3], ssig[3]);
+            }
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + smu[q];
+                tsig[q] = tsig[q] + ssig[q];
+            }
+        }
+        if (mode == 1) {
+            rp_write(part + gsplit * np, p0, 0, np, tmu);
+            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig);
+            return;
+        }
     }
-    const int pos = param == RP_SIGMA ? -1 : 0;          /* all bits: any() tests the sign bit */
-    int16 bad = !isfinite(m0) | !isfinite(r0) | !isfinite(rp_sigma(param, r0)) | (pos & !(r0 > 0.0f));
-    bad |= !isfinite(m1) | !isfinite(r1) | !isfinite(rp_sigma(param, r1)) | (pos & !(r1 > 0.0f));
-    bad |= !isfinite(m2) | !isfinite(r2) | !isfinite(rp_sigma(param, r2)) | (pos & !(r2 > 0.0f));
-    bad |= !isfinite(m3) | !isfinite(r3) | !isfinite(rp_sigma(param, r3)) | (pos & !(r3 > 0.0f));
-    if (any(bad)) {
-        atomic_min(flag, (uint)c);
-    }
+    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, tmu, tsig);
 }
 
 /*
@@ -750,19 +665,21 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
                                    long n, long np, uint phase)
 {
     const ulong g = get_global_id(0);
-    if ((long)(64 * g) - (long)phase >= n) {
+    const long i0 = (long)(64 * g) - (long)phase;
+    if (i0 >= n) {
         return;
     }
     const float16 c = (float16)((float)(g & 15) * 0.0625f) + (float16)(0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f,
                                                                         8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f);
-    const long i0 = (long)(64 * g) - (long)phase;
-    const long istart = i0 < 0 ? 0 : i0;
-    const long p0 = istart % np;
+    const long p0 = (i0 < 0 ? 0 : i0) % np;
     if (i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np) {
-        float16 m0, m1, m2, m3, r0, r1, r2, r3;
-        rp_load(mu, p0, &m0, &m1, &m2, &m3);
-        rp_load(rho, p0, &r0, &r1, &r2, &r3);
-        rp_store(z, i0, fma(r0, c, m0), fma(r1, c, m1), fma(r2, c, m2), fma(r3, c, m3));
+        float16 m[4], r[4];
+        rp_load(mu, p0, m);
+        rp_load(rho, p0, r);
+        for (int q = 0; q < 4; q++) {
+            m[q] = fma(r[q], c, m[q]);
+        }
+        rp_store(z, i0, m);
         return;
     }
     long p = p0;
@@ -792,28 +709,28 @@ __kernel void reparam_backward_roof(__global const float *mu, __global const flo
     const long p0 = RP_BLOCK * c - shift;
     const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
     const float16 e = (float16)((float)(c & 15) * 0.0625f);
-    float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+    float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (long r = 0; r < nrows; r++) {
         const long base = r * np + p0;
-        float16 g0, g1, g2, g3;
+        float16 gv[4];
         if (full) {
-            rp_load(gz, base, &g0, &g1, &g2, &g3);
+            rp_load(gz, base, gv);
         } else {
-            rp_gather(gz, base, r * np, r * np + np, 0.0f, &g0, &g1, &g2, &g3);
+            rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
         }
-        a0 = a0 + g0; a1 = a1 + g1; a2 = a2 + g2; a3 = a3 + g3;
-        b0 = fma(g0, e, b0); b1 = fma(g1, e, b1); b2 = fma(g2, e, b2); b3 = fma(g3, e, b3);
+        for (int q = 0; q < 4; q++) {
+            a[q] = a[q] + gv[q];
+            b[q] = fma(gv[q], e, b[q]);
+        }
     }
-    float16 m0, m1, m2, m3, r0, r1, r2, r3;
-    if (full) {
-        rp_load(mu, p0, &m0, &m1, &m2, &m3);
-        rp_load(rho, p0, &r0, &r1, &r2, &r3);
-        rp_store(gmu, p0, a0 + m0, a1 + m1, a2 + m2, a3 + m3);
-        rp_store(grho, p0, b0 * r0, b1 * r1, b2 * r2, b3 * r3);
-    } else {
-        rp_gather(mu, p0, 0, np, 0.0f, &m0, &m1, &m2, &m3);
-        rp_gather(rho, p0, 0, np, 0.0f, &r0, &r1, &r2, &r3);
-        rp_scatter(gmu, p0, 0, np, a0 + m0, a1 + m1, a2 + m2, a3 + m3);
-        rp_scatter(grho, p0, 0, np, b0 * r0, b1 * r1, b2 * r2, b3 * r3);
+    float16 m[4], rr[4];
+    rp_read(mu, p0, 0, np, 0.0f, m);
+    rp_read(rho, p0, 0, np, 0.0f, rr);
+    for (int q = 0; q < 4; q++) {
+        a[q] = a[q] + m[q];
+        b[q] = b[q] * rr[q];
     }
+    rp_write(gmu, p0, 0, np, a);
+    rp_write(grho, p0, 0, np, b);
 }

@@ -138,7 +138,7 @@ public enum Parameterization {
             return "is not > 0 (sigma = rho must be positive)";
         }
         if (!Float.isFinite(sigma(rho))) {
-            return "gives sigma = " + sigma(rho) + " (" + cliName + ")";
+            return "gives sigma = " + sigma(rho);
         }
         return null;
     }

@@ -52,6 +52,20 @@ class ReparamSpecTest {
         assertEquals(0, ReparamSpec.builder().shape(4, 3, 0).seed(1).build().elements());
     }
 
+    /** Counts are longs: a spec past int indexing is valid; host arrays (int-indexed) cannot match it. */
+    @Test
+    void sizesPastIntIndexing() {
+        final ReparamSpec s = ReparamSpec.builder().shape(4, 1L << 20, 1L << 12).broadcast(true).seed(1).build();
+        assertEquals(1L << 34, s.elements());
+        assertEquals(1L << 12, s.paramElements());
+        assertEquals(1L << 22, s.reductionRows());
+        try (org.reparamcl.cpu.CpuBackend cpu = org.reparamcl.cpu.CpuBackend.create(1)) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.reparamForward(s, new float[1 << 12], new float[1 << 12], new float[16], null));
+            assertEquals("z has length 16, expected 17179869184", e.getMessage());
+        }
+    }
+
     @Test
     void namesTheFirstBadParameter() {
         final ReparamSpec s = ReparamSpec.builder().shape(1, 2, 3).seed(1).build();

@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_TRUE;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.reparamcl.NoiseMode;
+import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
 
 /**
@@ -40,22 +41,22 @@ final class ClReparam {
 
     private final ClContext ctx;
     private ClKernel forward;
-    private ClKernel klBlocks;
-    private ClKernel logqBlocks;
+    private ClKernel sigmaKernel;
+    private ClKernel rowBlocks;
     private ClKernel rowSums;
     private ClKernel stridedSums;
     private ClKernel backward;
-    private ClKernel backwardFinish;
-    private ClKernel check;
     private ClKernel forwardRoof;
     private ClKernel backwardRoof;
     /** One word: the value check's result, and the stand-in for absent optional buffers. */
     private ClBuffer flag;
     private final int[] flagHost = new int[1];
     private final int[] flagReset = {-1};
+    private final float[] zero = {0.0f};
     private ClBuffer rowPartials;
     private ClBuffer backwardPartials;
     private ClBuffer slq;
+    private ClBuffer sigma;
     private final ClBuffer[] staging = new ClBuffer[11];
     private final int[] key = new int[4];
     /**
@@ -76,13 +77,11 @@ final class ClReparam {
         }
         flag = ctx.allocate(4);
         forward = new ClKernel(ctx, "reparam_forward");
-        klBlocks = new ClKernel(ctx, "reparam_kl_blocks");
-        logqBlocks = new ClKernel(ctx, "reparam_logq_blocks");
+        sigmaKernel = new ClKernel(ctx, "reparam_sigma");
+        rowBlocks = new ClKernel(ctx, "reparam_row_blocks");
         rowSums = new ClKernel(ctx, "reparam_row_sums");
         stridedSums = new ClKernel(ctx, "reparam_strided_sums");
         backward = new ClKernel(ctx, "reparam_backward");
-        backwardFinish = new ClKernel(ctx, "reparam_backward_finish");
-        check = new ClKernel(ctx, "reparam_check");
         forwardRoof = new ClKernel(ctx, "reparam_forward_roof");
         backwardRoof = new ClKernel(ctx, "reparam_backward_roof");
     }
@@ -105,52 +104,55 @@ final class ClReparam {
         final long n = spec.elements();
         final int[] key = key(spec);
         if (n > 0) {
+            final long np = spec.paramElements();
             final long offset = spec.offset();
             final int phase = (int) (offset & 3);
-            forward.arg(0, mu).arg(1, rho).arg(2, z).arg(3, eps == null ? z : eps)
-                    .arg(4, n).arg(5, spec.paramElements()).arg(6, offset >>> 2).arg(7, phase)
+            ClBuffer scale = rho;
+            int param = spec.parameterization().ordinal();
+            if (param != Parameterization.SIGMA.ordinal() && spec.reductionRows() > 1) {
+                // Each sigma is used by several rows: compute it once (same bits), then sample with sigma = rho.
+                sigma = grow(sigma, np);
+                sigmaKernel.arg(0, mu).arg(1, rho).arg(2, sigma).arg(3, flag).arg(4, np).arg(5, param).arg(6, 0);
+                sigmaKernel.launch((np + BLOCK - 1) / BLOCK);
+                scale = sigma;
+                param = Parameterization.SIGMA.ordinal();
+            }
+            forward.arg(0, mu).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
+                    .arg(4, n).arg(5, np).arg(6, offset >>> 2).arg(7, phase)
                     .arg(8, key[0]).arg(9, key[1]).arg(10, key[2]).arg(11, key[3])
-                    .arg(12, spec.parameterization().ordinal()).arg(13, eps == null ? 0 : 1);
+                    .arg(12, param).arg(13, eps == null ? 0 : 1);
             forward.launch((phase + n + 63) / 64);
         }
         if (kl != null) {
-            rowSum(kl, spec.paramRows(), spec.dim(), partials -> {
-                klBlocks.arg(0, mu).arg(1, rho).arg(2, partials).arg(3, spec.dim()).arg(4, blocks(spec.dim()))
-                        .arg(5, spec.paramRows()).arg(6, spec.parameterization().ordinal());
-                klBlocks.launch(spec.paramRows() * blocks(spec.dim()));
-            });
+            rowSums(spec, true, mu, rho, null, kl, spec.paramRows());
         }
         if (logProb != null) {
-            rowSum(logProb, spec.sampleRows(), spec.dim(), partials -> {
-                logqBlocks.arg(0, rho).arg(1, eps == null ? flag : eps).arg(2, partials).arg(3, spec.dim())
-                        .arg(4, blocks(spec.dim())).arg(5, spec.sampleRows()).arg(6, spec.rows())
-                        .arg(7, spec.broadcast() ? 1 : 0).arg(8, spec.parameterization().ordinal())
-                        .arg(9, eps == null ? 0 : 1).arg(10, spec.offset())
-                        .arg(11, key[0]).arg(12, key[1]).arg(13, key[2]).arg(14, key[3]);
-                logqBlocks.launch(spec.sampleRows() * blocks(spec.dim()));
-            });
+            rowSums(spec, false, mu, rho, eps, logProb, spec.sampleRows());
         }
     }
 
-    /** Launches the first level of a blocked row sum into its output or partials. */
-    @FunctionalInterface
-    private interface BlockLauncher {
-        void launch(ClBuffer partials);
-    }
-
-    /** out[0 .. rows) = blocked sums over d of rows of length dim; the launcher computes the block sums. */
-    private void rowSum(ClBuffer out, long rows, long dim, BlockLauncher blocksInto) {
+    /**
+     * out[0 .. rows) = the blocked sums over d of KL terms (parameter rows) or log q terms (drawn
+     * rows, eps read when given, else regenerated): block sums, then the row totals when a row
+     * has more than one block.
+     */
+    private void rowSums(ReparamSpec spec, boolean kl, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer out, long rows) {
         if (rows == 0) {
             return;
         }
-        final long nblocks = blocks(dim);
+        final long nblocks = blocks(spec.dim());
         if (nblocks == 0) {
-            CL.clEnqueueFillBuffer(ctx.queue(), out.mem(), Pointer.to(new float[] {0.0f}), 4, 0, 4L * rows, 0, null, null);
-        } else if (nblocks == 1) {
-            blocksInto.launch(out);
-        } else {
-            rowPartials = grow(rowPartials, rows * nblocks);
-            blocksInto.launch(rowPartials);
+            CL.clEnqueueFillBuffer(ctx.queue(), out.mem(), Pointer.to(zero), 4, 0, 4L * rows, 0, null, null);
+            return;
+        }
+        final ClBuffer partials = nblocks == 1 ? out : (rowPartials = grow(rowPartials, rows * nblocks));
+        final int[] k = key(spec);
+        rowBlocks.arg(0, mu).arg(1, rho).arg(2, eps == null ? flag : eps).arg(3, partials).arg(4, spec.dim())
+                .arg(5, nblocks).arg(6, rows).arg(7, spec.rows()).arg(8, spec.broadcast() ? 1 : 0)
+                .arg(9, spec.parameterization().ordinal()).arg(10, kl ? 1 : 0).arg(11, eps == null ? 0 : 1)
+                .arg(12, spec.offset()).arg(13, k[0]).arg(14, k[1]).arg(15, k[2]).arg(16, k[3]);
+        rowBlocks.launch(rows * nblocks);
+        if (nblocks > 1) {
             rowSums.arg(0, rowPartials).arg(1, out).arg(2, nblocks).arg(3, rows);
             rowSums.launch(rows);
         }
@@ -205,11 +207,21 @@ final class ClReparam {
                 .arg(21, spec.parameterization().ordinal()).arg(22, flags);
         backward.launch(split ? groups * nchunks : nchunks);
         if (split) {
-            backwardFinish.arg(0, mu).arg(1, rho).arg(2, gkl == null ? flag : gkl).arg(3, slqArg).arg(4, gmu).arg(5, grho)
-                    .arg(6, part).arg(7, np).arg(8, spec.dim()).arg(9, shift).arg(10, nchunks).arg(11, groups)
-                    .arg(12, spec.parameterization().ordinal()).arg(13, flags);
-            backwardFinish.launch(nchunks);
+            backward.arg(15, 2);                  // the totals and the finish, same arguments
+            backward.launch(nchunks);
         }
+    }
+
+    /** out[p] = sigma(rho[p]) for the spec's parameter elements. */
+    void sigma(ReparamSpec spec, ClBuffer rho, ClBuffer out) {
+        requireBuffer("rho", rho, spec.paramElements(), true);
+        requireBuffer("sigma", out, spec.paramElements(), true);
+        requireDistinct(new ClBuffer[] {out}, new String[] {"sigma"}, new ClBuffer[] {rho}, new String[] {"rho"});
+        kernels();
+        final long np = spec.paramElements();
+        sigmaKernel.arg(0, rho).arg(1, rho).arg(2, out).arg(3, flag).arg(4, np)
+                .arg(5, spec.parameterization().ordinal()).arg(6, 0);
+        sigmaKernel.launch((np + BLOCK - 1) / BLOCK);
     }
 
     void forwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
@@ -252,8 +264,9 @@ final class ClReparam {
             throw new IllegalArgumentException("the value check handles at most 2^38 parameter elements, got " + np);
         }
         CL.clEnqueueFillBuffer(ctx.queue(), flag.mem(), Pointer.to(flagReset), 4, 0, 4, 0, null, null);
-        check.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, np).arg(4, spec.parameterization().ordinal());
-        check.launch(chunks);
+        sigmaKernel.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, flag).arg(4, np)
+                .arg(5, spec.parameterization().ordinal()).arg(6, 1);
+        sigmaKernel.launch(chunks);
         CL.clEnqueueReadBuffer(ctx.queue(), flag.mem(), CL_TRUE, 0, 4, Pointer.to(flagHost), 0, null, null);
         if (flagHost[0] == -1) {
             return;

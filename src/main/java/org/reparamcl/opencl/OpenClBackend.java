@@ -305,6 +305,21 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
+     * sigma = {@link org.reparamcl.Parameterization#sigma(float)} of each of the spec's
+     * {@link ReparamSpec#paramElements()} rho values, on the device (the same bits); enqueues only.
+     * Values are not checked.
+     */
+    public void reparamSigma(ReparamSpec spec, ClBuffer rho, ClBuffer sigma) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.sigma(spec, rho, sigma);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The roof of the device forward pass: the same work-items, loads (mu, rho) and stores (z),
      * no generator and no transform ({@code z = fma(rho, c, mu)}, c a function of the index).
      * For benchmarks; enqueues only.

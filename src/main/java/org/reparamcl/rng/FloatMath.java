@@ -137,6 +137,6 @@ public final class FloatMath {
     public static float sigmoid(float x) {
         final float e = exp(-Math.abs(x));
         final float d = 1.0f + e;
-        return x >= 0.0f ? 1.0f / d : e / d;
+        return (x >= 0.0f ? 1.0f : e) / d;
     }
 }

@@ -225,6 +225,14 @@ class ReparamParityTest {
             assertTrue(Float.isNaN(z[141]) && Float.isNaN(z[291]));
             assertEquals(0.0f, z[70]);
         }
+        // sigma(rho) overflowing is rejected on the device too.
+        final ReparamSpec logSigma = s.toBuilder().parameterization(Parameterization.LOG_SIGMA).build();
+        final float[] big = new float[150];
+        big[99] = 89.0f;
+        try (ClBuffer dMu = upload(new float[150]); ClBuffer dRho = upload(big); ClBuffer dZ = sentinel(300)) {
+            assertEquals("rho[99] (b = 1, d = 49) = 89.0 gives sigma = Infinity (parameterization log-sigma)",
+                    assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(logSigma, dMu, dRho, dZ, null)).getMessage());
+        }
         // A bad value in the last, partial chunk, and mu infinite.
         final float[] mu2 = new float[150];
         mu2[149] = Float.NEGATIVE_INFINITY;
@@ -307,6 +315,24 @@ class ReparamParityTest {
             }
         } finally {
             pool.shutdown();
+        }
+    }
+
+    /** sigma on the device equals Parameterization.sigma bit for bit, including the softplus branches. */
+    @Test
+    void sigmaOnTheDevice() {
+        final SplittableRandom rnd = new SplittableRandom(8);
+        for (Parameterization pz : Parameterization.values()) {
+            final ReparamSpec s = ReparamSpec.builder().shape(1, 3, 333).parameterization(pz).seed(1).build();
+            final float[] rho = ReparamCases.rhos(pz, 999, rnd);
+            final float[] ref = new float[999];
+            for (int p = 0; p < 999; p++) {
+                ref[p] = pz.sigma(rho[p]);
+            }
+            try (ClBuffer dRho = upload(rho); ClBuffer out = sentinel(999)) {
+                cl.reparamSigma(s, dRho, out);
+                assertArrayEquals(bits(ref), bits(download(out, 999)), pz.toString());
+            }
         }
     }
 
