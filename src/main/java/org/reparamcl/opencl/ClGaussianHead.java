@@ -49,6 +49,7 @@ public final class ClGaussianHead implements GaussianHead {
     private final ClBuffer x;
     private final ClBuffer mu;
     private final ClBuffer rho;
+    private final ClBuffer sigma;
     private final ClBuffer z;
     private final ClBuffer eps;
     private final ClBuffer gradZ;
@@ -85,6 +86,7 @@ public final class ClGaussianHead implements GaussianHead {
             x = allocate(in);
             mu = allocate(p);
             rho = allocate(p);
+            sigma = allocate(p);
             z = allocate(n);
             eps = spec.noiseMode() == NoiseMode.STORE ? allocate(n) : null;
             gradZ = allocate(n);
@@ -188,8 +190,8 @@ public final class ClGaussianHead implements GaussianHead {
     /**
      * The forward pass on a device buffer {@code x} (batch, Din) of this backend's context: copies
      * it into the head (so that x may change afterwards), enqueues the passes and returns without
-     * waiting. z, mu and rho are then in {@link #z()}, {@link #mu()} and {@link #rho()}. x is not
-     * checked for finite values.
+     * waiting. z, mu, rho and sigma are then in {@link #z()}, {@link #mu()}, {@link #rho()} and
+     * {@link #sigma()}. x is not checked for finite values.
      */
     public void forward(ClBuffer x, int batch, long seed, long stream, long offset) {
         if (batch < 1 || batch > spec.maxBatch()) {
@@ -213,6 +215,7 @@ public final class ClGaussianHead implements GaussianHead {
         final int d = spec.outputs();
         affine.multiply(x, din, 1, wMu, d, 1, bMu, Init.BIAS, mu, b, d, din);
         affine.multiply(x, din, 1, wRho, d, 1, bRho, Init.BIAS, rho, b, d, din);
+        cl.reparamSigma(rs, rho, sigma);
         cl.reparamForward(rs, mu, rho, z, eps, null, null);
         batch = b;
         last = rs;
@@ -238,11 +241,7 @@ public final class ClGaussianHead implements GaussianHead {
             ensureForward();
             final int n = batch * spec.outputs();
             Spec.requireRoom("sigma", dst, n);
-            read(rho, dst, n);
-            // The same float32 function the reparam kernels apply (Parameterization is its definition).
-            for (int i = 0; i < n; i++) {
-                dst[i] = spec.parameterization().sigma(dst[i]);
-            }
+            read(sigma, dst, n);
         } finally {
             lock.unlock();
         }
@@ -336,6 +335,11 @@ public final class ClGaussianHead implements GaussianHead {
     /** rho (batch, D) of the most recent forward pass. */
     public ClBuffer rho() {
         return owned(rho);
+    }
+
+    /** sigma = param(rho) (batch, D) of the most recent forward pass. */
+    public ClBuffer sigma() {
+        return owned(sigma);
     }
 
     /** eps (K, batch, D) of the most recent forward pass in STORE mode; null in RECOMPUTE mode. */
