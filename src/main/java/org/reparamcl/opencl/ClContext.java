@@ -38,7 +38,7 @@ import org.jocl.cl_program;
 public final class ClContext implements AutoCloseable {
     /** Kernel sources in build order (each may use what the ones before it define). */
     public static final List<String> KERNEL_SOURCES = List.of(
-            "philox4x32.cl", "normal.cl", "noise.cl", "reparam.cl");
+            "philox4x32.cl", "normal.cl", "noise.cl", "reparam.cl", "head.cl");
     /** Build options: no fast-math, correctly rounded divide and sqrt (FP_CONTRACT OFF is in the sources). */
     public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
 
@@ -194,6 +194,14 @@ public final class ClContext implements AutoCloseable {
         ClResources.KERNELS.incrementAndGet();
         kernels.add(k);
         return k;
+    }
+
+    /** Releases a kernel that {@link #kernel(String)} created, before the context closes; unknown kernels are ignored. */
+    public synchronized void release(cl_kernel k) {
+        if (!closed && kernels.remove(k)) {
+            CL.clReleaseKernel(k);
+            ClResources.KERNELS.decrementAndGet();
+        }
     }
 
     /**
