@@ -1,0 +1,193 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.bench.BenchReport;
+import org.reparamcl.opencl.ClDevices;
+
+/** The artifacts of {@code reparam bench} on a tiny configuration are well formed (not its speed). */
+class BenchCommandTest {
+    /** A configuration that runs in about a second. */
+    static final String[] TINY = {"--sizes", "2^6,100", "--reps", "2", "--warmup-ms", "1", "--min-rep-ms", "0.2",
+        "--no-progress"};
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int code = BenchCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String[] tiny(Path dir, String... more) {
+        final List<String> a = new ArrayList<>(List.of(TINY));
+        a.add("--out");
+        a.add(dir.toString());
+        a.addAll(List.of(more));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void writesWellFormedArtifacts(@TempDir Path dir) throws IOException {
+        final Run r = run(tiny(dir));
+        assertEquals(0, r.code(), r.err());
+        final boolean openCl = ClDevices.unavailableReason() == null;
+        final Set<String> series = new HashSet<>(List.of("cpu-1 end-to-end", "cpu-" + Runtime.getRuntime().availableProcessors()
+                + " end-to-end"));
+        if (openCl) {
+            series.addAll(List.of("opencl kernel", "opencl device", "opencl end-to-end"));
+        }
+
+        // Markdown: the same table on stdout and in bench.md, one row per series and size, every number positive.
+        final String md = Files.readString(dir.resolve(BenchReport.MARKDOWN));
+        assertTrue(r.out().startsWith(md), "stdout starts with the report");
+        final List<String[]> rows = tableRows(md);
+        assertEquals(2 * series.size(), rows.size(), md);
+        final Set<String> seen = new HashSet<>();
+        for (String[] cells : rows) {
+            assertEquals(10, cells.length, String.join("|", cells));
+            assertEquals("noise", cells[0]);
+            assertTrue(cells[1].equals("2^6") || cells[1].equals("100"), cells[1]);
+            seen.add(cells[2] + " " + cells[3]);
+            for (int c = 4; c <= 8; c++) {
+                assertTrue(Double.parseDouble(cells[c]) > 0, "column " + c + " of " + String.join("|", cells));
+            }
+            assertTrue(Double.parseDouble(cells[9].replace("x", "")) > 0);
+        }
+        assertEquals(series, seen);
+
+        // JSON: parses with an independent parser and carries the machine and the raw numbers.
+        final JsonNode root = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
+        assertEquals("reparam bench", root.get("tool").asText());
+        final JsonNode machine = root.get("machine");
+        assertFalse(machine.get("cpu_model").asText().isEmpty());
+        assertTrue(machine.get("logical_processors").asInt() >= 1);
+        assertTrue(machine.get("jvm").asText().contains("17") || !machine.get("jvm").asText().isEmpty());
+        assertEquals(openCl, !machine.get("opencl_device").isNull());
+        final JsonNode ms = root.get("measurements");
+        assertTrue(ms.isArray());
+        int roofs = 0;
+        for (JsonNode m : ms) {
+            for (String f : new String[] {"pass", "backend", "timing", "roof", "n", "calls_per_rep", "ns_per_call",
+                "median_ns", "min_ns", "elements_per_s", "ns_per_element"}) {
+                assertTrue(m.has(f), "measurement lacks " + f + ": " + m);
+            }
+            assertEquals(2, m.get("ns_per_call").size());
+            assertTrue(m.get("min_ns").asDouble() <= m.get("median_ns").asDouble());
+            assertTrue(m.get("median_ns").asDouble() > 0);
+            if (m.get("roof").asBoolean()) {
+                roofs++;
+            } else {
+                assertTrue(m.get("fraction_of_roof").asDouble() > 0, m.toString());
+            }
+        }
+        assertEquals(2 * series.size(), roofs, "every series has its roof at every size");
+        assertEquals(4 * series.size(), ms.size());
+
+        // PNG: readable, one panel.
+        final BufferedImage png = ImageIO.read(dir.resolve(BenchReport.PNG).toFile());
+        assertNotNull(png);
+        assertEquals(1000, png.getWidth());
+        assertEquals(560, png.getHeight());
+
+        // Crossover: a properties file with one entry per compared timing when OpenCL ran.
+        final Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(dir.resolve(BenchReport.CROSSOVER))) {
+            p.load(in);
+        }
+        if (openCl) {
+            final String v = p.getProperty("noise.end-to-end");
+            assertNotNull(v);
+            assertTrue(v.equals("none") || v.equals("64") || v.equals("100"), v);
+        } else {
+            assertTrue(p.isEmpty());
+        }
+    }
+
+    @Test
+    void withoutAnOpenClDeviceItRunsCpuRowsAndSaysWhy(@TempDir Path dir) throws IOException {
+        final Run r = run(tiny(dir, "--device", "no-such-device-xyz", "--backends", "cpu-1,opencl"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("no OpenCL rows: "), r.err());
+        final String md = Files.readString(dir.resolve(BenchReport.MARKDOWN));
+        assertTrue(md.contains("note: no OpenCL rows: "), md);
+        for (String[] cells : tableRows(md)) {
+            assertEquals("cpu-1", cells[2]);
+        }
+        final JsonNode root = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
+        assertTrue(root.get("notes").get(0).asText().startsWith("no OpenCL rows: "));
+        assertTrue(root.get("machine").get("opencl_device").isNull());
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndAMessage(@TempDir Path dir) {
+        Run r = run("--sizes", "2^40", "--out", dir.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("size exponent must be in [0, 30]"), r.err());
+        r = run("--passes", "sideways");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown pass 'sideways'"), r.err());
+        r = run("--backends", "gpu");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown backend 'gpu'"), r.err());
+        r = run("--reps");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--reps needs a value"), r.err());
+        r = run("--peers", dir.resolve("missing.json").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("does not exist"), r.err());
+        assertEquals(0, run("--help").code());
+    }
+
+    /** The cells of the data rows of the first Markdown table (header and separator skipped). */
+    static List<String[]> tableRows(String md) {
+        final List<String[]> rows = new ArrayList<>();
+        int line = 0;
+        for (String l : md.split("\n")) {
+            if (l.startsWith("| pass |")) {
+                line = 1;
+                continue;
+            }
+            if (line == 1) {
+                line = 2;                         // separator
+                continue;
+            }
+            if (line == 2) {
+                if (!l.startsWith("|")) {
+                    break;
+                }
+                final String[] raw = l.substring(1, l.length() - 1).split("\\|", -1);
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = raw[i].trim();
+                }
+                rows.add(raw);
+            }
+        }
+        return rows;
+    }
+}
