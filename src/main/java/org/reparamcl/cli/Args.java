@@ -1,0 +1,157 @@
+package org.reparamcl.cli;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options of one subcommand: {@code --name value} pairs and {@code --flag}s, each name known in
+ * advance; anything else is a CliException naming it.
+ */
+public final class Args {
+    private final String command;
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private Args(String command) {
+        this.command = command;
+    }
+
+    /**
+     * Parses {@code args} for {@code command}; {@code options} take a value, {@code flags} do not.
+     * A value may also be given as {@code --name=value}.
+     */
+    public static Args parse(String command, String[] args, Set<String> options, Set<String> flags) {
+        final Args a = new Args(command);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new CliException(command + ": unexpected argument '" + arg + "'");
+            }
+            String name = arg.substring(2);
+            String value = null;
+            final int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (flags.contains(name)) {
+                if (value != null) {
+                    throw new CliException(command + ": --" + name + " takes no value");
+                }
+                value = "true";
+            } else if (options.contains(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new CliException(command + ": --" + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+            } else {
+                throw new CliException(command + ": unknown option --" + name);
+            }
+            if (a.values.put(name, value) != null) {
+                throw new CliException(command + ": --" + name + " given twice");
+            }
+        }
+        return a;
+    }
+
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    public boolean flag(String name) {
+        return values.containsKey(name);
+    }
+
+    /** The value of a required option. */
+    public String required(String name) {
+        final String v = values.get(name);
+        if (v == null) {
+            throw new CliException(command + ": --" + name + " is required");
+        }
+        return v;
+    }
+
+    public String string(String name, String dflt) {
+        return values.getOrDefault(name, dflt);
+    }
+
+    public Path path(String name) {
+        final String v = required(name);
+        if (v.isEmpty()) {
+            throw new CliException(command + ": --" + name + " is empty");
+        }
+        return Path.of(v);
+    }
+
+    /**
+     * An output file path whose directory exists and is writable, checked before any work is
+     * done so that a bad destination fails fast and leaves nothing behind.
+     */
+    public Path outputPath(String name) {
+        final Path p = path(name).toAbsolutePath();
+        final Path parent = p.getParent();
+        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " does not exist");
+        }
+        if (!java.nio.file.Files.isWritable(parent)) {
+            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " is not writable");
+        }
+        if (java.nio.file.Files.isDirectory(p)) {
+            throw new CliException(command + ": --" + name + " " + values.get(name) + " is a directory");
+        }
+        return p;
+    }
+
+    /**
+     * A 64-bit value: decimal (negative allowed, or unsigned up to 2^64 - 1) or 0x-prefixed hex;
+     * returned as the two's-complement long.
+     */
+    public long u64(String name, long dflt) {
+        final String v = values.get(name);
+        return v == null ? dflt : parseU64(name, v);
+    }
+
+    public long u64(String name) {
+        return parseU64(name, required(name));
+    }
+
+    private long parseU64(String name, String v) {
+        try {
+            final String s = v.trim().toLowerCase(Locale.ROOT);
+            final BigInteger b = s.startsWith("0x") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
+            if (b.bitLength() > 64 || b.compareTo(BigInteger.ONE.shiftLeft(63).negate()) < 0) {
+                throw new CliException(command + ": --" + name + " " + v + " does not fit in 64 bits");
+            }
+            return b.longValue();
+        } catch (NumberFormatException e) {
+            throw new CliException(command + ": --" + name + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    /** A non-negative count below 2^31 - 8 (one Java array). */
+    public int count(String name, int min) {
+        final long v = u64(name);
+        if (v < min || v > Integer.MAX_VALUE - 8) {
+            throw new CliException(command + ": --" + name + " must be in [" + min + ", " + (Integer.MAX_VALUE - 8)
+                    + "], got " + Long.toUnsignedString(v));
+        }
+        return (int) v;
+    }
+
+    public int intValue(String name, int dflt, int min, int max) {
+        if (!has(name)) {
+            return dflt;
+        }
+        final long v = u64(name);
+        if (v < min || v > max) {
+            throw new CliException(command + ": --" + name + " must be in [" + min + ", " + max + "], got "
+                    + Long.toUnsignedString(v));
+        }
+        return (int) v;
+    }
+}

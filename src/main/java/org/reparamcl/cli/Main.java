@@ -1,0 +1,100 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.reparamcl.opencl.ClBuildException;
+import org.reparamcl.opencl.ClMemoryException;
+import org.reparamcl.opencl.OpenClUnavailableException;
+
+/**
+ * The {@code reparam} command line (SPEC §4). Every error ends as one line on stderr,
+ * {@code reparam: error: ...}, and a non-zero exit: 2 for usage errors, 1 for everything else.
+ * Set REPARAM_DEBUG=1 to get stack traces.
+ */
+public final class Main {
+    /** A subcommand: arguments after its name, stdout, stderr; returns the exit code. */
+    @FunctionalInterface
+    public interface Command {
+        int run(String[] args, PrintStream out, PrintStream err) throws IOException;
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, String> SUMMARIES = new LinkedHashMap<>();
+
+    static {
+        register("devices", "list OpenCL platforms and devices, and what auto would choose", DevicesCommand::run);
+        register("bits", "raw Philox4x32-10 words of (seed, stream) as uint32 .npy (or raw LE to stdout)", BitsCommand::run);
+        register("noise", "eps ~ N(0,1) of (seed, stream) as float32 .npy", NoiseCommand::run);
+    }
+
+    private Main() {
+    }
+
+    static void register(String name, String summary, Command c) {
+        COMMANDS.put(name, c);
+        SUMMARIES.put(name, summary);
+    }
+
+    public static void main(String[] args) {
+        final int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs a command line; returns the exit code. Never throws. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            usage(args.length == 0 ? err : out);
+            return args.length == 0 ? 2 : 0;
+        }
+        final Command c = COMMANDS.get(args[0]);
+        if (c == null) {
+            err.println("reparam: error: unknown command '" + args[0] + "' (commands: " + String.join(", ", COMMANDS.keySet()) + ")");
+            return 2;
+        }
+        try {
+            return c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        } catch (CliException e) {
+            return fail(err, e, 2);
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
+                 | IndexOutOfBoundsException | OpenClUnavailableException | ClBuildException | ClMemoryException e) {
+            return fail(err, e, 1);
+        } catch (OutOfMemoryError e) {
+            return fail(err, new IllegalStateException("out of Java heap memory (raise -Xmx via JAVA_OPTS)", e), 1);
+        } catch (RuntimeException e) {
+            return fail(err, e, 1);
+        }
+    }
+
+    private static int fail(PrintStream err, Throwable e, int code) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            msg = "no such file or directory: " + f.getFile();
+        } else if (e instanceof java.nio.file.AccessDeniedException f) {
+            msg = "permission denied: " + f.getFile();
+        } else if (e instanceof java.nio.file.FileSystemException f) {
+            msg = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        }
+        if (!(e instanceof ClBuildException)) {
+            msg = msg.replace('\n', ' ');
+        }
+        err.println("reparam: error: " + msg);
+        if ("1".equals(System.getenv("REPARAM_DEBUG"))) {
+            e.printStackTrace(err);
+        }
+        return code;
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: reparam COMMAND [OPTIONS]    (reparam COMMAND --help for a command's options)");
+        s.println();
+        for (Map.Entry<String, String> e : SUMMARIES.entrySet()) {
+            s.printf("  %-9s %s%n", e.getKey(), e.getValue());
+        }
+    }
+}

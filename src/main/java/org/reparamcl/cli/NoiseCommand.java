@@ -1,0 +1,38 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Set;
+
+import org.reparamcl.Backend;
+import org.reparamcl.Backends;
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+
+/** {@code reparam noise}: eps of the stream on the chosen backend, as float32 .npy. */
+final class NoiseCommand {
+    private NoiseCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        final Args a = Args.parse("noise", args, Set.of("seed", "stream", "offset", "n", "out", "backend", "device"),
+                Set.of("help", "quiet"));
+        if (a.flag("help")) {
+            out.println("usage: reparam noise --seed S [--stream T] [--offset O] --n N [--backend auto|cpu|opencl]");
+            out.println("                     [--device SELECTOR] --out eps.npy [--quiet]");
+            return 0;
+        }
+        final NoiseOptions o = NoiseOptions.of(a);
+        final java.nio.file.Path outPath = a.outputPath("out");
+        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        try (Backend b = choice.backend()) {
+            if (!a.flag("quiet")) {
+                err.println("reparam: " + choice.reason());
+            }
+            final float[] eps = new float[o.n()];
+            b.fillNormal(o.seed(), o.stream(), o.offset(), eps, 0, o.n());
+            Npy.write(outPath, NpyArray.ofFloat32(new long[] {o.n()}, eps));
+        }
+        return 0;
+    }
+}
