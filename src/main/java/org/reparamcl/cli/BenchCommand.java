@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.reparamcl.bench.BenchOptions;
 import org.reparamcl.bench.BenchReport;
@@ -40,14 +41,16 @@ public final class BenchCommand {
     private BenchCommand() {
     }
 
-    /** Runs the command; returns the exit code (0 ok, 1 failure while running, 2 bad arguments). */
+    /**
+     * Runs the command; returns the exit code: 0 ok, 2 bad arguments, 1 a failure while running.
+     * Errors are one line on {@code err}: {@code reparam: error: ...}.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         final BenchOptions options;
         try {
             options = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("reparam bench: " + e.getMessage());
-            err.println(USAGE);
+        } catch (CliException | IllegalArgumentException e) {
+            err.println("reparam: error: " + (e instanceof CliException ? "" : "bench: ") + e.getMessage());
             return 2;
         }
         if (options == null) {
@@ -57,7 +60,7 @@ public final class BenchCommand {
         try {
             final BenchResult result = BenchRunner.run(options, "reparam bench " + String.join(" ", args), err);
             for (String note : result.notes()) {
-                err.println("reparam bench: " + note);
+                err.println("reparam: bench: " + note);
             }
             final BenchReport report = new BenchReport(result);
             out.print(report.markdown());
@@ -66,91 +69,50 @@ public final class BenchCommand {
             out.println("wrote " + options.outDir().resolve(BenchReport.MARKDOWN) + ", " + BenchReport.JSON + ", "
                     + BenchReport.PNG + ", " + BenchReport.CROSSOVER);
             return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("reparam bench: " + e.getMessage());
-            return 2;
         } catch (IOException | RuntimeException e) {
-            err.println("reparam bench: failed: " + e);
+            err.println("reparam: error: bench: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+            if ("1".equals(System.getenv("REPARAM_DEBUG"))) {
+                e.printStackTrace(err);
+            }
             return 1;
         }
     }
 
     /** The options the arguments ask for, or null for {@code --help}. */
     static BenchOptions parse(String[] args) {
+        final Args a = Args.parse("bench", args, Set.of("sizes", "passes", "backends", "reps", "warmup-ms",
+                "min-rep-ms", "device", "seed", "peers", "out"), Set.of("help", "no-progress"));
+        if (a.flag("help")) {
+            return null;
+        }
         final BenchOptions d = BenchOptions.defaults(Path.of("bench-results"));
-        List<Integer> sizes = d.sizes();
-        List<Pass> passes = d.passes();
-        List<String> backends = d.backends();
-        int reps = d.reps();
-        int warmup = d.warmupMillis();
-        double minRep = d.minRepMillis();
-        String device = d.device();
-        Path out = d.outDir();
+        final List<Pass> passes = new ArrayList<>();
+        for (String s : list(a.string("passes", ""))) {
+            passes.add(Pass.parse(s));
+        }
+        final double minRep;
+        final String mr = a.string("min-rep-ms", null);
+        try {
+            minRep = mr == null ? d.minRepMillis() : Double.parseDouble(mr);
+        } catch (NumberFormatException e) {
+            throw new CliException("bench: --min-rep-ms expects a number, got '" + mr + "'");
+        }
         Path peers = null;
-        long seed = d.seed();
-        boolean progress = true;
-        for (int i = 0; i < args.length; i++) {
-            final String a = args[i];
-            switch (a) {
-                case "-h", "--help" -> {
-                    return null;
-                }
-                case "--no-progress" -> progress = false;
-                case "--sizes" -> sizes = BenchOptions.parseSizes(value(args, ++i, a));
-                case "--passes" -> {
-                    final List<Pass> l = new ArrayList<>();
-                    for (String s : list(value(args, ++i, a))) {
-                        l.add(Pass.parse(s));
-                    }
-                    passes = l;
-                }
-                case "--backends" -> backends = list(value(args, ++i, a));
-                case "--reps" -> reps = intValue(args, ++i, a);
-                case "--warmup-ms" -> warmup = intValue(args, ++i, a);
-                case "--min-rep-ms" -> {
-                    final String v = value(args, ++i, a);
-                    try {
-                        minRep = Double.parseDouble(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(a + " expects a number, got '" + v + "'");
-                    }
-                }
-                case "--device" -> device = value(args, ++i, a);
-                case "--seed" -> {
-                    final String v = value(args, ++i, a);
-                    try {
-                        seed = Long.parseLong(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--seed expects a 64-bit integer, got '" + v + "'");
-                    }
-                }
-                case "--peers" -> {
-                    peers = Path.of(value(args, ++i, a));
-                    if (!Files.isRegularFile(peers)) {
-                        throw new IllegalArgumentException("--peers file " + peers + " does not exist");
-                    }
-                }
-                case "--out" -> out = Path.of(value(args, ++i, a));
-                default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
+        if (a.has("peers")) {
+            peers = a.path("peers");
+            if (!Files.isRegularFile(peers)) {
+                throw new CliException("bench: --peers file " + peers + " does not exist");
             }
         }
-        return new BenchOptions(sizes, passes, backends, reps, warmup, minRep, device, out, peers, seed, progress);
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int intValue(String[] args, int i, String flag) {
-        final String v = value(args, i, flag);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " expects an integer, got '" + v + "'");
-        }
+        return new BenchOptions(
+                a.has("sizes") ? BenchOptions.parseSizes(a.string("sizes", "")) : d.sizes(),
+                passes.isEmpty() ? d.passes() : passes,
+                a.has("backends") ? list(a.string("backends", "")) : d.backends(),
+                a.intValue("reps", d.reps(), 1, 1_000_000),
+                a.intValue("warmup-ms", d.warmupMillis(), 0, 3_600_000),
+                minRep, a.string("device", d.device()),
+                a.has("out") ? a.path("out") : d.outDir(), peers,
+                a.u64("seed", d.seed()), !a.flag("no-progress"));
     }
 
     private static List<String> list(String v) {

@@ -30,6 +30,7 @@ public final class Main {
         register("devices", "list OpenCL platforms and devices, and what auto would choose", DevicesCommand::run);
         register("bits", "raw Philox4x32-10 words of (seed, stream) as uint32 .npy (or raw LE to stdout)", BitsCommand::run);
         register("noise", "eps ~ N(0,1) of (seed, stream) as float32 .npy", NoiseCommand::run);
+        register("bench", "CPU vs OpenCL timings over batch sizes: table, chart, JSON, crossover", BenchCommand::run);
     }
 
     private Main() {

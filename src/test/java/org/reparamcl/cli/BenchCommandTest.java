@@ -161,7 +161,24 @@ class BenchCommandTest {
         r = run("--peers", dir.resolve("missing.json").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("does not exist"), r.err());
+        r = run("--reps", "2", "--reps", "3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("reparam: error: bench: --reps given twice"), r.err());
         assertEquals(0, run("--help").code());
+    }
+
+    @Test
+    void mainDispatchesToBench() {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        final PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(0, Main.run(new String[] {"bench", "--help"}, o, e));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: reparam bench"));
+        assertEquals(2, Main.run(new String[] {"bench", "--sizes", "2^99"}, o, e));
+        final String msg = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, msg.lines().count(), msg);
+        assertTrue(msg.startsWith("reparam: error: bench: "), msg);
     }
 
     /** The cells of the data rows of the first Markdown table (header and separator skipped). */
