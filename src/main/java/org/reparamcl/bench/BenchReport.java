@@ -189,9 +189,9 @@ public final class BenchReport {
                     .append(fmt(m.medianNs())).append(" | ").append(sci(m.elementsPerSecond())).append(" | ")
                     .append(fmt3(m.nsPerElement())).append(" | ")
                     .append(r.roof() == null ? "" : sci(r.roof().elementsPerSecond())).append(" | ")
-                    .append(Double.isNaN(r.fractionOfRoof()) ? "" : String.format(Locale.ROOT, "%.2f", r.fractionOfRoof()))
+                    .append(Double.isNaN(r.fractionOfRoof()) ? "" : String.format(Locale.ROOT, "%.3g", r.fractionOfRoof()))
                     .append(" | ")
-                    .append(Double.isNaN(r.speedup()) ? "" : String.format(Locale.ROOT, "%.2fx", r.speedup()))
+                    .append(Double.isNaN(r.speedup()) ? "" : String.format(Locale.ROOT, "%.3gx", r.speedup()))
                     .append(" |\n");
         }
         final List<Crossover> cs = crossovers();

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
+import org.reparamcl.CrossoverTable;
 import org.reparamcl.bench.BenchOptions;
 import org.reparamcl.bench.BenchReport;
 import org.reparamcl.bench.BenchResult;
@@ -23,7 +26,7 @@ public final class BenchCommand {
     static final String USAGE = String.join("\n",
             "usage: reparam bench [--sizes LIST] [--passes LIST] [--backends LIST] [--reps N]",
             "                     [--warmup-ms N] [--min-rep-ms X] [--device SEL] [--seed S]",
-            "                     [--peers FILE] [--out DIR] [--no-progress]",
+            "                     [--peers FILE] [--out DIR] [--save-crossover] [--no-progress]",
             "",
             "  --sizes LIST     batch sizes: integers, 2^K, or ranges 2^A..2^B[:STEP] (exponent step),",
             "                   comma separated (default " + BenchOptions.DEFAULT_SIZES + ")",
@@ -36,6 +39,9 @@ public final class BenchCommand {
             "  --seed S         seed of the noise stream (default 42)",
             "  --peers FILE     include peer timings written by benchmarks/peers/peers.py",
             "  --out DIR        output directory (default bench-results)",
+            "  --save-crossover also copy crossover.properties to where auto looks for it:",
+            "                   -D" + CrossoverTable.PROPERTY + ", $" + CrossoverTable.ENV + ", or "
+                    + "$XDG_CONFIG_HOME/reparam-cl/ (~/.config/reparam-cl/)",
             "  --no-progress    no progress bar on stderr");
 
     private BenchCommand() {
@@ -68,6 +74,16 @@ public final class BenchCommand {
             out.println();
             out.println("wrote " + options.outDir().resolve(BenchReport.MARKDOWN) + ", " + BenchReport.JSON + ", "
                     + BenchReport.PNG + ", " + BenchReport.CROSSOVER);
+            if (Arrays.asList(args).contains("--save-crossover")) {
+                if (report.crossovers().isEmpty()) {
+                    err.println("reparam: bench: no crossover to save (it needs OpenCL and CPU rows)");
+                } else {
+                    final Path to = CrossoverTable.location().toAbsolutePath();
+                    Files.createDirectories(to.getParent());
+                    Files.copy(options.outDir().resolve(BenchReport.CROSSOVER), to, StandardCopyOption.REPLACE_EXISTING);
+                    out.println("saved the crossover to " + to);
+                }
+            }
             return 0;
         } catch (IOException | RuntimeException e) {
             err.println("reparam: error: bench: " + String.valueOf(e.getMessage()).replace('\n', ' '));
@@ -81,7 +97,7 @@ public final class BenchCommand {
     /** The options the arguments ask for, or null for {@code --help}. */
     static BenchOptions parse(String[] args) {
         final Args a = Args.parse("bench", args, Set.of("sizes", "passes", "backends", "reps", "warmup-ms",
-                "min-rep-ms", "device", "seed", "peers", "out"), Set.of("help", "no-progress"));
+                "min-rep-ms", "device", "seed", "peers", "out"), Set.of("help", "no-progress", "save-crossover"));
         if (a.flag("help")) {
             return null;
         }

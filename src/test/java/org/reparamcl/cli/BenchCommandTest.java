@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.CrossoverTable;
 import org.reparamcl.bench.BenchReport;
 import org.reparamcl.opencl.ClDevices;
 
@@ -124,8 +125,36 @@ class BenchCommandTest {
             final String v = p.getProperty("noise.end-to-end");
             assertNotNull(v);
             assertTrue(v.equals("none") || v.equals("64") || v.equals("100"), v);
+            final CrossoverTable t = CrossoverTable.load(dir.resolve(BenchReport.CROSSOVER));
+            assertEquals(!v.equals("none"), t.minElements("noise").isPresent());
         } else {
             assertTrue(p.isEmpty());
+        }
+    }
+
+    @Test
+    void saveCrossoverCopiesTheFileWhereAutoLooks(@TempDir Path dir) throws IOException {
+        final boolean openCl = ClDevices.unavailableReason() == null;
+        final Path saved = dir.resolve("config").resolve("crossover.properties");
+        final String before = System.getProperty(CrossoverTable.PROPERTY);
+        System.setProperty(CrossoverTable.PROPERTY, saved.toString());
+        try {
+            final Run r = run("--sizes", "64", "--reps", "1", "--warmup-ms", "1", "--min-rep-ms", "0.2",
+                    "--no-progress", "--out", dir.resolve("out").toString(), "--backends", "cpu-1,opencl", "--save-crossover");
+            assertEquals(0, r.code(), r.err());
+            if (openCl) {
+                assertTrue(r.out().contains("saved the crossover to " + saved.toAbsolutePath()), r.out());
+                assertEquals(Files.readString(dir.resolve("out").resolve(BenchReport.CROSSOVER)), Files.readString(saved));
+            } else {
+                assertTrue(r.err().contains("no crossover to save"), r.err());
+                assertFalse(Files.exists(saved));
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(CrossoverTable.PROPERTY);
+            } else {
+                System.setProperty(CrossoverTable.PROPERTY, before);
+            }
         }
     }
 
