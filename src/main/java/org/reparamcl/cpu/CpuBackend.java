@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.reparamcl.Backend;
+import org.reparamcl.ReparamSpec;
 import org.reparamcl.rng.NoiseStream;
 
 /**
@@ -133,8 +134,16 @@ public final class CpuBackend implements Backend {
      * Exceptions from a range are rethrown on the caller.
      */
     public void parallel(int n, RangeTask task) {
+        parallel(n, n, task);
+    }
+
+    /**
+     * {@link #parallel(int, RangeTask)} where the whole call does about {@code work} element
+     * operations (more than n when each index carries a loop), which decides whether to use threads.
+     */
+    public void parallel(int n, long work, RangeTask task) {
         ensureOpen();
-        if (pool == null || n < MIN_PARALLEL) {
+        if (pool == null || work < MIN_PARALLEL || n < 2) {
             if (n > 0) {
                 task.run(0, n);
             }
@@ -180,6 +189,31 @@ public final class CpuBackend implements Backend {
         if (failure != null) {
             throw new IllegalStateException("CPU task interrupted", failure);
         }
+    }
+
+    /** The reparameterized forward pass; see docs/REPARAM.md and {@link ReparamSpec}. */
+    public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
+                               float[] logProb) {
+        ensureOpen();
+        CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
+    }
+
+    /** The reparameterized backward pass; see docs/REPARAM.md and {@link ReparamSpec}. */
+    public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
+                                float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
+        ensureOpen();
+        CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+    }
+
+    /** {@link #reparamForward(ReparamSpec, float[], float[], float[], float[], float[], float[])} without KL and log q. */
+    public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps) {
+        reparamForward(spec, mu, rho, z, eps, null, null);
+    }
+
+    /** {@link #reparamBackward(ReparamSpec, float[], float[], float[], float[], float[], float[], float[], float[], boolean)} without KL and log q. */
+    public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ,
+                                float[] gradMu, float[] gradRho, boolean accumulate) {
+        reparamBackward(spec, mu, rho, eps, gradZ, null, null, gradMu, gradRho, accumulate);
     }
 
     private void checkCall(long offset, int length, int pos, int n) {
