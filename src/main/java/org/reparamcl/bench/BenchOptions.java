@@ -13,6 +13,7 @@ import java.util.TreeSet;
  * @param sizes       batch sizes in elements, ascending, distinct
  * @param passes      passes to run
  * @param backends    backend choices: {@code cpu-1}, {@code cpu-all}, {@code opencl}
+ * @param samples     K, samples per parameter of the reparameterized passes (every size a multiple of K)
  * @param reps        timed repetitions per point (the median and the minimum are reported)
  * @param warmupMillis minimum warm-up per point before timing
  * @param minRepMillis a repetition repeats the call until it lasts at least this long
@@ -22,7 +23,7 @@ import java.util.TreeSet;
  * @param seed        seed of the noise stream
  * @param progress    whether to draw the progress bar
  */
-public record BenchOptions(List<Integer> sizes, List<Pass> passes, List<String> backends, int reps,
+public record BenchOptions(List<Integer> sizes, List<Pass> passes, List<String> backends, int samples, int reps,
                            int warmupMillis, double minRepMillis, String device, Path outDir, Path peers,
                            long seed, boolean progress) {
 
@@ -50,6 +51,14 @@ public record BenchOptions(List<Integer> sizes, List<Pass> passes, List<String> 
                 throw new IllegalArgumentException("unknown backend '" + b + "' (known: " + String.join(", ", BACKENDS) + ")");
             }
         }
+        if (samples < 1) {
+            throw new IllegalArgumentException("samples K must be >= 1, got " + samples);
+        }
+        for (int s : sizes) {
+            if (s % samples != 0) {
+                throw new IllegalArgumentException("size " + s + " is not a multiple of samples K = " + samples);
+            }
+        }
         if (reps < 1) {
             throw new IllegalArgumentException("reps must be >= 1, got " + reps);
         }
@@ -61,9 +70,9 @@ public record BenchOptions(List<Integer> sizes, List<Pass> passes, List<String> 
         backends = BACKENDS.stream().filter(backends::contains).toList();
     }
 
-    /** The defaults: every pass and backend, 5 repetitions, the default sweep, output in {@code dir}. */
+    /** The defaults: the default passes, every backend, K = 1, 5 repetitions, the default sweep, output in {@code dir}. */
     public static BenchOptions defaults(Path dir) {
-        return new BenchOptions(parseSizes(DEFAULT_SIZES), List.of(Pass.values()), BACKENDS, 5, 30, 2.0,
+        return new BenchOptions(parseSizes(DEFAULT_SIZES), Pass.DEFAULT, BACKENDS, 1, 5, 30, 2.0,
                 "auto", dir, null, 42L, true);
     }
 

@@ -173,8 +173,9 @@ public final class BenchReport {
         sb.append("- OpenCL: ").append(mi.openclDevice() == null ? "none" : mi.openclDevice()).append('\n');
         sb.append("- JVM: ").append(mi.jvm()).append("; OS: ").append(mi.os()).append('\n');
         sb.append("- load average: ").append(mi.loadAverage()).append(" at start, ").append(result.loadAtEnd()).append(" at end\n");
-        sb.append(String.format(Locale.ROOT, "- %d repetitions per point; median reported, min in the JSON%n",
-                result.options().reps()));
+        sb.append(String.format(Locale.ROOT, "- %d repetitions per point; median reported, min in the JSON;"
+                + " K = %d sample(s) per parameter, shape (B, D) with D = %d where it divides, parameterization sigma,"
+                + " value checks off%n", result.options().reps(), result.options().samples(), BenchSetup.ROW));
         for (String note : result.notes()) {
             sb.append("- note: ").append(note).append('\n');
         }
@@ -228,6 +229,9 @@ public final class BenchReport {
         opt.put("sizes", new ArrayList<Object>(o.sizes()));
         opt.put("passes", o.passes().stream().map(Pass::label).map(s -> (Object) s).toList());
         opt.put("backends", new ArrayList<Object>(o.backends()));
+        opt.put("samples", o.samples());
+        opt.put("parameterization", "sigma");
+        opt.put("row_length", BenchSetup.ROW);
         opt.put("reps", o.reps());
         opt.put("warmup_ms", o.warmupMillis());
         opt.put("min_rep_ms", o.minRepMillis());

@@ -31,20 +31,17 @@ public final class BenchRunner {
         try (BenchSetup setup = new BenchSetup(options)) {
             final MachineInfo machine = MachineInfo.current(
                     setup.openCl() == null ? null : setup.openCl().context().device());
-            final List<List<BenchCase>> groups = new ArrayList<>();
             long steps = 0;
-            for (int n : options.sizes()) {
-                for (Pass p : options.passes()) {
-                    final List<BenchCase> g = setup.cases(p, n);
-                    groups.add(g);
-                    steps += (long) g.size() * (1 + options.reps());
-                }
+            for (Pass p : options.passes()) {
+                steps += (long) setup.caseCount(p) * (1 + options.reps()) * options.sizes().size();
             }
             final ProgressBar bar = new ProgressBar(progressOut, steps, options.progress());
             final List<Measurement> out = new ArrayList<>();
             try {
-                for (List<BenchCase> g : groups) {
-                    out.addAll(measureGroup(g, options, bar));
+                for (int n : options.sizes()) {
+                    for (Pass p : options.passes()) {
+                        out.addAll(measureGroup(setup.cases(p, n), options, bar));
+                    }
                 }
             } finally {
                 bar.finish();

@@ -2,25 +2,31 @@ package org.reparamcl.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.reparamcl.Backends;
+import org.reparamcl.Parameterization;
+import org.reparamcl.ReparamSpec;
 import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.opencl.ClBuffer;
 import org.reparamcl.opencl.OpenClBackend;
 import org.reparamcl.opencl.OpenClUnavailableException;
 
 /**
- * The backends and buffers of one benchmark run, sized for its largest point, and the cases
- * timed at each size. Buffers are allocated once; a timed call allocates nothing (the kernel
- * timing path allocates one profiling event per call). Closing releases everything.
+ * The backends of one benchmark run and the cases timed at each (pass, size). The arrays and
+ * buffers of a (pass, size) are allocated when its cases are built and dropped after it; a timed
+ * call allocates nothing (the kernel-timing path allocates one profiling event per call).
+ * Closing releases the backends.
  */
 final class BenchSetup implements AutoCloseable {
+    /** Parameters per row of the benchmark shape (B, D) when P divides by it. */
+    static final int ROW = 1024;
+
     private final BenchOptions options;
     private final List<CpuBackend> cpus = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<ClBuffer> groupBuffers = new ArrayList<>();
     private OpenClBackend cl;
-    private ClBuffer deviceOut;
-    private float[] hostOut;
 
     BenchSetup(BenchOptions options) {
         this.options = options;
@@ -43,9 +49,12 @@ final class BenchSetup implements AutoCloseable {
                     notes.add("no OpenCL rows: " + e.getMessage());
                 }
             }
-            hostOut = new float[options.maxSize()];
             if (cl != null) {
-                deviceOut = cl.allocate(options.maxSize());
+                for (Pass p : options.passes()) {
+                    if (!p.runsOnOpenCl()) {
+                        notes.add("no OpenCL rows for " + p.label() + ": not implemented on OpenCL in this build");
+                    }
+                }
             }
         } catch (RuntimeException | Error e) {
             close();
@@ -63,28 +72,39 @@ final class BenchSetup implements AutoCloseable {
         return cl;
     }
 
-    /** The CPU backends in this run (1 thread first). */
-    List<CpuBackend> cpus() {
-        return List.copyOf(cpus);
-    }
-
     /** The backend id of a CPU backend: {@code cpu-THREADS}. */
     static String cpuId(CpuBackend b) {
         return "cpu-" + b.threads();
     }
 
-    /** The cases of one pass at one size, in a fixed order: each pass case right before its roof. */
+    /** How many cases {@link #cases(Pass, int)} returns for {@code pass}. */
+    int caseCount(Pass pass) {
+        return 2 * cpus.size() + (cl != null && pass.runsOnOpenCl() ? 4 : 0);
+    }
+
+    /** The benchmark spec of a reparameterized pass over {@code n} elements: (K, B, D) with D = 1024 where it divides. */
+    ReparamSpec spec(Pass pass, int n) {
+        final int k = options.samples();
+        final long p = n / k;
+        final long d = p % ROW == 0 ? ROW : p;
+        return ReparamSpec.builder().shape(k, p / d, d).parameterization(Parameterization.SIGMA)
+                .seed(options.seed()).noiseMode(pass.noiseMode()).checkValues(false).build();
+    }
+
+    /**
+     * The cases of one pass at one size, each pass case right before its roof. Releases the
+     * buffers of the previous (pass, size) first.
+     */
     List<BenchCase> cases(Pass pass, int n) {
-        return switch (pass) {
-            case NOISE -> noiseCases(n);
-        };
+        releaseGroup();
+        return pass == Pass.NOISE ? noiseCases(n) : reparamCases(pass, n);
     }
 
     private List<BenchCase> noiseCases(int n) {
         final String p = Pass.NOISE.label();
         final long seed = options.seed();
         final List<BenchCase> out = new ArrayList<>();
-        final float[] host = hostOut;
+        final float[] host = new float[n];
         for (CpuBackend b : cpus) {
             final String id = cpuId(b);
             out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
@@ -98,7 +118,7 @@ final class BenchSetup implements AutoCloseable {
         }
         if (cl != null) {
             final OpenClBackend c = cl;
-            final ClBuffer d = deviceOut;
+            final ClBuffer d = groupBuffer(n);
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.fillNormalTimed(seed, 0, 0, d, n)));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.fillRoofTimed(d, n)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
@@ -114,11 +134,94 @@ final class BenchSetup implements AutoCloseable {
         return out;
     }
 
+    /** Host arrays of one reparameterized (pass, size), filled with valid inputs. */
+    private record HostArrays(float[] mu, float[] rho, float[] z, float[] eps, float[] gradZ, float[] gradMu,
+                              float[] gradRho) {
+    }
+
+    private HostArrays hostArrays(Pass pass, ReparamSpec spec) {
+        final int n = (int) spec.elements();
+        final int np = (int) spec.paramElements();
+        final SplittableRandom r = new SplittableRandom(options.seed());
+        final float[] mu = new float[np];
+        final float[] rho = new float[np];
+        for (int i = 0; i < np; i++) {
+            mu[i] = (float) r.nextDouble(-1, 1);
+            rho[i] = (float) r.nextDouble(0.5, 1.5);
+        }
+        final boolean store = pass == Pass.FORWARD_STORE || pass == Pass.BACKWARD_STORE;
+        final float[] eps = store ? new float[n] : null;
+        float[] z = null;
+        float[] gradZ = null;
+        float[] gradMu = null;
+        float[] gradRho = null;
+        if (pass.backward()) {
+            gradZ = new float[n];
+            for (int i = 0; i < n; i++) {
+                gradZ[i] = (float) r.nextDouble(-1, 1);
+            }
+            gradMu = new float[np];
+            gradRho = new float[np];
+            if (store) {
+                cpus.get(cpus.size() - 1).reparamForward(spec, mu, rho, new float[n], eps);
+            }
+        } else {
+            z = new float[n];
+        }
+        return new HostArrays(mu, rho, z, eps, gradZ, gradMu, gradRho);
+    }
+
+    private List<BenchCase> reparamCases(Pass pass, int n) {
+        final List<BenchCase> out = new ArrayList<>();
+        if (cpus.isEmpty() && (cl == null || !pass.runsOnOpenCl())) {
+            return out;
+        }
+        final ReparamSpec spec = spec(pass, n);
+        final HostArrays h = hostArrays(pass, spec);
+        final String p = pass.label();
+        final int np = (int) spec.paramElements();
+        for (CpuBackend b : cpus) {
+            final String id = cpuId(b);
+            if (pass.backward()) {
+                out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
+                    b.reparamBackward(spec, h.mu(), h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(), false);
+                    return 0;
+                }));
+                out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
+                    b.parallel(np, (from, to) -> CpuRoof.backward(h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(),
+                            from, to));
+                    return 0;
+                }));
+            } else {
+                out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
+                    b.reparamForward(spec, h.mu(), h.rho(), h.z(), h.eps());
+                    return 0;
+                }));
+                out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
+                    b.parallel(n, (from, to) -> CpuRoof.forward(h.mu(), h.rho(), h.z(), h.eps(), from, to));
+                    return 0;
+                }));
+            }
+        }
+        return out;
+    }
+
+    private ClBuffer groupBuffer(long elements) {
+        final ClBuffer b = cl.allocate(elements);
+        groupBuffers.add(b);
+        return b;
+    }
+
+    private void releaseGroup() {
+        for (ClBuffer b : groupBuffers) {
+            b.close();
+        }
+        groupBuffers.clear();
+    }
+
     @Override
     public void close() {
-        if (deviceOut != null) {
-            deviceOut.close();
-        }
+        releaseGroup();
         if (cl != null) {
             cl.close();
         }

@@ -24,14 +24,16 @@ import org.reparamcl.bench.Pass;
  */
 public final class BenchCommand {
     static final String USAGE = String.join("\n",
-            "usage: reparam bench [--sizes LIST] [--passes LIST] [--backends LIST] [--reps N]",
+            "usage: reparam bench [--sizes LIST] [--passes LIST] [--backends LIST] [--samples K] [--reps N]",
             "                     [--warmup-ms N] [--min-rep-ms X] [--device SEL] [--seed S]",
             "                     [--peers FILE] [--out DIR] [--save-crossover] [--no-progress]",
             "",
             "  --sizes LIST     batch sizes: integers, 2^K, or ranges 2^A..2^B[:STEP] (exponent step),",
             "                   comma separated (default " + BenchOptions.DEFAULT_SIZES + ")",
-            "  --passes LIST    " + Pass.known() + " (default: all)",
+            "  --passes LIST    " + Pass.known(),
+            "                   (default: " + String.join(",", Pass.DEFAULT.stream().map(Pass::label).toList()) + ")",
             "  --backends LIST  cpu-1 (one thread), cpu-all (all processors), opencl (default: all)",
+            "  --samples K      samples per parameter in forward/backward; sizes count K*B*D elements (default 1)",
             "  --reps N         timed repetitions per point; the median is reported (default 5)",
             "  --warmup-ms N    warm-up per point before timing (default 30)",
             "  --min-rep-ms X   a repetition repeats the call for at least X ms (default 2)",
@@ -96,7 +98,7 @@ public final class BenchCommand {
 
     /** The options the arguments ask for, or null for {@code --help}. */
     static BenchOptions parse(String[] args) {
-        final Args a = Args.parse("bench", args, Set.of("sizes", "passes", "backends", "reps", "warmup-ms",
+        final Args a = Args.parse("bench", args, Set.of("sizes", "passes", "backends", "samples", "reps", "warmup-ms",
                 "min-rep-ms", "device", "seed", "peers", "out"), Set.of("help", "no-progress", "save-crossover"));
         if (a.flag("help")) {
             return null;
@@ -124,6 +126,7 @@ public final class BenchCommand {
                 a.has("sizes") ? BenchOptions.parseSizes(a.string("sizes", "")) : d.sizes(),
                 passes.isEmpty() ? d.passes() : passes,
                 a.has("backends") ? list(a.string("backends", "")) : d.backends(),
+                a.intValue("samples", d.samples(), 1, 1 << 20),
                 a.intValue("reps", d.reps(), 1, 1_000_000),
                 a.intValue("warmup-ms", d.warmupMillis(), 0, 3_600_000),
                 minRep, a.string("device", d.device()),

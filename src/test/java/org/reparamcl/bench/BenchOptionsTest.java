@@ -35,16 +35,21 @@ class BenchOptionsTest {
 
     @Test
     void optionsAreValidatedAndNormalized() {
-        final BenchOptions o = new BenchOptions(List.of(64, 8, 64), List.of(Pass.NOISE), List.of("opencl", "cpu-1"), 1,
+        final BenchOptions o = new BenchOptions(List.of(64, 8, 64), List.of(Pass.NOISE), List.of("opencl", "cpu-1"), 1, 1,
                 0, 0, "auto", Path.of("x"), null, 1, false);
         assertEquals(List.of(8, 64), o.sizes());
         assertEquals(List.of("cpu-1", "opencl"), o.backends());
         assertEquals(64, o.maxSize());
         assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8), List.of(Pass.NOISE),
-                List.of("cpu-1"), 0, 0, 0, "auto", Path.of("x"), null, 1, false));
-        assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8), List.of(),
-                List.of("cpu-1"), 1, 0, 0, "auto", Path.of("x"), null, 1, false));
+                List.of("cpu-1"), 1, 0, 0, 0, "auto", Path.of("x"), null, 1, false));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8, 12), List.of(Pass.NOISE),
+                List.of("cpu-1"), 8, 1, 0, 0, "auto", Path.of("x"), null, 1, false)).getMessage()
+                .contains("size 12 is not a multiple of samples K = 8"));
         assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8), List.of(Pass.NOISE),
-                List.of("tpu"), 1, 0, 0, "auto", Path.of("x"), null, 1, false));
+                List.of("cpu-1"), 0, 1, 0, 0, "auto", Path.of("x"), null, 1, false));
+        assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8), List.of(),
+                List.of("cpu-1"), 1, 1, 0, 0, "auto", Path.of("x"), null, 1, false));
+        assertThrows(IllegalArgumentException.class, () -> new BenchOptions(List.of(8), List.of(Pass.NOISE),
+                List.of("tpu"), 1, 1, 0, 0, "auto", Path.of("x"), null, 1, false));
     }
 }

@@ -23,7 +23,7 @@ class BenchReportTest {
     }
 
     static BenchResult result(List<Integer> sizes, List<Measurement> ms, List<PeerRow> peers) {
-        final BenchOptions o = new BenchOptions(sizes, List.of(Pass.NOISE), BenchOptions.BACKENDS, 3, 0, 0, "auto",
+        final BenchOptions o = new BenchOptions(sizes, List.of(Pass.NOISE), BenchOptions.BACKENDS, 1, 3, 0, 0, "auto",
                 Path.of("unused"), null, 1, false);
         return new BenchResult(o, "reparam bench", "2020-01-01T00:00Z", 1.0, MACHINE, "0 0 0", List.of(), ms, peers);
     }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reparamcl.CrossoverTable;
 import org.reparamcl.bench.BenchReport;
+import org.reparamcl.bench.Pass;
 import org.reparamcl.opencl.ClDevices;
 
 /** The artifacts of {@code reparam bench} on a tiny configuration are well formed (not its speed). */
@@ -58,29 +59,34 @@ class BenchCommandTest {
         final Run r = run(tiny(dir));
         assertEquals(0, r.code(), r.err());
         final boolean openCl = ClDevices.unavailableReason() == null;
-        final Set<String> series = new HashSet<>(List.of("cpu-1 end-to-end", "cpu-" + Runtime.getRuntime().availableProcessors()
-                + " end-to-end"));
-        if (openCl) {
-            series.addAll(List.of("opencl kernel", "opencl device", "opencl end-to-end"));
+        final Set<String> cpuSeries = Set.of("cpu-1 end-to-end", "cpu-" + Runtime.getRuntime().availableProcessors()
+                + " end-to-end");
+        final Set<String> clSeries = Set.of("opencl kernel", "opencl device", "opencl end-to-end");
+        int seriesCount = 0;
+        for (Pass p : Pass.DEFAULT) {
+            seriesCount += cpuSeries.size() + (openCl && p.runsOnOpenCl() ? clSeries.size() : 0);
         }
 
         // Markdown: the same table on stdout and in bench.md, one row per series and size, every number positive.
         final String md = Files.readString(dir.resolve(BenchReport.MARKDOWN));
         assertTrue(r.out().startsWith(md), "stdout starts with the report");
         final List<String[]> rows = tableRows(md);
-        assertEquals(2 * series.size(), rows.size(), md);
+        assertEquals(2 * seriesCount, rows.size(), md);
         final Set<String> seen = new HashSet<>();
         for (String[] cells : rows) {
             assertEquals(10, cells.length, String.join("|", cells));
-            assertEquals("noise", cells[0]);
+            final Pass pass = Pass.parse(cells[0]);
+            assertTrue(Pass.DEFAULT.contains(pass), cells[0]);
             assertTrue(cells[1].equals("2^6") || cells[1].equals("100"), cells[1]);
-            seen.add(cells[2] + " " + cells[3]);
+            final String s = cells[2] + " " + cells[3];
+            assertTrue(cpuSeries.contains(s) || (openCl && pass.runsOnOpenCl() && clSeries.contains(s)), s);
+            seen.add(pass.label() + " " + s);
             for (int c = 4; c <= 8; c++) {
                 assertTrue(Double.parseDouble(cells[c]) > 0, "column " + c + " of " + String.join("|", cells));
             }
             assertTrue(Double.parseDouble(cells[9].replace("x", "")) > 0);
         }
-        assertEquals(series, seen);
+        assertEquals(seriesCount, seen.size());
 
         // JSON: parses with an independent parser and carries the machine and the raw numbers.
         final JsonNode root = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
@@ -107,14 +113,14 @@ class BenchCommandTest {
                 assertTrue(m.get("fraction_of_roof").asDouble() > 0, m.toString());
             }
         }
-        assertEquals(2 * series.size(), roofs, "every series has its roof at every size");
-        assertEquals(4 * series.size(), ms.size());
+        assertEquals(2 * seriesCount, roofs, "every series has its roof at every size");
+        assertEquals(4 * seriesCount, ms.size());
 
         // PNG: readable, one panel.
         final BufferedImage png = ImageIO.read(dir.resolve(BenchReport.PNG).toFile());
         assertNotNull(png);
         assertEquals(1000, png.getWidth());
-        assertEquals(560, png.getHeight());
+        assertEquals(560 * Pass.DEFAULT.size(), png.getHeight(), "one panel per pass");
 
         // Crossover: a properties file with one entry per compared timing when OpenCL ran.
         final Properties p = new Properties();
@@ -140,7 +146,7 @@ class BenchCommandTest {
         System.setProperty(CrossoverTable.PROPERTY, saved.toString());
         try {
             final Run r = run("--sizes", "64", "--reps", "1", "--warmup-ms", "1", "--min-rep-ms", "0.2",
-                    "--no-progress", "--out", dir.resolve("out").toString(), "--backends", "cpu-1,opencl", "--save-crossover");
+                    "--no-progress", "--out", dir.resolve("out").toString(), "--backends", "cpu-1,opencl", "--passes", "noise", "--save-crossover");
             assertEquals(0, r.code(), r.err());
             if (openCl) {
                 assertTrue(r.out().contains("saved the crossover to " + saved.toAbsolutePath()), r.out());
@@ -160,7 +166,7 @@ class BenchCommandTest {
 
     @Test
     void withoutAnOpenClDeviceItRunsCpuRowsAndSaysWhy(@TempDir Path dir) throws IOException {
-        final Run r = run(tiny(dir, "--device", "no-such-device-xyz", "--backends", "cpu-1,opencl"));
+        final Run r = run(tiny(dir, "--device", "no-such-device-xyz", "--backends", "cpu-1,opencl", "--passes", "noise,forward"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("no OpenCL rows: "), r.err());
         final String md = Files.readString(dir.resolve(BenchReport.MARKDOWN));
