@@ -13,7 +13,7 @@ import sys
 
 def key(b):
     params = b.get("params") or {}
-    return tuple(sorted(params.items()))
+    return tuple(sorted((k, int(v) if v.isdigit() else v) for k, v in params.items()))
 
 
 def main(path):
