@@ -169,7 +169,8 @@ public final class BenchReport {
         sb.append("# reparam bench\n\n");
         sb.append("- command: `").append(result.commandLine()).append("`\n");
         sb.append("- started: ").append(result.startedAt()).append(String.format(Locale.ROOT, ", %.1f s%n", result.wallSeconds()));
-        sb.append("- CPU: ").append(mi.cpuModel()).append(", ").append(mi.logicalProcessors()).append(" logical processors\n");
+        sb.append("- CPU: ").append(mi.cpuModel()).append(" (").append(mi.cpuDetail()).append("), ")
+                .append(mi.logicalProcessors()).append(" logical processors\n");
         sb.append("- OpenCL: ").append(mi.openclDevice() == null ? "none" : mi.openclDevice()).append('\n');
         sb.append("- JVM: ").append(mi.jvm()).append("; OS: ").append(mi.os()).append('\n');
         sb.append("- load average: ").append(mi.loadAverage()).append(" at start, ").append(result.loadAtEnd()).append(" at end\n");
@@ -248,6 +249,7 @@ public final class BenchReport {
             x.put("timing", m.timing().label());
             x.put("roof", m.roof());
             x.put("n", m.elements());
+            x.put("bytes_per_element", Pass.parse(m.pass()).bytesPerElement(o.samples()));
             x.put("calls_per_rep", m.callsPerRep());
             final List<Object> reps = new ArrayList<>();
             for (double v : m.nsPerCall()) {

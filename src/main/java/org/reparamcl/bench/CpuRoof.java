@@ -36,9 +36,9 @@ public final class CpuRoof {
 
     /**
      * The backward roof over parameter elements [from, to): reads gradZ for every sample row
-     * (and eps when not null) and rho, writes gradMu and gradRho once per parameter.
+     * (and eps when not null), mu and rho, and writes gradMu and gradRho once per parameter.
      */
-    public static void backward(float[] rho, float[] eps, float[] gradZ, float[] gradMu, float[] gradRho,
+    public static void backward(float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradMu, float[] gradRho,
                                 int from, int to) {
         final int np = gradMu.length;
         final int rows = gradZ.length / np;
@@ -46,13 +46,13 @@ public final class CpuRoof {
             if (eps == null) {
                 for (int p = from; p < to; p++) {
                     final float g = gradZ[p];
-                    gradMu[p] = g;
+                    gradMu[p] = g + mu[p];
                     gradRho[p] = g * rho[p];
                 }
             } else {
                 for (int p = from; p < to; p++) {
                     final float g = gradZ[p];
-                    gradMu[p] = g;
+                    gradMu[p] = g + mu[p];
                     gradRho[p] = g * eps[p] * rho[p];
                 }
             }
@@ -66,7 +66,7 @@ public final class CpuRoof {
                 sm += g;
                 sr += eps == null ? g : g * eps[i];
             }
-            gradMu[p] = sm;
+            gradMu[p] = sm + mu[p];
             gradRho[p] = sr * rho[p];
         }
     }

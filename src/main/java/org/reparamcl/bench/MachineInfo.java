@@ -13,12 +13,12 @@ import org.reparamcl.opencl.ClDeviceInfo;
  * The machine a run measured: CPU model (from /proc/cpuinfo where it exists), logical
  * processors, OS, JVM, the OpenCL device and driver (null without OpenCL) and the load average.
  */
-public record MachineInfo(String cpuModel, int logicalProcessors, String os, String jvm,
+public record MachineInfo(String cpuModel, String cpuDetail, int logicalProcessors, String os, String jvm,
                           String openclDevice, String openclDriver, String loadAverage) {
 
     /** Describes this machine; {@code device} is the OpenCL device of the run, or null. */
     public static MachineInfo current(ClDeviceInfo device) {
-        return new MachineInfo(readCpuModel(), Runtime.getRuntime().availableProcessors(),
+        return new MachineInfo(readCpuModel(), readCpuDetail(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
                 device == null ? null : device.describe(),
@@ -43,6 +43,25 @@ public record MachineInfo(String cpuModel, int logicalProcessors, String os, Str
         return "unknown (" + System.getProperty("os.arch") + ")";
     }
 
+    /** The clock ("cpu MHz") and widest SIMD flags of the first processor in /proc/cpuinfo, or "unknown". */
+    static String readCpuDetail() {
+        try {
+            String mhz = "?";
+            String simd = "";
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("cpu MHz") && mhz.equals("?")) {
+                    mhz = l.substring(l.indexOf(':') + 1).trim();
+                } else if (l.startsWith("flags") && simd.isEmpty()) {
+                    final List<String> f = List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"));
+                    simd = f.contains("avx512f") ? "avx512f" : f.contains("avx2") ? "avx2" : f.contains("sse4_2") ? "sse4_2" : "-";
+                }
+            }
+            return mhz + " MHz, " + (simd.isEmpty() ? "-" : simd);
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown". */
     static String readLoadAverage() {
         try {
@@ -57,6 +76,7 @@ public record MachineInfo(String cpuModel, int logicalProcessors, String os, Str
     public Map<String, Object> toMap() {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpu_model", cpuModel);
+        m.put("cpu_detail", cpuDetail);
         m.put("logical_processors", logicalProcessors);
         m.put("os", os);
         m.put("jvm", jvm);

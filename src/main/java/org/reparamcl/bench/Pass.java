@@ -6,35 +6,36 @@ import java.util.Locale;
 import org.reparamcl.NoiseMode;
 
 /**
- * What a benchmark point computes, and the bytes per element its roof moves (K = 1, mu and rho
- * of shape (B, D); per element of z). Value checks are off in every pass
+ * What a benchmark point computes, and the bytes it and its roof move per element of z: bytes
+ * touched once per element plus bytes touched once per parameter (mu and rho of shape (B, D),
+ * shared by the K samples). Value checks are off in every pass
  * ({@code ReparamSpec.checkValues(false)}): the timing is of the pass itself.
  */
 public enum Pass {
-    /** eps for (seed, stream, offset, n), written to the output: 4 bytes written. */
-    NOISE("noise", null, 0, 4),
-    /** z = mu + sigma(rho) * eps, eps regenerated and not kept (RECOMPUTE): mu, rho read; z written. */
-    FORWARD("forward", NoiseMode.RECOMPUTE, 8, 4),
-    /** The forward pass that also writes eps for a STORE backward: mu, rho read; z, eps written. */
+    /** eps for (seed, stream, offset, n), written to the output: 4 bytes written per element. */
+    NOISE("noise", null, 4, 0),
+    /** z = mu + sigma(rho) * eps, eps regenerated and not kept (RECOMPUTE): z written; mu, rho read. */
+    FORWARD("forward", NoiseMode.RECOMPUTE, 4, 8),
+    /** The forward pass that also writes eps for a STORE backward: z, eps written; mu, rho read. */
     FORWARD_STORE("forward-store", NoiseMode.STORE, 8, 8),
-    /** dL/dmu, dL/drho from dL/dz, eps regenerated: gradZ, rho read; gradMu, gradRho written. */
-    BACKWARD_RECOMPUTE("backward-recompute", NoiseMode.RECOMPUTE, 8, 8),
-    /** The backward pass reading the stored eps: gradZ, eps, rho read; gradMu, gradRho written. */
-    BACKWARD_STORE("backward-store", NoiseMode.STORE, 12, 8);
+    /** dL/dmu, dL/drho from dL/dz, eps regenerated: gradZ read; mu, rho read and gradMu, gradRho written. */
+    BACKWARD_RECOMPUTE("backward-recompute", NoiseMode.RECOMPUTE, 4, 16),
+    /** The backward pass reading the stored eps: gradZ, eps read; mu, rho read and gradMu, gradRho written. */
+    BACKWARD_STORE("backward-store", NoiseMode.STORE, 8, 16);
 
     /** The passes a run does when none are named. */
     public static final List<Pass> DEFAULT = List.of(NOISE, FORWARD, BACKWARD_RECOMPUTE, BACKWARD_STORE);
 
     private final String label;
     private final NoiseMode mode;
-    private final int bytesRead;
-    private final int bytesWritten;
+    private final int bytesPerElement;
+    private final int bytesPerParameter;
 
-    Pass(String label, NoiseMode mode, int bytesRead, int bytesWritten) {
+    Pass(String label, NoiseMode mode, int bytesPerElement, int bytesPerParameter) {
         this.label = label;
         this.mode = mode;
-        this.bytesRead = bytesRead;
-        this.bytesWritten = bytesWritten;
+        this.bytesPerElement = bytesPerElement;
+        this.bytesPerParameter = bytesPerParameter;
     }
 
     /** The name used in flags, tables and JSON. */
@@ -57,14 +58,9 @@ public enum Pass {
         return this == NOISE;
     }
 
-    /** Bytes read per element by the pass and by its roof (K = 1). */
-    public int bytesRead() {
-        return bytesRead;
-    }
-
-    /** Bytes written per element by the pass and by its roof (K = 1). */
-    public int bytesWritten() {
-        return bytesWritten;
+    /** Bytes the pass (and its roof) moves per element of z with K samples per parameter. */
+    public double bytesPerElement(int samples) {
+        return bytesPerElement + (double) bytesPerParameter / samples;
     }
 
     /** The pass a flag value names; IllegalArgumentException listing the known ones otherwise. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Derived figures (fraction of roof, speed-up, crossover) on hand-made measurements. */
 class BenchReportTest {
-    static final MachineInfo MACHINE = new MachineInfo("test cpu", 2, "os", "jvm", "dev", "drv", "0 0 0");
+    static final MachineInfo MACHINE = new MachineInfo("test cpu", "2000 MHz, avx2", 2, "os", "jvm", "dev", "drv", "0 0 0");
 
     static Measurement m(String backend, Timing t, boolean roof, long n, double ns) {
         return new Measurement("noise", backend, t, roof, n, 1, new double[] {ns, ns * 1.1, ns * 0.95});
