@@ -150,6 +150,46 @@ public final class BenchReport {
         return out;
     }
 
+    /**
+     * forward plus backward per element, ours against a peer's {@code forward+backward} at the
+     * same size: ours is the sum of the forward and backward-recompute medians of one backend and
+     * timing.
+     *
+     * @param n        elements
+     * @param ours     "backend timing" of our series
+     * @param oursNs   our forward + backward nanoseconds per call
+     * @param peer     the peer's label
+     * @param peerNs   the peer's forward+backward nanoseconds per call
+     */
+    public record PeerComparison(long n, String ours, double oursNs, String peer, double peerNs) {
+        /** Peer time over ours: how many times faster ours is. */
+        public double speedup() {
+            return peerNs / oursNs;
+        }
+    }
+
+    /** Every (size, our series, peer) with forward, backward-recompute and a peer forward+backward. */
+    public List<PeerComparison> peerComparisons() {
+        final List<PeerComparison> out = new ArrayList<>();
+        for (PeerRow peer : result.peers()) {
+            if (!peer.pass().equals("forward+backward")) {
+                continue;
+            }
+            for (Measurement f : result.measurements()) {
+                if (f.roof() || !f.pass().equals(Pass.FORWARD.label()) || f.elements() != peer.elements()) {
+                    continue;
+                }
+                final Measurement b = result.find(Pass.BACKWARD_RECOMPUTE.label(), f.backend(), f.timing(), false,
+                        f.elements());
+                if (b != null) {
+                    out.add(new PeerComparison(f.elements(), f.backend() + " " + f.timing().label(),
+                            f.medianNs() + b.medianNs(), peer.peer(), peer.medianNs()));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Writes the four artifacts into the output directory and returns the Markdown text. */
     public String writeAll() throws IOException {
         final Path dir = result.options().outDir();
@@ -201,6 +241,17 @@ public final class BenchReport {
             sb.append("\nCrossover (smallest measured batch from which OpenCL stays faster than the CPU reference):\n\n");
             for (Crossover c : cs) {
                 sb.append("- ").append(c.pass()).append(": ").append(c.note()).append('\n');
+            }
+        }
+        final List<PeerComparison> pcs = peerComparisons();
+        if (!pcs.isEmpty()) {
+            sb.append("\nforward + backward (RECOMPUTE) per element against the peers' forward+backward:\n\n");
+            sb.append("| n | reparam-cl | ns/element | peer | ns/element | speed-up |\n|---:|---|---:|---|---:|---:|\n");
+            for (PeerComparison c : pcs) {
+                sb.append("| ").append(BenchRunner.sizeLabel(c.n())).append(" | ").append(c.ours()).append(" | ")
+                        .append(fmt3(c.oursNs() / c.n())).append(" | ").append(c.peer()).append(" | ")
+                        .append(fmt3(c.peerNs() / c.n())).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.3gx", c.speedup())).append(" |\n");
             }
         }
         if (!result.peers().isEmpty()) {
@@ -291,6 +342,18 @@ public final class BenchReport {
             ps.add(x);
         }
         root.put("peers", ps);
+        final List<Object> cmp = new ArrayList<>();
+        for (PeerComparison c : peerComparisons()) {
+            final Map<String, Object> x = new LinkedHashMap<>();
+            x.put("n", c.n());
+            x.put("ours", c.ours());
+            x.put("ours_forward_plus_backward_ns", c.oursNs());
+            x.put("peer", c.peer());
+            x.put("peer_forward_plus_backward_ns", c.peerNs());
+            x.put("speedup", c.speedup());
+            cmp.add(x);
+        }
+        root.put("peer_comparison", cmp);
         return root;
     }
 

@@ -116,6 +116,25 @@ class BenchReportTest {
     }
 
     @Test
+    void forwardPlusBackwardIsComparedWithThePeersAtTheSameSize() {
+        final List<Measurement> ms = new ArrayList<>();
+        ms.add(new Measurement("forward", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1000}));
+        ms.add(new Measurement("backward-recompute", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {3000}));
+        ms.add(new Measurement("forward", "cpu-2", Timing.END_TO_END, false, 1024, 1, new double[] {5000}));
+        final List<PeerRow> peers = List.of(new PeerRow("torch", "forward+backward", 1024, 80_000, 70_000),
+                new PeerRow("torch", "forward", 1024, 50_000, 40_000), new PeerRow("torch", "forward+backward", 2048, 1, 1));
+        final BenchOptions o = new BenchOptions(List.of(1024), List.of(Pass.FORWARD, Pass.BACKWARD_RECOMPUTE),
+                BenchOptions.BACKENDS, 1, 1, 0, 0, "auto", Path.of("unused"), null, 1, false);
+        final BenchReport r = new BenchReport(new BenchResult(o, "c", "t", 1, MACHINE, "", List.of(), ms, peers));
+        final List<BenchReport.PeerComparison> pc = r.peerComparisons();
+        assertEquals(1, pc.size(), "only series with both passes, only the peer's forward+backward at the same size");
+        assertEquals("opencl device", pc.get(0).ours());
+        assertEquals(4000, pc.get(0).oursNs(), 0);
+        assertEquals(20, pc.get(0).speedup(), 1e-12);
+        assertTrue(r.markdown().contains("| 2^10 | opencl device | 3.91 | torch | 78.1 | 20.0x |"), r.markdown());
+    }
+
+    @Test
     void peersFilesAreReadAndCheckedAndDrawnInTheMatchingPanel(@TempDir Path dir) throws IOException {
         final Path f = dir.resolve("peers.json");
         Files.writeString(f, "{\"results\": [{\"peer\": \"numpy 1.24 cpu\", \"pass\": \"noise\", \"n\": 1024,"
