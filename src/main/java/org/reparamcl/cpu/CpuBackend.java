@@ -191,29 +191,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** The reparameterized forward pass; see docs/REPARAM.md and {@link ReparamSpec}. */
+    @Override
     public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
                                float[] logProb) {
         ensureOpen();
         CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
     }
 
-    /** The reparameterized backward pass; see docs/REPARAM.md and {@link ReparamSpec}. */
+    @Override
     public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
                                 float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
         ensureOpen();
         CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
-    }
-
-    /** {@link #reparamForward(ReparamSpec, float[], float[], float[], float[], float[], float[])} without KL and log q. */
-    public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps) {
-        reparamForward(spec, mu, rho, z, eps, null, null);
-    }
-
-    /** {@link #reparamBackward(ReparamSpec, float[], float[], float[], float[], float[], float[], float[], float[], boolean)} without KL and log q. */
-    public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ,
-                                float[] gradMu, float[] gradRho, boolean accumulate) {
-        reparamBackward(spec, mu, rho, eps, gradZ, null, null, gradMu, gradRho, accumulate);
     }
 
     private void checkCall(long offset, int length, int pos, int n) {
