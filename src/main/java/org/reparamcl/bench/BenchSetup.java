@@ -163,7 +163,8 @@ final class BenchSetup implements AutoCloseable {
             gradMu = new float[np];
             gradRho = new float[np];
             if (store) {
-                cpus.get(cpus.size() - 1).reparamForward(spec, mu, rho, new float[n], eps);
+                final org.reparamcl.Backend any = cpus.isEmpty() ? cl : cpus.get(cpus.size() - 1);
+                any.reparamForward(spec, mu, rho, new float[n], eps);
             }
         } else {
             z = new float[n];
@@ -202,6 +203,92 @@ final class BenchSetup implements AutoCloseable {
                     return 0;
                 }));
             }
+        }
+        if (cl != null && pass.runsOnOpenCl()) {
+            out.addAll(openClReparamCases(pass, spec, h));
+        }
+        return out;
+    }
+
+    /**
+     * OpenCL cases of a reparameterized pass. Kernel roofs: the library's forward and backward
+     * roof kernels; for the STORE passes plus the noise roof kernel on an eps-sized buffer, so the
+     * roof moves the pass's bytes (backward-store's roof writes those 4 bytes where the pass reads
+     * them). End-to-end roofs: the same uploads, roof kernels and downloads as the host-array call.
+     */
+    private List<BenchCase> openClReparamCases(Pass pass, ReparamSpec spec, HostArrays h) {
+        final OpenClBackend c = cl;
+        final String p = pass.label();
+        final int n = (int) spec.elements();
+        final int np = (int) spec.paramElements();
+        final boolean store = pass.noiseMode() == org.reparamcl.NoiseMode.STORE;
+        final ClBuffer mu = groupBuffer(np);
+        final ClBuffer rho = groupBuffer(np);
+        final ClBuffer epsRoof = store ? groupBuffer(n) : null;
+        c.write(mu, h.mu(), 0, np);
+        c.write(rho, h.rho(), 0, np);
+        final List<BenchCase> out = new ArrayList<>();
+        if (pass.backward()) {
+            final ClBuffer gz = groupBuffer(n);
+            final ClBuffer eps = store ? groupBuffer(n) : null;
+            final ClBuffer gmu = groupBuffer(np);
+            final ClBuffer grho = groupBuffer(np);
+            c.write(gz, h.gradZ(), 0, n);
+            if (store) {
+                c.write(eps, h.eps(), 0, n);
+            }
+            final Runnable pass1 = () -> c.reparamBackward(spec, mu, rho, eps, gz, gmu, grho, false);
+            final Runnable roof = () -> {
+                c.reparamBackwardRoof(spec, mu, rho, gz, gmu, grho);
+                if (store) {
+                    c.fillRoof(epsRoof, n);
+                }
+            };
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
+            out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
+                c.reparamBackward(spec, h.mu(), h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(), false);
+                return 0;
+            }));
+            out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
+                c.write(mu, h.mu(), 0, np);
+                c.write(rho, h.rho(), 0, np);
+                c.write(gz, h.gradZ(), 0, n);
+                if (store) {
+                    c.write(eps, h.eps(), 0, n);
+                }
+                c.reparamBackwardRoof(spec, mu, rho, gz, gmu, grho);
+                c.read(gmu, h.gradMu(), 0, np);
+                c.read(grho, h.gradRho(), 0, np);
+                return 0;
+            }));
+        } else {
+            final ClBuffer z = groupBuffer(n);
+            final ClBuffer eps = store ? groupBuffer(n) : null;
+            final Runnable pass1 = () -> c.reparamForward(spec, mu, rho, z, eps);
+            final Runnable roof = () -> {
+                c.reparamForwardRoof(spec, mu, rho, z);
+                if (store) {
+                    c.fillRoof(epsRoof, n);
+                }
+            };
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
+            out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
+                c.reparamForward(spec, h.mu(), h.rho(), h.z(), h.eps());
+                return 0;
+            }));
+            out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
+                c.write(mu, h.mu(), 0, np);
+                c.write(rho, h.rho(), 0, np);
+                c.reparamForwardRoof(spec, mu, rho, z);
+                c.read(z, h.z(), 0, n);
+                if (store) {
+                    c.fillRoof(epsRoof, n);
+                    c.read(epsRoof, h.eps(), 0, n);
+                }
+                return 0;
+            }));
         }
         return out;
     }

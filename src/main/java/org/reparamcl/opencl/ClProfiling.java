@@ -17,6 +17,25 @@ public final class ClProfiling {
     private ClProfiling() {
     }
 
+    /** The summed {@link #elapsedNanos(cl_event)} of {@code events}; every event is released. */
+    public static long elapsedNanos(java.util.List<cl_event> events) {
+        long total = 0;
+        RuntimeException failure = null;
+        for (cl_event e : events) {
+            try {
+                total += elapsedNanos(e);
+            } catch (RuntimeException ex) {
+                if (failure == null) {
+                    failure = ex;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return total;
+    }
+
     /**
      * Waits for {@code event}, returns CL_PROFILING_COMMAND_END minus CL_PROFILING_COMMAND_START
      * in nanoseconds, and releases the event.

@@ -131,6 +131,29 @@ public final class OpenClBackend implements Backend {
         return enqueueTimed(roof, 0, 0, 0, dst, n);
     }
 
+    /**
+     * Runs {@code enqueue}, which makes calls on this backend that enqueue work (device-buffer
+     * passes, fills, roofs), then waits and returns the summed device time of the kernel launches
+     * it made, in nanoseconds (profiling START to END of each launch; transfers and gaps between
+     * launches are not counted). Other threads' calls wait meanwhile. For benchmarks.
+     */
+    public long kernelNanos(Runnable enqueue) {
+        final java.util.List<cl_event> events;
+        lock.lock();
+        try {
+            ensureOpen();
+            ctx.startKernelTiming();
+            try {
+                enqueue.run();
+            } finally {
+                events = ctx.stopKernelTiming();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return ClProfiling.elapsedNanos(events);
+    }
+
     /** Waits for all enqueued work. */
     public void finish() {
         lock.lock();
@@ -503,7 +526,8 @@ public final class OpenClBackend implements Backend {
             setInt(7, (int) (stream >>> 32));
             global[0] = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
             try {
-                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null, event);
+                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null,
+                        event != null ? event : out.owner().launchEvent());
             } catch (CLException e) {
                 throw new ClMemoryException("kernel launch failed on " + out.owner().device().deviceName()
                         + ": " + e.getMessage(), e);
