@@ -2,7 +2,7 @@
 """Summarize a JMH JSON result file (java -jar target/benchmarks.jar -rf json -rff FILE) as Markdown.
 
 For every benchmark and parameter set: elements/s from the `elements` counter (wall clock),
-kernel-only elements/s from the `kernelNs` / `launches` event counters where present, and the
+kernel-only elements/s from the `kernelNs` / `calls` event counters where present, and the
 fraction of the same-run roof: benchmark `X` is paired with `XRoof` at the same parameters, or,
 where a class has no `XRoof`, with that class's `storeLoop` (the single-threaded baselines).
 Standard library only.
@@ -27,8 +27,8 @@ def main(path):
         secondary = b.get("secondaryMetrics") or {}
         elements = secondary.get("elements", {}).get("score")
         kernel = None
-        if "kernelNs" in secondary and "launches" in secondary:
-            ns, n = secondary["kernelNs"]["score"], secondary["launches"]["score"]
+        if "kernelNs" in secondary and "calls" in secondary:
+            ns, n = secondary["kernelNs"]["score"], secondary["calls"]["score"]
             size = int((b.get("params") or {}).get("size", 0))
             if ns > 0 and n > 0 and size > 0:
                 kernel = size * n / ns * 1e9

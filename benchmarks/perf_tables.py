@@ -135,7 +135,7 @@ def main():
             params = r.get("params") or {}
             kern = None
             if "kernelNs" in sec and sec["kernelNs"]["score"] > 0:
-                kern = int(params.get("size", 0)) * sec["launches"]["score"] / sec["kernelNs"]["score"] * 1e9
+                kern = int(params.get("size", 0)) * sec["calls"]["score"] / sec["kernelNs"]["score"] * 1e9
             name = ".".join(r["benchmark"].rsplit(".", 2)[-2:])
             print(f"| {name} | {', '.join(f'{k}={v}' for k, v in sorted(params.items()))} | {fmt(el)} | {fmt(kern)} |")
         print()

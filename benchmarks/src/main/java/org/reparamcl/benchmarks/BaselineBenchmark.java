@@ -34,7 +34,7 @@ import org.reparamcl.rng.NoiseStream;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx4g")
 public class BaselineBenchmark {
-    @Param({"1024", "65536", "1048576"})
+    @Param({"65536", "1048576"})
     public int size;
 
     private float[] dst;

@@ -7,26 +7,26 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Kernel-only device time from OpenCL profiling events (START to END of each launch), as JMH
- * event counters: kernel nanoseconds per call = {@code kernelNs / launches}. Both counters are
- * aggregated the same way over iterations, so their ratio is the mean kernel time per call.
+ * Kernel-only device time from OpenCL profiling events (START to END of each kernel launch of a
+ * call, summed), as JMH event counters: kernel nanoseconds per call = {@code kernelNs / calls}.
+ * Both counters are summed over the iterations, so their ratio is the mean kernel time per call.
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)
 public class KernelCounters {
     public long kernelNs;
-    public long launches;
+    public long calls;
 
     @Setup(Level.Iteration)
     public void reset() {
         kernelNs = 0;
-        launches = 0;
+        calls = 0;
     }
 
-    /** Records one launch of {@code ns} device nanoseconds; returns {@code ns}. */
+    /** Records one call of {@code ns} kernel nanoseconds; returns {@code ns}. */
     long add(long ns) {
         kernelNs += ns;
-        launches++;
+        calls++;
         return ns;
     }
 }

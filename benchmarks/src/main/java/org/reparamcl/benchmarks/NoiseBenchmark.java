@@ -36,7 +36,7 @@ public class NoiseBenchmark {
     @Param({"cpu", "opencl"})
     public String backend;
 
-    @Param({"1024", "65536", "1048576"})
+    @Param({"65536", "1048576"})
     public int size;
 
     private Backend b;

@@ -30,7 +30,7 @@ import org.reparamcl.opencl.OpenClBackend;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx4g")
 public class NoiseDeviceBenchmark {
-    @Param({"1024", "65536", "1048576"})
+    @Param({"65536", "1048576"})
     public int size;
 
     private OpenClBackend cl;

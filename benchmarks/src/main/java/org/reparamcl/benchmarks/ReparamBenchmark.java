@@ -16,16 +16,20 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.reparamcl.Backend;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
 import org.reparamcl.bench.CpuRoof;
 import org.reparamcl.cpu.CpuBackend;
+import org.reparamcl.opencl.ClBuffer;
+import org.reparamcl.opencl.OpenClBackend;
 
 /**
  * Forward and backward (STORE and RECOMPUTE) end to end on host arrays, shape (K, B, D) with
- * D = 1024 (size = K*B*D elements), parameterization sigma, value checks off, beside the plain
- * Java loops that move the same bytes on the same threads.
+ * D = 1024 (size = K*B*D elements), parameterization sigma, value checks off, beside roofs that
+ * move the same bytes: on {@code cpu} plain Java loops on the same threads; on {@code opencl} the
+ * same uploads, the library's roof kernels and the same downloads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -36,7 +40,7 @@ import org.reparamcl.cpu.CpuBackend;
 public class ReparamBenchmark {
     static final int ROW = 1024;
 
-    @Param({"cpu"})
+    @Param({"cpu", "opencl"})
     public String backend;
 
     @Param({"65536", "1048576"})
@@ -45,7 +49,8 @@ public class ReparamBenchmark {
     @Param({"1"})
     public int samples;
 
-    private CpuBackend b;
+    private Backend b;
+    private RoofBuffers roof;
     private ReparamSpec recompute;
     private ReparamSpec store;
     private float[] mu;
@@ -61,7 +66,7 @@ public class ReparamBenchmark {
         if (size % (samples * ROW) != 0) {
             throw new IllegalArgumentException("size " + size + " must be a multiple of samples * " + ROW);
         }
-        b = (CpuBackend) SuiteBackends.open(backend);
+        b = SuiteBackends.open(backend);
         final long rows = size / samples / ROW;
         recompute = ReparamSpec.builder().shape(samples, rows, ROW).parameterization(Parameterization.SIGMA)
                 .seed(SuiteBackends.SEED).noiseMode(NoiseMode.RECOMPUTE).checkValues(false).build();
@@ -83,11 +88,70 @@ public class ReparamBenchmark {
         gradMu = new float[np];
         gradRho = new float[np];
         b.reparamForward(store, mu, rho, z, eps);
+        if (b instanceof OpenClBackend cl) {
+            roof = new RoofBuffers(cl, np, size);
+        }
     }
 
     @TearDown(Level.Trial)
     public void close() {
+        if (roof != null) {
+            roof.close();
+        }
         b.close();
+    }
+
+    /** Device buffers of the OpenCL end-to-end roofs. */
+    private static final class RoofBuffers implements AutoCloseable {
+        final OpenClBackend cl;
+        final ClBuffer mu;
+        final ClBuffer rho;
+        final ClBuffer big;
+        final ClBuffer big2;
+        final ClBuffer gmu;
+        final ClBuffer grho;
+
+        RoofBuffers(OpenClBackend cl, int np, int n) {
+            this.cl = cl;
+            mu = cl.allocate(np);
+            rho = cl.allocate(np);
+            big = cl.allocate(n);
+            big2 = cl.allocate(n);
+            gmu = cl.allocate(np);
+            grho = cl.allocate(np);
+        }
+
+        @Override
+        public void close() {
+            for (ClBuffer x : new ClBuffer[] {mu, rho, big, big2, gmu, grho}) {
+                x.close();
+            }
+        }
+    }
+
+    private void forwardRoofOnDevice(float[] epsOut) {
+        final OpenClBackend cl = roof.cl;
+        cl.write(roof.mu, mu, 0, mu.length);
+        cl.write(roof.rho, rho, 0, rho.length);
+        cl.reparamForwardRoof(recompute, roof.mu, roof.rho, roof.big);
+        cl.read(roof.big, z, 0, size);
+        if (epsOut != null) {
+            cl.fillRoof(roof.big2, size);
+            cl.read(roof.big2, epsOut, 0, size);
+        }
+    }
+
+    private void backwardRoofOnDevice(float[] epsIn) {
+        final OpenClBackend cl = roof.cl;
+        cl.write(roof.mu, mu, 0, mu.length);
+        cl.write(roof.rho, rho, 0, rho.length);
+        cl.write(roof.big, gradZ, 0, size);
+        if (epsIn != null) {
+            cl.write(roof.big2, epsIn, 0, size);
+        }
+        cl.reparamBackwardRoof(recompute, roof.mu, roof.rho, roof.big, roof.gmu, roof.grho);
+        cl.read(roof.gmu, gradMu, 0, gradMu.length);
+        cl.read(roof.grho, gradRho, 0, gradRho.length);
     }
 
     @Benchmark
@@ -99,7 +163,11 @@ public class ReparamBenchmark {
 
     @Benchmark
     public float[] forwardRoof(ElementCounter c) {
-        b.parallel(size, (from, to) -> CpuRoof.forward(mu, rho, z, null, from, to));
+        if (b instanceof CpuBackend cpu) {
+            cpu.parallel(size, (from, to) -> CpuRoof.forward(mu, rho, z, null, from, to));
+        } else {
+            forwardRoofOnDevice(null);
+        }
         c.elements += size;
         return z;
     }
@@ -113,7 +181,11 @@ public class ReparamBenchmark {
 
     @Benchmark
     public float[] backwardRecomputeRoof(ElementCounter c) {
-        b.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, null, gradZ, gradMu, gradRho, from, to));
+        if (b instanceof CpuBackend cpu) {
+            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, null, gradZ, gradMu, gradRho, from, to));
+        } else {
+            backwardRoofOnDevice(null);
+        }
         c.elements += size;
         return gradRho;
     }
@@ -127,7 +199,11 @@ public class ReparamBenchmark {
 
     @Benchmark
     public float[] backwardStoreRoof(ElementCounter c) {
-        b.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, eps, gradZ, gradMu, gradRho, from, to));
+        if (b instanceof CpuBackend cpu) {
+            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, eps, gradZ, gradMu, gradRho, from, to));
+        } else {
+            backwardRoofOnDevice(eps);
+        }
         c.elements += size;
         return gradRho;
     }
