@@ -172,7 +172,7 @@ def time_backward(pair, reps, warmup_s, min_rep_s):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="2^10..2^24:2", help="parameters per call: integers, 2^K, 2^A..2^B[:S]")
+    ap.add_argument("--sizes", default="2^10..2^24:2", help="elements per call (parameters x K): integers, 2^K, 2^A..2^B[:S]")
     ap.add_argument("--samples", type=int, default=1, help="K samples per parameter (default 1)")
     ap.add_argument("--peers", default="pytorch,numpy", help="pytorch, numpy (comma separated)")
     ap.add_argument("--passes", default="noise,forward,backward,forward+backward")

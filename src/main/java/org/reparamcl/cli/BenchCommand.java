@@ -35,7 +35,7 @@ public final class BenchCommand {
             "  --backends LIST  cpu-1 (one thread), cpu-all (all processors), opencl (default: all)",
             "  --samples K      samples per parameter in forward/backward; sizes count K*B*D elements (default 1)",
             "  --reps N         timed repetitions per point; the median is reported (default 5)",
-            "  --warmup-ms N    warm-up per point before timing (default 30)",
+            "  --warmup-ms N    warm-up per point before timing (default 20)",
             "  --min-rep-ms X   a repetition repeats the call for at least X ms (default 2)",
             "  --device SEL     OpenCL device: auto, an index P:D or D, or a name (default auto)",
             "  --seed S         seed of the noise stream (default 42)",

@@ -15,7 +15,8 @@ class BenchOptionsTest {
         assertEquals(List.of(1024, 4096, 16384), BenchOptions.parseSizes("2^10..2^14:2"));
         assertEquals(List.of(8, 16, 32), BenchOptions.parseSizes("2^3..2^5"));
         assertEquals(List.of(3, 100, 1024), BenchOptions.parseSizes("100, 2^10,3,100"));
-        assertEquals(8, BenchOptions.parseSizes(BenchOptions.DEFAULT_SIZES).size());
+        assertEquals(List.of(1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22),
+                BenchOptions.parseSizes(BenchOptions.DEFAULT_SIZES));
     }
 
     @Test
