@@ -90,16 +90,22 @@ def main():
                   f"{'yes' if ok else 'no'} |")
     print()
 
-    cmp = b.get("peer_comparison") or []
+    cmp = [c for c in (b.get("peer_comparison") or []) if c["n"] in show]
     if cmp:
-        print("forward + backward (RECOMPUTE) per element against the peers (issue 3: >= 10x PyTorch on the CPU "
-              "at 2^20 and 2^24):\n")
-        print("| n | reparam-cl | ns/element | peer | ns/element | speed-up |")
-        print("|---:|---|---:|---|---:|---:|")
+        peers = sorted({c["peer"] for c in cmp})
+        print("forward + backward (RECOMPUTE) per element, and how many times faster than each peer's "
+              "forward+backward at the same size (issue 3: >= 10x PyTorch on the CPU at 2^20 and 2^24):\n")
+        print("| n | reparam-cl | ns/element | " + " | ".join(f"vs {p}" for p in peers) + " |")
+        print("|---:|---|---:|" + "---:|" * len(peers))
+        rows = {}
         for c in cmp:
-            n = c["n"]
-            print(f"| {size_label(n)} | {c['ours']} | {fmt(c['ours_forward_plus_backward_ns'] / n)} | {c['peer']} | "
-                  f"{fmt(c['peer_forward_plus_backward_ns'] / n)} | {fmt(c['speedup'])}x |")
+            rows.setdefault((c["n"], c["ours"]), {})[c["peer"]] = c
+        for (n, ours), byp in sorted(rows.items()):
+            any_c = next(iter(byp.values()))
+            cells = [f"{fmt(byp[p]['speedup'])}x ({fmt(byp[p]['peer_forward_plus_backward_ns'] / n)} ns)"
+                     if p in byp else "" for p in peers]
+            print(f"| {size_label(n)} | {ours} | {fmt(any_c['ours_forward_plus_backward_ns'] / n)} | "
+                  + " | ".join(cells) + " |")
         print()
 
     # Floors: bytes per element over the bandwidth the same-run roof reached at the largest size.

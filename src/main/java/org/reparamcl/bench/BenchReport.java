@@ -1,7 +1,10 @@
 package org.reparamcl.bench;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +23,9 @@ import javax.imageio.ImageIO;
 
 import org.reparamcl.chart.Axis;
 import org.reparamcl.chart.Chart;
+import org.reparamcl.chart.Legend;
 import org.reparamcl.chart.Palette;
+import org.reparamcl.chart.Series;
 
 /**
  * The artifacts of a run: a Markdown table, a JSON file with the raw numbers and the machine,
@@ -37,8 +42,10 @@ public final class BenchReport {
     public static final String PNG = "bench.png";
     public static final String CROSSOVER = "crossover.properties";
 
+    /** Width of one chart; the legend column to its right is {@link #LEGEND_WIDTH} wide. */
     static final int PANEL_WIDTH = 1000;
     static final int PANEL_HEIGHT = 560;
+    static final int LEGEND_WIDTH = 380;
 
     private final BenchResult result;
     private final String reference;
@@ -376,19 +383,26 @@ public final class BenchReport {
         return sb.toString();
     }
 
-    /** Renders one panel per pass, stacked, into one PNG. */
+    /**
+     * Renders one panel per pass, stacked, each with its legend in a column to the right, into one
+     * PNG. Peer lines are drawn at the run's sizes only.
+     */
     public void writePng(Path file) throws IOException {
-        final List<BufferedImage> panels = new ArrayList<>();
+        final List<Chart> charts = new ArrayList<>();
         for (Pass p : result.options().passes()) {
-            panels.add(panel(p).render());
+            charts.add(panel(p));
         }
-        final BufferedImage img = new BufferedImage(PANEL_WIDTH, PANEL_HEIGHT * panels.size(), BufferedImage.TYPE_INT_RGB);
+        final BufferedImage img = new BufferedImage(PANEL_WIDTH + LEGEND_WIDTH, PANEL_HEIGHT * charts.size(),
+                BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = img.createGraphics();
         try {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            for (int i = 0; i < panels.size(); i++) {
-                g.drawImage(panels.get(i), 0, i * PANEL_HEIGHT, null);
+            for (int i = 0; i < charts.size(); i++) {
+                final Chart c = charts.get(i);
+                c.legend(Legend.NONE);
+                g.drawImage(c.render(), 0, i * PANEL_HEIGHT, null);
+                drawLegend(g, c, PANEL_WIDTH, i * PANEL_HEIGHT + 50);
             }
         } finally {
             g.dispose();
@@ -404,10 +418,30 @@ public final class BenchReport {
         }
     }
 
+    /** One legend row per series: a line sample in its color (dashed for roofs) and its name. */
+    private static void drawLegend(Graphics2D g, Chart c, int x, int y) {
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        final int row = 22;
+        int yy = y;
+        for (Series s : c.series()) {
+            g.setColor(s.color());
+            g.setStroke(s.name().endsWith(" roof")
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f)
+                    : new BasicStroke(2.5f));
+            g.drawLine(x + 8, yy - 5, x + 44, yy - 5);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(s.name(), x + 52, yy);
+            yy += row;
+        }
+    }
+
     /** The chart of one pass: elements/s against batch size, a line per backend and timing, roofs dashed. */
     Chart panel(Pass pass) {
         final Chart c = Chart.create(PANEL_WIDTH, PANEL_HEIGHT)
-                .title(pass.label() + ": throughput vs batch size (" + result.machine().cpuModel() + ")")
+                .title(pass.label() + ": throughput vs batch size (" + result.machine().cpuModel() + ", "
+                        + result.machine().logicalProcessors() + " logical processors)")
                 .xLabel("batch size (elements)").yLabel("elements / s")
                 .xAxis(Axis.LOG10).yAxis(Axis.LOG10);
         final Set<String> seriesKeys = new LinkedHashSet<>();
@@ -430,7 +464,9 @@ public final class BenchReport {
         }
         final Map<String, List<PeerRow>> peers = new LinkedHashMap<>();
         for (PeerRow p : result.peers()) {
-            if (peerPassMatches(pass, p.pass())) {
+            final boolean measuredSize = p.elements() <= Integer.MAX_VALUE
+                    && result.options().sizes().contains((int) p.elements());
+            if (peerPassMatches(pass, p.pass()) && measuredSize) {
                 peers.computeIfAbsent(p.peer() + " " + p.pass(), k -> new ArrayList<>()).add(p);
             }
         }

@@ -121,7 +121,7 @@ class BenchCommandTest {
         // PNG: readable, one panel.
         final BufferedImage png = ImageIO.read(dir.resolve(BenchReport.PNG).toFile());
         assertNotNull(png);
-        assertEquals(1000, png.getWidth());
+        assertEquals(1000 + 380, png.getWidth(), "chart plus legend column");
         assertEquals(560 * PASSES.size(), png.getHeight(), "one panel per pass");
 
         // Crossover: a properties file with one entry per compared timing when OpenCL ran.
