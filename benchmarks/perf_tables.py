@@ -28,6 +28,7 @@ def main():
     ap.add_argument("bench")
     ap.add_argument("--sizes", default="", help="sizes for the pass tables (default: the two largest)")
     ap.add_argument("--jmh", default=None, help="a JMH JSON result file to cross-check")
+    ap.add_argument("--peers", default=None, help="the peers JSON (benchmarks/peers/peers.py) for a peer table")
     ap.add_argument("--hbm-tbps", type=float, default=3.0, help="bandwidth of the projection, TB/s")
     a = ap.parse_args()
     with open(a.bench) as f:
@@ -65,6 +66,14 @@ def main():
                       f"{fmt(m['ns_per_element'])} | {fmt(r['elements_per_s']) if r else ''} | "
                       f"{fmt(m.get('fraction_of_roof'))} | {fmt(m.get('speedup_vs_reference'))}x |")
     print()
+
+    cross = b.get("crossover") or []
+    if cross:
+        print("| pass | OpenCL timing (vs the CPU reference end to end) | OpenCL faster from |")
+        print("|---|---|---:|")
+        for c in cross:
+            print(f"| {c['pass']} | {c['timing']} | {size_label(c['n']) if c['n'] else 'not at the largest size'} |")
+        print()
 
     # Targets of issues 2 and 3, at the largest size measured.
     top = sizes[-1]
@@ -106,6 +115,19 @@ def main():
                      if p in byp else "" for p in peers]
             print(f"| {size_label(n)} | {ours} | {fmt(any_c['ours_forward_plus_backward_ns'] / n)} | "
                   + " | ".join(cells) + " |")
+        print()
+
+    if a.peers:
+        with open(a.peers) as f:
+            pj = json.load(f)
+        print(f"Peers (`{pj['tool']}` at {pj['started_at']}, load average {pj.get('load_average', '?')}):\n")
+        print("| peer | pass | n | elements/s | ns/element |")
+        print("|---|---|---:|---:|---:|")
+        for r in pj["results"]:
+            if r["n"] in show:
+                n = r["n"]
+                print(f"| {r['peer']} | {r['pass']} | {size_label(n)} | {fmt(n * 1e9 / r['median_ns'])} | "
+                      f"{fmt(r['median_ns'] / n)} |")
         print()
 
     # Floors: bytes per element over the bandwidth the same-run roof reached at the largest size.
