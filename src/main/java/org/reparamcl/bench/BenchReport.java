@@ -412,6 +412,7 @@ public final class BenchReport {
             if (!ImageIO.write(img, "png", tmp.toFile())) {
                 throw new IOException("no PNG writer available");
             }
+            readableByAll(tmp);
             move(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
@@ -510,9 +511,19 @@ public final class BenchReport {
         final Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
         try {
             Files.write(tmp, bytes);
+            readableByAll(tmp);
             move(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** rw-r--r-- like an ordinary new file (temporary files start owner-only); ignored off POSIX. */
+    private static void readableByAll(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
         }
     }
 

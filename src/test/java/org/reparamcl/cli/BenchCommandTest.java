@@ -90,6 +90,14 @@ class BenchCommandTest {
         }
         assertEquals(seriesCount, seen.size());
 
+        assertTrue(Files.isReadable(dir.resolve(BenchReport.JSON)));
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            for (String f : new String[] {BenchReport.MARKDOWN, BenchReport.JSON, BenchReport.PNG, BenchReport.CROSSOVER}) {
+                assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.resolve(f))), f);
+            }
+        }
+
         // JSON: parses with an independent parser and carries the machine and the raw numbers.
         final JsonNode root = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
         assertEquals("reparam bench", root.get("tool").asText());
