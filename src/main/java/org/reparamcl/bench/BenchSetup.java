@@ -49,13 +49,6 @@ final class BenchSetup implements AutoCloseable {
                     notes.add("no OpenCL rows: " + e.getMessage());
                 }
             }
-            if (cl != null) {
-                for (Pass p : options.passes()) {
-                    if (!p.runsOnOpenCl()) {
-                        notes.add("no OpenCL rows for " + p.label() + ": not implemented on OpenCL in this build");
-                    }
-                }
-            }
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -79,7 +72,7 @@ final class BenchSetup implements AutoCloseable {
 
     /** How many cases {@link #cases(Pass, int)} returns for {@code pass}. */
     int caseCount(Pass pass) {
-        return 2 * cpus.size() + (cl != null && pass.runsOnOpenCl() ? 4 : 0);
+        return 2 * cpus.size() + (cl != null ? 4 : 0);
     }
 
     /** The benchmark spec of a reparameterized pass over {@code n} elements: (K, B, D) with D = 1024 where it divides. */
@@ -174,7 +167,7 @@ final class BenchSetup implements AutoCloseable {
 
     private List<BenchCase> reparamCases(Pass pass, int n) {
         final List<BenchCase> out = new ArrayList<>();
-        if (cpus.isEmpty() && (cl == null || !pass.runsOnOpenCl())) {
+        if (cpus.isEmpty() && cl == null) {
             return out;
         }
         final ReparamSpec spec = spec(pass, n);
@@ -204,7 +197,7 @@ final class BenchSetup implements AutoCloseable {
                 }));
             }
         }
-        if (cl != null && pass.runsOnOpenCl()) {
+        if (cl != null) {
             out.addAll(openClReparamCases(pass, spec, h));
         }
         return out;

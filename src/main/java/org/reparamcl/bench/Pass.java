@@ -53,11 +53,6 @@ public enum Pass {
         return this == BACKWARD_RECOMPUTE || this == BACKWARD_STORE;
     }
 
-    /** Whether the OpenCL backend of this build runs this pass. */
-    public boolean runsOnOpenCl() {
-        return true;
-    }
-
     /** Bytes the pass (and its roof) moves per element of z with K samples per parameter. */
     public double bytesPerElement(int samples) {
         return bytesPerElement + (double) bytesPerParameter / samples;

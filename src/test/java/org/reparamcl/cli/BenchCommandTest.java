@@ -66,7 +66,7 @@ class BenchCommandTest {
         final Set<String> clSeries = Set.of("opencl kernel", "opencl device", "opencl end-to-end");
         int seriesCount = 0;
         for (Pass p : PASSES) {
-            seriesCount += cpuSeries.size() + (openCl && p.runsOnOpenCl() ? clSeries.size() : 0);
+            seriesCount += cpuSeries.size() + (openCl ? clSeries.size() : 0);
         }
 
         // Markdown: the same table on stdout and in bench.md, one row per series and size, every number positive.
@@ -81,7 +81,7 @@ class BenchCommandTest {
             assertTrue(PASSES.contains(pass), cells[0]);
             assertTrue(cells[1].equals("2^6") || cells[1].equals("100"), cells[1]);
             final String s = cells[2] + " " + cells[3];
-            assertTrue(cpuSeries.contains(s) || (openCl && pass.runsOnOpenCl() && clSeries.contains(s)), s);
+            assertTrue(cpuSeries.contains(s) || (openCl && clSeries.contains(s)), s);
             seen.add(pass.label() + " " + s);
             for (int c = 4; c <= 8; c++) {
                 assertTrue(Double.parseDouble(cells[c]) > 0, "column " + c + " of " + String.join("|", cells));
