@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.reparamcl.Backend;
 import org.reparamcl.Backends;
+import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
 import org.reparamcl.cpu.CpuBackend;
@@ -14,9 +16,9 @@ import org.reparamcl.opencl.OpenClUnavailableException;
 
 /**
  * The backends of one benchmark run and the cases timed at each (pass, size). The arrays and
- * buffers of a (pass, size) are allocated when its cases are built and dropped after it; a timed
- * call allocates nothing (the kernel-timing path allocates one profiling event per call).
- * Closing releases the backends.
+ * buffers of a (pass, size) are allocated when its cases are built and dropped after it; the
+ * harness adds no allocation of its own to a timed call beyond the profiling events of the
+ * kernel timing. Closing releases the backends.
  */
 final class BenchSetup implements AutoCloseable {
     /** Parameters per row of the benchmark shape (B, D) when P divides by it. */
@@ -156,7 +158,7 @@ final class BenchSetup implements AutoCloseable {
             gradMu = new float[np];
             gradRho = new float[np];
             if (store) {
-                final org.reparamcl.Backend any = cpus.isEmpty() ? cl : cpus.get(cpus.size() - 1);
+                final Backend any = cpus.isEmpty() ? cl : cpus.get(cpus.size() - 1);
                 any.reparamForward(spec, mu, rho, new float[n], eps);
             }
         } else {
@@ -214,7 +216,7 @@ final class BenchSetup implements AutoCloseable {
         final String p = pass.label();
         final int n = (int) spec.elements();
         final int np = (int) spec.paramElements();
-        final boolean store = pass.noiseMode() == org.reparamcl.NoiseMode.STORE;
+        final boolean store = pass.noiseMode() == NoiseMode.STORE;
         final ClBuffer mu = groupBuffer(np);
         final ClBuffer rho = groupBuffer(np);
         final ClBuffer epsRoof = store ? groupBuffer(n) : null;
