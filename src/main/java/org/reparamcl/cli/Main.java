@@ -34,6 +34,7 @@ public final class Main {
         register("backward", "dL/dmu and dL/drho from dL/dz, eps regenerated from (seed, stream, offset)", BackwardCommand::run);
         register("demo", "the textbook examples: z = x + eps, and a Gaussian head trained by stochastic backprop (PNGs)",
                 DemoCommand::run);
+        register("bench", "CPU vs OpenCL timings over batch sizes: table, chart, JSON, crossover", BenchCommand::run);
     }
 
     private Main() {

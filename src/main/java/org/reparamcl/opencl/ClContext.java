@@ -23,6 +23,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_program;
@@ -50,6 +51,8 @@ public final class ClContext implements AutoCloseable {
     private final cl_program program;
     private final List<ClBuffer> buffers = new ArrayList<>();
     private final List<cl_kernel> kernels = new ArrayList<>();
+    /** Events of the kernel launches made while timing (benchmarks); null when not timing. */
+    private List<cl_event> timedLaunches;
     private boolean closed;
 
     private ClContext(ClDeviceInfo device, cl_context context, cl_command_queue queue, cl_program program) {
@@ -233,6 +236,35 @@ public final class ClContext implements AutoCloseable {
 
     synchronized void forget(ClBuffer b) {
         buffers.remove(b);
+    }
+
+    /**
+     * Starts recording an event for every kernel launch on this context (ClKernel and the noise
+     * fills) until {@link #stopKernelTiming()}; for benchmarks. The caller serializes use (the
+     * backend's lock). Without timing a launch passes no event and allocates nothing.
+     */
+    void startKernelTiming() {
+        if (timedLaunches != null) {
+            throw new IllegalStateException("kernel timing is already running on this context");
+        }
+        timedLaunches = new ArrayList<>();
+    }
+
+    /** The event a launch should pass: a fresh one while timing, otherwise null. */
+    cl_event launchEvent() {
+        if (timedLaunches == null) {
+            return null;
+        }
+        final cl_event e = new cl_event();
+        timedLaunches.add(e);
+        return e;
+    }
+
+    /** Stops recording and returns the events recorded since {@link #startKernelTiming()}. */
+    List<cl_event> stopKernelTiming() {
+        final List<cl_event> l = timedLaunches == null ? List.of() : timedLaunches;
+        timedLaunches = null;
+        return l;
     }
 
     /** Blocks until all queued commands have finished. */
