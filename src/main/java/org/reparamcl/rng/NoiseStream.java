@@ -14,11 +14,12 @@ package org.reparamcl.rng;
  * the same operations faster. Whole blocks are generated {@value #BLOCKS_PER_PASS} at a time with
  * {@code Philox4x32.block}'s rounds written as simple loops over arrays of blocks (each word in the
  * low half of a long), which HotSpot's C2 turns into vector code. Eps then come from
- * {@link NormalTransform}'s formulas inlined, with the quadrant's case table of
- * {@link NormalTransform#cosTurn} and {@link NormalTransform#sinTurn} applied by bit masks instead
- * of a switch (negation is a sign-bit flip in both) and the int-to-float conversions done exactly
- * by integer and float operations (see {@link #unsignedToFloat}). NoiseStreamTest holds the fills
- * to the per-element definitions bit for bit.
+ * {@link NormalTransform}'s formulas split into steps over arrays so that the polynomials and
+ * square roots vectorize too, with the quadrant's case table of {@link NormalTransform#cosTurn}
+ * and {@link NormalTransform#sinTurn} applied by bit masks instead of a switch (negation is a
+ * sign-bit flip in both) and the int-to-float conversions done exactly by integer and float
+ * operations (see {@link #unsignedToFloat}). NoiseStreamTest holds the fills to the per-element
+ * definitions bit for bit.
  */
 public final class NoiseStream {
     /** Number of addressable elements of one (seed, stream): 2^64 (indices are unsigned longs). */
@@ -93,11 +94,11 @@ public final class NoiseStream {
         // Body: whole blocks.
         if (n - i >= 4) {
             final Blocks b = new Blocks(Math.min(BLOCKS_PER_PASS, (n - i) >>> 2));
+            final Pairs pairs = new Pairs(2 * b.capacity());
             while (n - i >= 4) {
                 final int count = Math.min(b.capacity(), (n - i) >>> 2);
                 b.generate(k0, k1, s0, s1, block, count);
-                normalPairs(b.w0, b.w1, count, dst, pos + i);
-                normalPairs(b.w2, b.w3, count, dst, pos + i + 2);
+                pairs.normals(b, count, dst, pos + i);
                 i += 4 * count;
                 block += count;
             }
@@ -176,51 +177,123 @@ public final class NoiseStream {
     }
 
     /**
-     * Eps of the word pairs {@code (a, b) = (words0[i], words1[i])}, i = 0 .. count-1, to
-     * {@code dst[pos + 4i]} (cosine) and {@code dst[pos + 4i + 1]} (sine): the operations of
-     * {@link NormalTransform#first} and {@link NormalTransform#second}, one radius per pair.
+     * Eps of word pairs in three steps over arrays: per pair, the integer and conversion work of
+     * {@link NormalTransform#uniform}, {@link NormalTransform#log} and
+     * {@link NormalTransform#quadrantFraction}; the polynomials and the square root, loops that C2
+     * vectorizes; the quadrant table of {@link NormalTransform#cosTurn} and
+     * {@link NormalTransform#sinTurn} and the products with the radius.
      */
-    private static void normalPairs(long[] words0, long[] words1, int count, float[] dst, int pos) {
-        for (int i = 0; i < count; i++) {
-            final int a = (int) words0[i];
-            final int b = (int) words1[i];
-            // radius(a) = sqrt(-2 log(uniform(a))), NormalTransform.uniform, log and radius inlined.
+    private static final class Pairs {
+        final float[] t;
+        final float[] exponent;
+        final float[] fraction;
+        final int[] quadrant;
+        final float[] radius;
+        final float[] cosQuarter;
+        final float[] sinQuarter;
+
+        Pairs(int capacity) {
+            t = new float[capacity];
+            exponent = new float[capacity];
+            fraction = new float[capacity];
+            quadrant = new int[capacity];
+            radius = new float[capacity];
+            cosQuarter = new float[capacity];
+            sinQuarter = new float[capacity];
+        }
+
+        /**
+         * Eps of the words of blocks 0 .. count-1 of {@code b} to {@code dst[pos .. pos + 4 count)}:
+         * pair m, in stream order, is words (0, 1) of block m / 2 for even m, (2, 3) for odd m.
+         */
+        void normals(Blocks b, int count, float[] dst, int pos) {
+            for (int i = 0; i < count; i++) {
+                split(2 * i, (int) b.w0[i], (int) b.w1[i]);
+                split(2 * i + 1, (int) b.w2[i], (int) b.w3[i]);
+            }
+            radii(2 * count);
+            quarters(2 * count);
+            combine(2 * count, dst, pos);
+        }
+
+        /** Pair m = (a, b): the log's reduced argument t and exponent, the angle's quadrant and fraction. */
+        private void split(int m, int a, int b) {
             final float u = unsignedToFloat(a) * NormalTransform.TWO_POW_M32 + NormalTransform.TWO_POW_M33;
             final int bits = Float.floatToRawIntBits(u);
             final int e = (bits - NormalTransform.SQRT_HALF_BITS) >> 23;
-            final float t = Float.intBitsToFloat(bits - (e << 23)) - 1.0f;
-            float p = NormalTransform.LOG_Q8;
-            p = Math.fma(p, t, NormalTransform.LOG_Q7);
-            p = Math.fma(p, t, NormalTransform.LOG_Q6);
-            p = Math.fma(p, t, NormalTransform.LOG_Q5);
-            p = Math.fma(p, t, NormalTransform.LOG_Q4);
-            p = Math.fma(p, t, NormalTransform.LOG_Q3);
-            p = Math.fma(p, t, NormalTransform.LOG_Q2);
-            p = Math.fma(p, t, NormalTransform.LOG_Q1);
-            p = Math.fma(p, t, NormalTransform.LOG_Q0);
-            p = Math.fma(t * t, p, t);
-            final float ef = smallSignedToFloat(e);
-            final float log = Math.fma(ef, NormalTransform.LN2_HI, Math.fma(ef, NormalTransform.LN2_LO, p));
-            final float r = (float) Math.sqrt(-2.0f * log);
-            // cosTurn(b), sinTurn(b): quadrant q, fraction f, then the switch tables by bit masks.
+            t[m] = Float.intBitsToFloat(bits - (e << 23)) - 1.0f;
+            exponent[m] = smallSignedToFloat(e);
             final int q = NormalTransform.quadrant(b);
-            final float f = signed30ToFloat(b - (q << 30)) * NormalTransform.TWO_POW_M30;
-            final int c = Float.floatToRawIntBits(NormalTransform.cosQuarter(f));
-            final int s = Float.floatToRawIntBits(NormalTransform.sinQuarter(f));
-            // Quadrant q: cos = (c, -s, -c, s)[q], sin = (s, c, -s, -c)[q].
-            final int odd = -(q & 1);
-            final int cosBits = ((c & ~odd) | (s & odd)) ^ (((q + 1) & 2) << 30);
-            final int sinBits = ((s & ~odd) | (c & odd)) ^ ((q & 2) << 30);
-            dst[pos + 4 * i] = r * Float.intBitsToFloat(cosBits);
-            dst[pos + 4 * i + 1] = r * Float.intBitsToFloat(sinBits);
+            quadrant[m] = q;
+            fraction[m] = signed30ToFloat(b - (q << 30)) * NormalTransform.TWO_POW_M30;
+        }
+
+        /** radius = sqrt(-2 log u), from t and the exponent as in NormalTransform.log and radius. */
+        private void radii(int pairs) {
+            final float[] ts = t;
+            final float[] es = exponent;
+            final float[] rs = radius;
+            for (int m = 0; m < pairs; m++) {
+                final float x = ts[m];
+                float p = NormalTransform.LOG_Q8;
+                p = Math.fma(p, x, NormalTransform.LOG_Q7);
+                p = Math.fma(p, x, NormalTransform.LOG_Q6);
+                p = Math.fma(p, x, NormalTransform.LOG_Q5);
+                p = Math.fma(p, x, NormalTransform.LOG_Q4);
+                p = Math.fma(p, x, NormalTransform.LOG_Q3);
+                p = Math.fma(p, x, NormalTransform.LOG_Q2);
+                p = Math.fma(p, x, NormalTransform.LOG_Q1);
+                p = Math.fma(p, x, NormalTransform.LOG_Q0);
+                p = Math.fma(x * x, p, x);
+                final float ef = es[m];
+                final float log = Math.fma(ef, NormalTransform.LN2_HI, Math.fma(ef, NormalTransform.LN2_LO, p));
+                rs[m] = (float) Math.sqrt(-2.0f * log);
+            }
+        }
+
+        /** NormalTransform.cosQuarter and sinQuarter of the fractions. */
+        private void quarters(int pairs) {
+            final float[] fs = fraction;
+            final float[] cs = cosQuarter;
+            final float[] ss = sinQuarter;
+            for (int m = 0; m < pairs; m++) {
+                final float f = fs[m];
+                final float f2 = f * f;
+                float s = NormalTransform.SIN_S3;
+                s = Math.fma(s, f2, NormalTransform.SIN_S2);
+                s = Math.fma(s, f2, NormalTransform.SIN_S1);
+                s = Math.fma(s, f2, NormalTransform.SIN_S0);
+                ss[m] = f * s;
+                float c = NormalTransform.COS_C3;
+                c = Math.fma(c, f2, NormalTransform.COS_C2);
+                c = Math.fma(c, f2, NormalTransform.COS_C1);
+                c = Math.fma(c, f2, NormalTransform.COS_C0);
+                cs[m] = Math.fma(c, f2, 1.0f);
+            }
+        }
+
+        /** dst[pos + 2m] = radius * cosTurn, dst[pos + 2m + 1] = radius * sinTurn. */
+        private void combine(int pairs, float[] dst, int pos) {
+            for (int m = 0; m < pairs; m++) {
+                final int q = quadrant[m];
+                final int c = Float.floatToRawIntBits(cosQuarter[m]);
+                final int s = Float.floatToRawIntBits(sinQuarter[m]);
+                // Quadrant q: cos = (c, -s, -c, s)[q], sin = (s, c, -s, -c)[q].
+                final int odd = -(q & 1);
+                final int cosBits = ((c & ~odd) | (s & odd)) ^ (((q + 1) & 2) << 30);
+                final int sinBits = ((s & ~odd) | (c & odd)) ^ ((q & 2) << 30);
+                final float r = radius[m];
+                dst[pos + 2 * m] = r * Float.intBitsToFloat(cosBits);
+                dst[pos + 2 * m + 1] = r * Float.intBitsToFloat(sinBits);
+            }
         }
     }
 
     /*
      * Exact int-to-float conversions from integer operations and exact float operations.
      * Implementation note: HotSpot 17's C2 compiles (float) i to vcvtsi2ss, which merges into its
-     * destination register and so waits for that register's last writer; in the loop above that
-     * chains consecutive pairs together and halves the throughput. These give the same values.
+     * destination register and so waits for that register's last writer; in Pairs.split that
+     * chained consecutive pairs together (a third of the speed). These give the same values.
      */
 
     /** (float) x for 0 <= x < 2^23: exact, as 2^23 + x is a float. */
