@@ -169,6 +169,46 @@ class NoiseParityTest {
         }
     }
 
+    /**
+     * Fills pad the launch to whole work-groups; elements at n and beyond (up to the buffer's end)
+     * keep their previous contents, at every phase.
+     */
+    @Test
+    void fillsLeaveElementsPastNUntouched() {
+        final SplittableRandom rnd = new SplittableRandom(8080);
+        final int cap = 3 * OpenClBackend.WORK_GROUP_SIZE * OpenClBackend.ELEMENTS_PER_WORK_ITEM + 5;
+        final ClContext ctx = cl.context();
+        try (ClBuffer buf = cl.allocate(cap)) {
+            final int[] sentinel = new int[cap];
+            Arrays.fill(sentinel, SENTINEL);
+            final int[] got = new int[cap];
+            final int[] ref = new int[cap];
+            final float[] refEps = new float[cap];
+            for (int t = 0; t < 40; t++) {
+                final long seed = rnd.nextLong();
+                final long offset = (rnd.nextLong() >>> 2) + (t & 3);
+                final int n = t < 4 ? 1 + t : 1 + rnd.nextInt(cap);
+                final boolean normal = t % 2 == 0;
+                CL.clEnqueueWriteBuffer(ctx.queue(), buf.mem(), CL_TRUE, 0, 4L * cap, Pointer.to(sentinel), 0, null, null);
+                if (normal) {
+                    cl.fillNormal(seed, 3, offset, buf, n);
+                    NoiseStream.fillNormal(seed, 3, offset, refEps, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        ref[i] = Float.floatToRawIntBits(refEps[i]);
+                    }
+                } else {
+                    cl.fillBits(seed, 3, offset, buf, n);
+                    NoiseStream.fillBits(seed, 3, offset, ref, 0, n);
+                }
+                cl.read(buf, got, 0, cap);
+                assertArrayEquals(Arrays.copyOf(ref, n), Arrays.copyOf(got, n), (normal ? "eps" : "words") + ", n = " + n);
+                for (int i = n; i < cap; i++) {
+                    assertEquals(SENTINEL, got[i], "element " + i + " written by a fill of n = " + n);
+                }
+            }
+        }
+    }
+
     @Test
     void chunkingInvarianceOnDevice() {
         final SplittableRandom rnd = new SplittableRandom(31337);
