@@ -29,6 +29,14 @@ public final class OpenClBackend implements Backend {
     static final int STAGING_ELEMENTS = 1 << 22;
     /** Stream elements covered by one work-item: 16 Philox blocks of 4 words. */
     public static final int ELEMENTS_PER_WORK_ITEM = 64;
+    /**
+     * Work-items per work-group of the fill kernels (4096 elements), or the kernel's limit if lower.
+     * Small enough that mid-sized fills spread over all compute units and that PoCL balances
+     * work-groups between busy cores; large enough that per-group overhead stays small. One fixed
+     * size also means one compiled work-group function per kernel on PoCL. Shared with the
+     * reparameterization kernels ({@link ClKernel}).
+     */
+    static final int WORK_GROUP_SIZE = ClKernel.WORK_GROUP_SIZE;
 
     private final ClContext ctx;
     private final ReentrantLock lock = new ReentrantLock();
@@ -43,9 +51,9 @@ public final class OpenClBackend implements Backend {
 
     private OpenClBackend(ClContext ctx) {
         this.ctx = ctx;
-        this.bits = new FillKernel(ctx.kernel("noise_bits"));
-        this.normal = new FillKernel(ctx.kernel("noise_normal"));
-        this.roof = new FillKernel(ctx.kernel("roof_store"));
+        this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"));
+        this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"));
+        this.roof = new FillKernel(ctx, ctx.kernel("roof_store"));
         this.reparam = new ClReparam(ctx);
     }
 
@@ -512,6 +520,8 @@ public final class OpenClBackend implements Backend {
     /**
      * One fill kernel with preallocated argument holders, so a launch allocates nothing.
      * Signature: (out, long n, ulong first_block, uint phase, uint k0, uint k1, uint s0, uint s1).
+     * The global size is rounded up to a whole number of work-groups; the kernels return at once
+     * in work-items past n.
      */
     private static final class FillKernel {
         private final cl_kernel kernel;
@@ -520,9 +530,14 @@ public final class OpenClBackend implements Backend {
         private final Pointer longPtr = Pointer.to(longArg);
         private final Pointer intPtr = Pointer.to(intArg);
         private final long[] global = new long[1];
+        private final long[] local = new long[1];
 
-        FillKernel(cl_kernel kernel) {
+        FillKernel(ClContext ctx, cl_kernel kernel) {
             this.kernel = kernel;
+            final long[] max = new long[1];
+            CL.clGetKernelWorkGroupInfo(kernel, ctx.device().device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
+                    Pointer.to(max), null);
+            this.local[0] = Math.max(1, Math.min(WORK_GROUP_SIZE, max[0]));
         }
 
         void launch(long seed, long stream, long offset, ClBuffer out, long n, cl_event event) {
@@ -539,9 +554,10 @@ public final class OpenClBackend implements Backend {
             setInt(5, (int) (seed >>> 32));
             setInt(6, (int) stream);
             setInt(7, (int) (stream >>> 32));
-            global[0] = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
+            final long items = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
+            global[0] = (items + local[0] - 1) / local[0] * local[0];
             try {
-                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null,
+                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, local, 0, null,
                         event != null ? event : out.owner().launchEvent());
             } catch (CLException e) {
                 throw new ClMemoryException("kernel launch failed on " + out.owner().device().deviceName()
