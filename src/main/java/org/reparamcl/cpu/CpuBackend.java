@@ -1,5 +1,6 @@
 package org.reparamcl.cpu;
 
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.reparamcl.Backend;
 import org.reparamcl.rng.NoiseStream;
@@ -17,6 +20,10 @@ import org.reparamcl.rng.NoiseStream;
  * The pure-Java CPU reference. Work is split into contiguous ranges across a fixed pool of
  * threads; every element is a pure function of its index, so the bits never depend on the
  * thread count or the split.
+ *
+ * <p>Thread-safe: calls run concurrently. {@link #close()} waits for calls in progress (each
+ * holds a read lock, close the write lock), then stops the pool; later calls throw
+ * IllegalStateException.
  */
 public final class CpuBackend implements Backend {
     /** Below this many elements a call runs on the calling thread (threading costs more than it saves). */
@@ -28,6 +35,7 @@ public final class CpuBackend implements Backend {
 
     private final int threads;
     private final ExecutorService pool;
+    private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private CpuBackend(int threads) {
@@ -72,9 +80,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fillNormal(long seed, long stream, long offset, FloatBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         final int n = dst.remaining();
         checkCall(offset, n, 0, n);
         if (dst.hasArray()) {
@@ -101,9 +107,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fillBits(long seed, long stream, long offset, IntBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         final int n = dst.remaining();
         checkCall(offset, n, 0, n);
         if (dst.hasArray()) {
@@ -130,10 +134,20 @@ public final class CpuBackend implements Backend {
 
     /**
      * Runs {@code task} over [0, n) split into contiguous ranges, one per thread, and waits.
-     * Exceptions from a range are rethrown on the caller.
+     * Exceptions from a range are rethrown on the caller. {@link #close()} waits for it.
      */
     public void parallel(int n, RangeTask task) {
-        ensureOpen();
+        final Lock call = inFlight.readLock();
+        call.lock();
+        try {
+            ensureOpen();
+            run(n, task);
+        } finally {
+            call.unlock();
+        }
+    }
+
+    private void run(int n, RangeTask task) {
         if (pool == null || n < MIN_PARALLEL) {
             if (n > 0) {
                 task.run(0, n);
@@ -182,6 +196,15 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    private static void checkWritable(Buffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst buffer is read-only");
+        }
+    }
+
     private void checkCall(long offset, int length, int pos, int n) {
         ensureOpen();
         if (length < 0) {
@@ -199,11 +222,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Rejects calls that have not started, waits for those in progress, stops the pool. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        if (pool != null) {
-            pool.shutdown();
+        closed = true;                            // calls not yet holding the read lock now throw
+        final Lock all = inFlight.writeLock();
+        all.lock();
+        try {
+            if (pool != null) {
+                pool.shutdown();
+            }
+        } finally {
+            all.unlock();
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.reparamcl.opencl;
 
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_MEM_ALLOC_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_PROGRAM_BINARIES;
 import static org.jocl.CL.CL_PROGRAM_BINARY_SIZES;
@@ -73,12 +74,17 @@ public final class ClContext implements AutoCloseable {
         cl_context ctx = null;
         cl_command_queue q = null;
         try {
-            ctx = CL.clCreateContext(props, 1, devs, null, null, null);
-            ClResources.CONTEXTS.incrementAndGet();
-            @SuppressWarnings("deprecation")
-            final cl_command_queue created = CL.clCreateCommandQueue(ctx, device.device(), CL_QUEUE_PROFILING_ENABLE, null);
-            q = created;
-            ClResources.QUEUES.incrementAndGet();
+            try {
+                ctx = CL.clCreateContext(props, 1, devs, null, null, null);
+                ClResources.CONTEXTS.incrementAndGet();
+                @SuppressWarnings("deprecation")
+                final cl_command_queue created = CL.clCreateCommandQueue(ctx, device.device(), CL_QUEUE_PROFILING_ENABLE, null);
+                q = created;
+                ClResources.QUEUES.incrementAndGet();
+            } catch (CLException e) {
+                throw new OpenClUnavailableException("cannot create an OpenCL " + (ctx == null ? "context" : "command queue")
+                        + " on " + device.describe() + ": " + e.getMessage(), e);
+            }
             final cl_program prog = build(ctx, device, sources, options);
             return new ClContext(device, ctx, q, prog);
         } catch (RuntimeException e) {
@@ -200,6 +206,11 @@ public final class ClContext implements AutoCloseable {
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
      * the device cannot allocate it.
+     *
+     * <p>Implementation note: on CPU devices the buffer is created with CL_MEM_ALLOC_HOST_PTR, so
+     * the memory is committed here, where a failure is an error code, rather than lazily at its
+     * first use, where PoCL 3.1 aborts the process (an assertion in
+     * pocl_create_migration_commands). Device memory is host memory there either way.
      */
     public synchronized ClBuffer allocate(long bytes) {
         ensureOpen();
@@ -212,12 +223,13 @@ public final class ClContext implements AutoCloseable {
         }
         final cl_mem mem;
         try {
-            mem = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            final long flags = device.type().equals("CPU") ? CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR : CL_MEM_READ_WRITE;
+            mem = CL.clCreateBuffer(context, flags, bytes, null, null);
         } catch (CLException e) {
             throw new ClMemoryException("cannot allocate " + bytes + " bytes on " + device.deviceName() + ": "
                     + e.getMessage(), e);
         }
-        ClResources.BUFFERS.incrementAndGet();
+        ClResources.addBuffer(bytes);
         final ClBuffer b = new ClBuffer(this, mem, bytes);
         buffers.add(b);
         return b;
