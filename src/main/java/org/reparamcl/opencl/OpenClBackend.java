@@ -112,6 +112,7 @@ public final class OpenClBackend implements Backend {
      * offset cannot. Does not wait.
      */
     void fillBitsFromBlock(long seed, long stream, long firstBlock, ClBuffer dst, long n) {
+        ensureOpen();
         checkDevice(dst, n);
         lock.lock();
         try {
@@ -145,6 +146,7 @@ public final class OpenClBackend implements Backend {
 
     /** Copies {@code n} floats from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, float[] dst, int pos, int n) {
+        ensureOpen();
         checkHost(dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
@@ -160,6 +162,7 @@ public final class OpenClBackend implements Backend {
 
     /** Copies {@code n} words from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, int[] dst, int pos, int n) {
+        ensureOpen();
         checkHost(dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
