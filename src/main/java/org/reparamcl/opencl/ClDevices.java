@@ -106,9 +106,8 @@ public final class ClDevices {
                 }
             }
         } else if (s.matches("\\d+")) {
-            final int i = Integer.parseInt(s);
-            if (i < all.size()) {
-                return all.get(i);
+            if (s.length() < 10 && Integer.parseInt(s) < all.size()) {
+                return all.get(Integer.parseInt(s));
             }
         } else {
             final String needle = s.toLowerCase(Locale.ROOT);
