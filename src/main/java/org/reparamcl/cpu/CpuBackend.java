@@ -14,6 +14,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.reparamcl.Backend;
+import org.reparamcl.ReparamSpec;
 import org.reparamcl.rng.NoiseStream;
 
 /**
@@ -137,18 +138,26 @@ public final class CpuBackend implements Backend {
      * Exceptions from a range are rethrown on the caller. {@link #close()} waits for it.
      */
     public void parallel(int n, RangeTask task) {
+        parallel(n, n, task);
+    }
+
+    /**
+     * {@link #parallel(int, RangeTask)} where the whole call does about {@code work} element
+     * operations (more than n when each index carries a loop), which decides whether to use threads.
+     */
+    public void parallel(int n, long work, RangeTask task) {
         final Lock call = inFlight.readLock();
         call.lock();
         try {
             ensureOpen();
-            run(n, task);
+            run(n, work, task);
         } finally {
             call.unlock();
         }
     }
 
-    private void run(int n, RangeTask task) {
-        if (pool == null || n < MIN_PARALLEL) {
+    private void run(int n, long work, RangeTask task) {
+        if (pool == null || work < MIN_PARALLEL || n < 2) {
             if (n > 0) {
                 task.run(0, n);
             }
@@ -193,6 +202,32 @@ public final class CpuBackend implements Backend {
         }
         if (failure != null) {
             throw new IllegalStateException("CPU task interrupted", failure);
+        }
+    }
+
+    @Override
+    public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
+                               float[] logProb) {
+        final Lock call = inFlight.readLock();                  // held across the pass's phases
+        call.lock();
+        try {
+            ensureOpen();
+            CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
+        } finally {
+            call.unlock();
+        }
+    }
+
+    @Override
+    public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
+                                float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
+        final Lock call = inFlight.readLock();
+        call.lock();
+        try {
+            ensureOpen();
+            CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+        } finally {
+            call.unlock();
         }
     }
 

@@ -39,7 +39,7 @@ import org.jocl.cl_program;
 public final class ClContext implements AutoCloseable {
     /** Kernel sources in build order (each may use what the ones before it define). */
     public static final List<String> KERNEL_SOURCES = List.of(
-            "philox4x32.cl", "normal.cl", "noise.cl");
+            "philox4x32.cl", "normal.cl", "noise.cl", "reparam.cl");
     /** Build options: no fast-math, correctly rounded divide and sqrt (FP_CONTRACT OFF is in the sources). */
     public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
 

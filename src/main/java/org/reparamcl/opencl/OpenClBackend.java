@@ -13,6 +13,7 @@ import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_kernel;
 import org.reparamcl.Backend;
+import org.reparamcl.ReparamSpec;
 import org.reparamcl.rng.NoiseStream;
 
 /**
@@ -40,6 +41,7 @@ public final class OpenClBackend implements Backend {
     private final FillKernel bits;
     private final FillKernel normal;
     private final FillKernel roof;
+    private final ClReparam reparam;
     private ClBuffer staging;
     private float[] hostFloat;
     private int[] hostInt;
@@ -51,6 +53,7 @@ public final class OpenClBackend implements Backend {
         this.bits = new FillKernel(ctx.kernel("noise_bits"));
         this.normal = new FillKernel(ctx.kernel("noise_normal"));
         this.roof = new FillKernel(ctx.kernel("roof_store"));
+        this.reparam = new ClReparam(ctx);
     }
 
     /** A backend on {@code device}; builds the program (once per device per process). */
@@ -227,6 +230,144 @@ public final class OpenClBackend implements Backend {
             });
         }
         dst.position(dst.limit());
+    }
+
+    /** Copies {@code n} floats from {@code src[pos ..]} to the start of {@code dst}; waits. */
+    public void write(ClBuffer dst, float[] src, int pos, int n) {
+        checkHost(src == null ? -1 : src.length, pos, n);
+        checkDevice(dst, n);
+        lock.lock();
+        try {
+            ensureOpen();
+            if (n > 0) {
+                CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_TRUE, 0, 4L * n,
+                        Pointer.to(src).withByteOffset(4L * pos), 0, null, null);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
+                               float[] logProb) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.forward(spec, mu, rho, z, eps, kl, logProb);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
+                                float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.backward(spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The forward pass on device buffers ({@link Backend#reparamForward(ReparamSpec, float[],
+     * float[], float[], float[], float[], float[])} for the formulas and argument rules). Buffers
+     * must belong to this backend's context, be open and hold at least the spec's element counts.
+     * Returns once the work is enqueued; {@link #read} or {@link #finish()} waits. With
+     * {@link ReparamSpec#checkValues()} it first checks mu and rho on the device and waits for that
+     * one word (throwing before anything is written).
+     */
+    public void reparamForward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps, ClBuffer kl,
+                               ClBuffer logProb) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.forward(spec, mu, rho, z, eps, kl, logProb);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #reparamForward(ReparamSpec, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer)} without KL and log q. */
+    public void reparamForward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps) {
+        reparamForward(spec, mu, rho, z, eps, null, null);
+    }
+
+    /**
+     * The backward pass on device buffers ({@link Backend#reparamBackward(ReparamSpec, float[],
+     * float[], float[], float[], float[], float[], float[], float[], boolean)} for the formulas and
+     * argument rules); enqueues and returns like the device forward pass.
+     */
+    public void reparamBackward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer gradZ,
+                                ClBuffer gradKl, ClBuffer gradLogProb, ClBuffer gradMu, ClBuffer gradRho,
+                                boolean accumulate) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.backward(spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #reparamBackward(ReparamSpec, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer, ClBuffer, boolean)} without KL and log q. */
+    public void reparamBackward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer gradZ,
+                                ClBuffer gradMu, ClBuffer gradRho, boolean accumulate) {
+        reparamBackward(spec, mu, rho, eps, gradZ, null, null, gradMu, gradRho, accumulate);
+    }
+
+    /**
+     * sigma = {@link org.reparamcl.Parameterization#sigma(float)} of each of the spec's
+     * {@link ReparamSpec#paramElements()} rho values, on the device (the same bits); enqueues only.
+     * Values are not checked.
+     */
+    public void reparamSigma(ReparamSpec spec, ClBuffer rho, ClBuffer sigma) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.sigma(spec, rho, sigma);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The roof of the device forward pass: the same work-items, loads (mu, rho) and stores (z),
+     * no generator and no transform ({@code z = fma(rho, c, mu)}, c a function of the index).
+     * For benchmarks; enqueues only.
+     */
+    public void reparamForwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.forwardRoof(spec, mu, rho, z);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The roof of the device backward pass in RECOMPUTE mode: the same work-items, loads (gradZ per
+     * row, mu and rho) and stores (gradMu, gradRho), a constant in place of eps. For benchmarks;
+     * enqueues only.
+     */
+    public void reparamBackwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer gradZ, ClBuffer gradMu,
+                                    ClBuffer gradRho) {
+        lock.lock();
+        try {
+            ensureOpen();
+            reparam.backwardRoof(spec, mu, rho, gradZ, gradMu, gradRho);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The reparameterization kernels (package-private: tests set the backward split threshold). */
+    ClReparam reparam() {
+        return reparam;
     }
 
     /** Host staging for direct buffers; allocated on first use, guarded by the lock. */

@@ -1,0 +1,736 @@
+/*
+ * The reparameterized forward and backward passes (docs/REPARAM.md), the float32 math they use,
+ * and their roof kernels. Requires philox4x32.cl and normal.cl before it.
+ *
+ * Java twins: org.reparamcl.rng.FloatMath (fm_*), org.reparamcl.Parameterization (rp_transform,
+ * rp_sigma) and org.reparamcl.cpu.CpuReparam (the kernels): the same constants and the same IEEE
+ * float32 operations in the same order, every fused multiply-add an explicit fma (FP_CONTRACT OFF,
+ * no fast-math, correctly rounded divide and sqrt).
+ *
+ * Layouts. Forward: like noise_normal, work-item g computes the 16 Philox blocks
+ * first_block + 16 g + (0 .. 15), i.e. elements i = 64 g - phase + (0 .. 63) of the call; the
+ * parameter element of i is i mod np, found with one division per work-item. Backward: a
+ * work-item owns the 64 parameter elements p = 64 c - shift + (0 .. 63) of chunk c and walks the
+ * rows r of one row block (split mode) or of all blocks in order; shift aligns the first element
+ * to a Philox block when np is a multiple of 4, so that every row's 64 eps are 16 whole blocks.
+ *
+ * 64 consecutive elements are held as four float16 (v[0] = elements 0 .. 15, ...). Launches are
+ * one-dimensional with a fixed work-group size (ClKernel pads the global size); work-items past
+ * the end return at once. Every kernel has one inlined copy of the generator and the sigma
+ * transforms run in loops over the four vectors, which keeps PoCL's build time down.
+ */
+#pragma OPENCL FP_CONTRACT OFF
+
+#define RP_INLINE static inline __attribute__((always_inline))
+
+/* Ordinals of org.reparamcl.Parameterization. */
+#define RP_SIGMA      0
+#define RP_LOG_SIGMA  1
+#define RP_LOG_VAR    2
+#define RP_SOFTPLUS   3
+
+/* ReparamSpec.SUM_BLOCK: terms per block of every fixed-order sum. */
+#define RP_BLOCK 64
+
+/* Backward flags (ClReparam). */
+#define RP_READ_EPS   1
+#define RP_KL         2
+#define RP_LOGQ       4
+#define RP_ACCUMULATE 8
+
+/* float16 at the alignment of float: one unaligned vector load or store (vload16 may be split). */
+typedef float16 rp_float16_a4 __attribute__((aligned(4)));
+
+/* FloatMath constants. */
+#define FM_LOG2E         0x1.715476p+0f
+#define FM_ROUND_TO_INT  0x1.8p+23f
+#define FM_EXP_LN2_HI    0x1.62e4p-1f
+#define FM_EXP_LN2_LO    0x1.7f7d1cp-20f
+#define FM_EXP_CLAMP     128.0f
+#define FM_EXP_E0        0x1.0p-1f
+#define FM_EXP_E1        0x1.555556p-3f
+#define FM_EXP_E2        0x1.5554eap-5f
+#define FM_EXP_E3        0x1.1110c6p-7f
+#define FM_EXP_E4        0x1.6d4316p-10f
+#define FM_EXP_E5        0x1.a1516ap-13f
+#define FM_MIN_NORMAL    0x1p-126f
+#define FM_TWO_POW_23    0x1p23f
+#define FM_NAN_BITS      0x7FC00000
+#define FM_HALF_LOG_2PI  0x1.d67f1cp-1f
+#define FM_SOFTPLUS_LINEAR 20.0f
+/* NormalTransform's log constants (the same values as NT_* in normal.cl, kept here so that this
+ * file depends only on the x16 generator functions). */
+#define FM_SQRT_HALF_BITS 0x3F3504F3
+#define FM_LN2_HI        0x1.63p-1f
+#define FM_LN2_LO        -0x1.bd0106p-13f
+#define FM_LOG_Q0 -0x1.fffffep-2f
+#define FM_LOG_Q1  0x1.55554ep-2f
+#define FM_LOG_Q2 -0x1.000206p-2f
+#define FM_LOG_Q3  0x1.99a3ecp-3f
+#define FM_LOG_Q4 -0x1.548882p-3f
+#define FM_LOG_Q5  0x1.22973ap-3f
+#define FM_LOG_Q6 -0x1.0c524cp-3f
+#define FM_LOG_Q7  0x1.0696e6p-3f
+#define FM_LOG_Q8 -0x1.4238p-4f
+
+/* FloatMath.exp. */
+RP_INLINE float16 fm_exp(float16 x)
+{
+    x = select(x, (float16)(-FM_EXP_CLAMP), x < -FM_EXP_CLAMP);
+    x = select(x, (float16)(FM_EXP_CLAMP), x > FM_EXP_CLAMP);
+    const float16 kf = (x * FM_LOG2E + FM_ROUND_TO_INT) - FM_ROUND_TO_INT;
+    float16 r = fma(-kf, (float16)(FM_EXP_LN2_HI), x);
+    r = fma(-kf, (float16)(FM_EXP_LN2_LO), r);
+    float16 p = (float16)(FM_EXP_E5);
+    p = fma(p, r, (float16)(FM_EXP_E4));
+    p = fma(p, r, (float16)(FM_EXP_E3));
+    p = fma(p, r, (float16)(FM_EXP_E2));
+    p = fma(p, r, (float16)(FM_EXP_E1));
+    p = fma(p, r, (float16)(FM_EXP_E0));
+    const float16 y = fma(r * r, p, r) + 1.0f;
+    const int16 k = convert_int16(kf);
+    const int16 k1 = k >> 1;
+    const int16 k2 = k - k1;
+    return y * as_float16((k1 + 127) << 23) * as_float16((k2 + 127) << 23);
+}
+
+/* FloatMath.log. */
+RP_INLINE float16 fm_log(float16 x)
+{
+    const int16 sub = x < FM_MIN_NORMAL;
+    const float16 xs = select(x, x * FM_TWO_POW_23, sub);
+    const int16 bits = as_int16(xs);
+    const int16 e = (bits - FM_SQRT_HALF_BITS) >> 23;
+    const float16 m = as_float16(bits - (e << 23));
+    const float16 t = m - 1.0f;
+    float16 q = (float16)(FM_LOG_Q8);
+    q = fma(q, t, (float16)(FM_LOG_Q7));
+    q = fma(q, t, (float16)(FM_LOG_Q6));
+    q = fma(q, t, (float16)(FM_LOG_Q5));
+    q = fma(q, t, (float16)(FM_LOG_Q4));
+    q = fma(q, t, (float16)(FM_LOG_Q3));
+    q = fma(q, t, (float16)(FM_LOG_Q2));
+    q = fma(q, t, (float16)(FM_LOG_Q1));
+    q = fma(q, t, (float16)(FM_LOG_Q0));
+    const float16 p = fma(t * t, q, t);
+    const float16 ef = convert_float16(e - (sub & 23));
+    float16 r = fma(ef, (float16)(FM_LN2_HI), fma(ef, (float16)(FM_LN2_LO), p));
+    r = select(r, (float16)(-INFINITY), x == 0.0f);
+    r = select(r, (float16)(INFINITY), x == (float16)(INFINITY));
+    r = select(r, as_float16((int16)(FM_NAN_BITS)), !(x >= 0.0f));
+    return r;
+}
+
+/* FloatMath.log1p, for t in [0, 1]. */
+RP_INLINE float16 fm_log1p(float16 t)
+{
+    const float16 u = 1.0f + t;
+    const float16 c = t - (u - 1.0f);
+    return fm_log(u) + c / u;
+}
+
+/* Parameterization.sigma. */
+RP_INLINE float16 rp_sigma(int param, float16 rho)
+{
+    if (param == RP_SIGMA) {
+        return rho;
+    } else if (param == RP_LOG_SIGMA) {
+        return fm_exp(rho);
+    } else if (param == RP_LOG_VAR) {
+        return fm_exp(0.5f * rho);
+    }
+    const float16 e = fm_exp(-fabs(rho));
+    float16 s = select((float16)(0.0f), rho, rho > 0.0f) + fm_log1p(e);
+    s = select(s, rho, rho > FM_SOFTPLUS_LINEAR);
+    return select(s, e, rho < -FM_SOFTPLUS_LINEAR);
+}
+
+/* Parameterization.dSigma. */
+RP_INLINE float16 rp_dsigma(int param, float16 rho)
+{
+    if (param == RP_SIGMA) {
+        return (float16)(1.0f);
+    } else if (param == RP_LOG_SIGMA) {
+        return fm_exp(rho);
+    } else if (param == RP_LOG_VAR) {
+        return 0.5f * fm_exp(0.5f * rho);
+    }
+    const float16 e = fm_exp(-fabs(rho));
+    return select(e, (float16)(1.0f), rho >= 0.0f) / (1.0f + e);
+}
+
+/* Parameterization.sigma, dSigma, logSigma and dLogSigma at once (softplus shares exp(-|rho|)). */
+RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds, float16 *ls, float16 *dl)
+{
+    if (param == RP_SIGMA) {
+        *sigma = rho;
+        *ds = (float16)(1.0f);
+        *ls = fm_log(rho);
+        *dl = 1.0f / rho;
+    } else if (param == RP_LOG_SIGMA) {
+        *sigma = fm_exp(rho);
+        *ds = *sigma;
+        *ls = rho;
+        *dl = (float16)(1.0f);
+    } else if (param == RP_LOG_VAR) {
+        const float16 h = 0.5f * rho;
+        *sigma = fm_exp(h);
+        *ds = 0.5f * *sigma;
+        *ls = h;
+        *dl = (float16)(0.5f);
+    } else {
+        const float16 e = fm_exp(-fabs(rho));
+        float16 s = select((float16)(0.0f), rho, rho > 0.0f) + fm_log1p(e);
+        s = select(s, rho, rho > FM_SOFTPLUS_LINEAR);
+        s = select(s, e, rho < -FM_SOFTPLUS_LINEAR);
+        const float16 g = select(e, (float16)(1.0f), rho >= 0.0f) / (1.0f + e);
+        const int16 tiny = rho < -FM_SOFTPLUS_LINEAR;
+        *sigma = s;
+        *ds = g;
+        *ls = select(fm_log(s), rho, tiny);
+        *dl = select(g / s, (float16)(1.0f), tiny);
+    }
+}
+
+/* eps of stream elements 4 first .. 4 first + 63 (blocks first .. first + 15), in element order. */
+RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, float16 *v)
+{
+    uint16 w0, w1, w2, w3;
+    float16 e0, e1, e2, e3;
+    philox_stream_x16(first, k0, k1, s0, s1, &w0, &w1, &w2, &w3);
+    nt_box_muller_x16(w0, w1, w2, w3, &e0, &e1, &e2, &e3);
+    /* Lane-major (e_k[i] = word k of block i) to element order. */
+    const float16 lo01 = shuffle2(e0, e1, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+    const float16 hi01 = shuffle2(e0, e1, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+    const float16 lo23 = shuffle2(e2, e3, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+    const float16 hi23 = shuffle2(e2, e3, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+    const uint16 m0 = (uint16)(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const uint16 m1 = (uint16)(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    v[0] = shuffle2(lo01, lo23, m0);
+    v[1] = shuffle2(lo01, lo23, m1);
+    v[2] = shuffle2(hi01, hi23, m0);
+    v[3] = shuffle2(hi01, hi23, m1);
+}
+
+/*
+ * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
+ * s is a multiple of 4, otherwise two, shifted by s mod 4 through private memory.
+ */
+RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
+{
+    const ulong first = s >> 2;
+    const uint ph = (uint)(s & 3);
+    const uint groups = ph == 0 ? 1u : 2u;
+    float t[128];
+    #pragma nounroll
+    for (uint q = 0; q < groups; q++) {
+        float16 u[4];
+        rp_eps_blocks(first + 16 * q, k0, k1, s0, s1, u);
+        if (ph == 0) {
+            v[0] = u[0]; v[1] = u[1]; v[2] = u[2]; v[3] = u[3];
+        } else {
+            vstore16(u[0], 4 * q, t);
+            vstore16(u[1], 4 * q + 1, t);
+            vstore16(u[2], 4 * q + 2, t);
+            vstore16(u[3], 4 * q + 3, t);
+        }
+    }
+    if (ph != 0) {
+        v[0] = vload16(0, t + ph);
+        v[1] = vload16(0, t + ph + 16);
+        v[2] = vload16(0, t + ph + 32);
+        v[3] = vload16(0, t + ph + 48);
+    }
+}
+
+/* src[base .. base + 64). */
+RP_INLINE void rp_load(__global const float *src, long base, float16 *v)
+{
+    const __global rp_float16_a4 *p = (const __global rp_float16_a4 *)(src + base);
+    v[0] = p[0]; v[1] = p[1]; v[2] = p[2]; v[3] = p[3];
+}
+
+/* dst[base .. base + 64). */
+RP_INLINE void rp_store(__global float *dst, long base, const float16 *v)
+{
+    __global rp_float16_a4 *p = (__global rp_float16_a4 *)(dst + base);
+    p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
+}
+
+/* src[base + j] for lo <= base + j < hi, pad elsewhere (the partial-run path). */
+RP_INLINE void rp_gather(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
+{
+    float t[64];
+    for (int j = 0; j < 64; j++) {
+        const long k = base + j;
+        t[j] = (k >= lo && k < hi) ? src[k] : pad;
+    }
+    v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
+}
+
+/* dst[base + j] = element j for lo <= base + j < hi. */
+RP_INLINE void rp_scatter(__global float *dst, long base, long lo, long hi, const float16 *v)
+{
+    float t[64];
+    vstore16(v[0], 0, t); vstore16(v[1], 1, t); vstore16(v[2], 2, t); vstore16(v[3], 3, t);
+    for (int j = 0; j < 64; j++) {
+        const long k = base + j;
+        if (k >= lo && k < hi) {
+            dst[k] = t[j];
+        }
+    }
+}
+
+/* src[base ..] as 64 values: vector loads when [base, base + 64) lies in [lo, hi), else gathered. */
+RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
+{
+    if (base >= lo && base + 64 <= hi) {
+        rp_load(src, base, v);
+    } else {
+        rp_gather(src, base, lo, hi, pad, v);
+    }
+}
+
+/* dst[base ..] from 64 values, only inside [lo, hi). */
+RP_INLINE void rp_write(__global float *dst, long base, long lo, long hi, const float16 *v)
+{
+    if (base >= lo && base + 64 <= hi) {
+        rp_store(dst, base, v);
+    } else {
+        rp_scatter(dst, base, lo, hi, v);
+    }
+}
+
+/* Left-to-right sum of the first len of 64 values, from +0.0f. */
+RP_INLINE float rp_block_sum(const float16 *v, int len)
+{
+    float t[64];
+    vstore16(v[0], 0, t); vstore16(v[1], 1, t); vstore16(v[2], 2, t); vstore16(v[3], 3, t);
+    float s = 0.0f;
+    for (int j = 0; j < len; j++) {
+        s = s + t[j];
+    }
+    return s;
+}
+
+/*
+ * z[i] = fma(sigma(rho[p]), eps[i], mu[p]) for i = 64 g - phase + (0 .. 63) in [0, n), p = i mod np;
+ * eps[i] too when store_eps. Runs inside one pass over the parameters use vector loads; the ends
+ * of the call and runs that wrap around np gather. When the host has precomputed sigma
+ * (reparam_sigma), it passes sigma as rho and param = RP_SIGMA.
+ */
+__kernel void reparam_forward(__global const float *mu, __global const float *rho,
+                              __global float *z, __global float *eps,
+                              long n, long np, ulong first_block, uint phase,
+                              uint k0, uint k1, uint s0, uint s1, int param, int store_eps)
+{
+    const ulong g = get_global_id(0);
+    const long i0 = (long)(64 * g) - (long)phase;
+    if (i0 >= n) {
+        return;
+    }
+    float16 e[4], m[4], r[4], zz[4];
+    rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+    const long p0 = (i0 < 0 ? 0 : i0) % np;
+    const int full = i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np;
+    if (full) {
+        rp_load(mu, p0, m);
+        rp_load(rho, p0, r);
+    } else {
+        float mt[64], rt[64];
+        long p = p0;
+        for (int j = 0; j < 64; j++) {
+            const long i = i0 + j;
+            if (i >= 0 && i < n) {
+                mt[j] = mu[p];
+                rt[j] = rho[p];
+                if (++p == np) {
+                    p = 0;
+                }
+            } else {
+                mt[j] = 0.0f;
+                rt[j] = 1.0f;
+            }
+        }
+        for (int q = 0; q < 4; q++) {
+            m[q] = vload16(q, mt);
+            r[q] = vload16(q, rt);
+        }
+    }
+    if (param == RP_SIGMA) {
+        zz[0] = fma(r[0], e[0], m[0]);
+        zz[1] = fma(r[1], e[1], m[1]);
+        zz[2] = fma(r[2], e[2], m[2]);
+        zz[3] = fma(r[3], e[3], m[3]);
+    } else {
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            zz[q] = fma(rp_sigma(param, r[q]), e[q], m[q]);
+        }
+    }
+    if (full) {
+        rp_store(z, i0, zz);
+        if (store_eps) {
+            rp_store(eps, i0, e);
+        }
+    } else {
+        rp_scatter(z, i0, 0, n, zz);
+        if (store_eps) {
+            rp_scatter(eps, i0, 0, n, e);
+        }
+    }
+}
+
+/*
+ * Per 64-element chunk c of the parameters (work-item c): with flag == 0, out[p] = sigma(rho[p])
+ * (the forward pass's sigma, computed once per parameter element when several rows use it);
+ * otherwise the value check of ReparamSpec.checkValues: *flag = the least chunk holding an
+ * element with non-finite mu or rho, rho <= 0 for sigma, or non-finite sigma(rho) (the host
+ * resets it to 0xFFFFFFFF first and finds the element within the chunk).
+ */
+__kernel void reparam_sigma(__global const float *mu, __global const float *rho, __global float *out,
+                            volatile __global uint *flag, long np, int param, int check)
+{
+    const long c = get_global_id(0);
+    const long p0 = RP_BLOCK * c;
+    if (p0 >= np) {
+        return;
+    }
+    float16 m[4], r[4], sg[4];
+    rp_read(rho, p0, 0, np, 1.0f, r);
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        sg[q] = rp_sigma(param, r[q]);
+    }
+    if (!check) {
+        rp_write(out, p0, 0, np, sg);
+        return;
+    }
+    rp_read(mu, p0, 0, np, 0.0f, m);
+    const int16 pos = (int16)(param == RP_SIGMA ? -1 : 0);      /* all bits: any() tests the sign bit */
+    int16 bad = (int16)(0);
+    for (int q = 0; q < 4; q++) {
+        bad |= !isfinite(m[q]) | !isfinite(r[q]) | !isfinite(sg[q]) | (pos & !(r[q] > 0.0f));
+    }
+    if (any(bad)) {
+        atomic_min(flag, (uint)c);
+    }
+}
+
+/*
+ * Block j of a row sum over d in [64 j, 64 j + 64) n [0, dim), work-item row nblocks + j:
+ *   kl:   row b of the parameters, terms fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1)), -log sigma);
+ *   else: drawn row q (parameter row q mod prows, 0 when broadcast), log q terms
+ *         fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI)), eps read from the eps buffer when
+ *         read_eps, otherwise regenerated (stream index offset + q dim + d).
+ * Writes out[row * nblocks + j] (partials), or out[row] = 0.0f + sum when nblocks is 1.
+ */
+__kernel void reparam_row_blocks(__global const float *mu, __global const float *rho, __global const float *eps,
+                                 __global float *out, long dim, long nblocks, long rows, long prows, int broadcast,
+                                 int param, int kl, int read_eps, ulong offset, uint k0, uint k1, uint s0, uint s1)
+{
+    const long idx = get_global_id(0);
+    if (idx >= rows * nblocks) {
+        return;
+    }
+    const long row = idx / nblocks;
+    const long j = idx - row * nblocks;
+    const long d0 = RP_BLOCK * j;
+    const long i0 = row * dim + d0;
+    const long pbase = kl ? i0 : (broadcast ? 0 : (row % prows) * dim) + d0;
+    const int len = (int)min((long)RP_BLOCK, dim - d0);
+    float16 x[4], r[4], t[4];
+    rp_read(rho, pbase, pbase, pbase + len, 1.0f, r);
+    if (kl) {
+        rp_read(mu, i0, i0, i0 + len, 0.0f, x);
+    } else if (read_eps) {
+        rp_read(eps, i0, i0, i0 + len, 0.0f, x);
+    } else {
+        rp_eps_at(offset + (ulong)i0, k0, k1, s0, s1, x);
+    }
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        float16 s, ds, ls, dl;
+        rp_transform(param, r[q], &s, &ds, &ls, &dl);
+        t[q] = kl ? fma((float16)(0.5f), fma(x[q], x[q], fma(s, s, (float16)(-1.0f))), -ls)
+                  : fma((float16)(-0.5f), x[q] * x[q], -(ls + FM_HALF_LOG_2PI));
+    }
+    const float sum = rp_block_sum(t, len);
+    if (nblocks == 1) {
+        out[row] = 0.0f + sum;
+    } else {
+        out[row * nblocks + j] = sum;
+    }
+}
+
+/* out[row] = left-to-right sum of part[row * nblocks + (0 .. nblocks - 1)] from +0.0f. */
+__kernel void reparam_row_sums(__global const float *part, __global float *out, long nblocks, long rows)
+{
+    const long row = get_global_id(0);
+    if (row >= rows) {
+        return;
+    }
+    const __global float *p = part + row * nblocks;
+    float s = 0.0f;
+    for (long j = 0; j < nblocks; j++) {
+        s = s + p[j];
+    }
+    out[row] = s;
+}
+
+/* out[b] = blocked sum over r in [0, rows) of x[r * stride + b] (Slq of the backward pass). */
+__kernel void reparam_strided_sums(__global const float *x, __global float *out, long rows, long stride)
+{
+    const long b = get_global_id(0);
+    if (b >= stride) {
+        return;
+    }
+    float total = 0.0f;
+    for (long g = 0; g < rows; g += RP_BLOCK) {
+        const long end = min(rows, g + RP_BLOCK);
+        float s = 0.0f;
+        for (long r = g; r < end; r++) {
+            s = s + x[r * stride + b];
+        }
+        total = total + s;
+    }
+    out[b] = total;
+}
+
+/* v[j] = x[(p0 + j) / dim] for the valid p0 + j (KL and log q weights per parameter row). */
+RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim, float16 *v)
+{
+    float t[64];
+    const long pfirst = p0 < 0 ? 0 : p0;
+    long b = pfirst / dim;
+    long d = pfirst - b * dim;
+    for (int j = 0; j < 64; j++) {
+        const long p = p0 + j;
+        if (p >= 0 && p < np) {
+            t[j] = x[b];
+            if (++d == dim) {
+                d = 0;
+                b++;
+            }
+        } else {
+            t[j] = 0.0f;
+        }
+    }
+    v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
+}
+
+/*
+ * The end of the backward pass for the 64 parameter elements from p0, given the row totals
+ * tmu and tsig: the chain rule through sigma, the KL and log q terms, accumulation, stores.
+ */
+RP_INLINE void rp_backward_finish(__global const float *mu, __global const float *rho,
+                                  __global const float *gkl, __global const float *slq,
+                                  __global float *gmu, __global float *grho,
+                                  long np, long dim, long p0, int param, int flags, float16 *tmu, float16 *tsig)
+{
+    float16 m[4], r[4], k[4], l[4], o[4];
+    rp_read(rho, p0, 0, np, 1.0f, r);
+    if (flags & (RP_KL | RP_LOGQ)) {
+        rp_read(mu, p0, 0, np, 0.0f, m);
+        if (flags & RP_KL) {
+            rp_row_values(gkl, p0, np, dim, k);
+        }
+        if (flags & RP_LOGQ) {
+            rp_row_values(slq, p0, np, dim, l);
+        }
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            float16 sg, ds, ls, dl;
+            rp_transform(param, r[q], &sg, &ds, &ls, &dl);
+            float16 gr = tsig[q] * ds;
+            if (flags & RP_KL) {
+                tmu[q] = fma(k[q], m[q], tmu[q]);
+                gr = fma(k[q], fma(sg, ds, -dl), gr);
+            }
+            if (flags & RP_LOGQ) {
+                gr = fma(-l[q], dl, gr);
+            }
+            tsig[q] = gr;
+        }
+    } else {
+        #pragma nounroll
+        for (int q = 0; q < 4; q++) {
+            tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
+        }
+    }
+    if (flags & RP_ACCUMULATE) {
+        rp_read(gmu, p0, 0, np, 0.0f, o);
+        for (int q = 0; q < 4; q++) {
+            tmu[q] = o[q] + tmu[q];
+        }
+        rp_read(grho, p0, 0, np, 0.0f, o);
+        for (int q = 0; q < 4; q++) {
+            tsig[q] = o[q] + tsig[q];
+        }
+    }
+    rp_write(gmu, p0, 0, np, tmu);
+    rp_write(grho, p0, 0, np, tsig);
+}
+
+/*
+ * Backward pass over the 64 parameter elements p0 = 64 c - shift + (0 .. 63) of chunk c.
+ *   mode 0 (direct, work-item c < nchunks): all row blocks in order, then the finish;
+ *   mode 1 (split rows, work-item g nchunks + c): row block g only; its block sums go to
+ *          part[g np + p] (smu) and part[(groups + g) np + p] (ssig);
+ *   mode 2 (split finish, work-item c): the totals of those block sums in order, then the finish.
+ * Block sums: smu = smu + gz, ssig = fma(gz, eps, ssig) over the block's rows in order from +0.0f;
+ * totals: t = t + block sum over the blocks in order from +0.0f (0 + s = s: s is never -0).
+ */
+__kernel void reparam_backward(__global const float *mu, __global const float *rho,
+                               __global const float *gz, __global const float *eps,
+                               __global const float *gkl, __global const float *slq,
+                               __global float *gmu, __global float *grho, __global float *part,
+                               long np, long nrows, long dim, long shift, long nchunks, long groups, int mode,
+                               ulong offset, uint k0, uint k1, uint s0, uint s1, int param, int flags)
+{
+    const long idx = get_global_id(0);
+    const long gsplit = mode == 1 ? idx / nchunks : 0;
+    const long c = idx - gsplit * nchunks;
+    if (mode == 1 ? gsplit >= groups : c >= nchunks) {
+        return;
+    }
+    const long p0 = RP_BLOCK * c - shift;
+    float16 tmu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float16 tsig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (mode == 2) {
+        for (long g = 0; g < groups; g++) {
+            float16 a[4];
+            rp_read(part + g * np, p0, 0, np, 0.0f, a);
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + a[q];
+            }
+            rp_read(part + (groups + g) * np, p0, 0, np, 0.0f, a);
+            for (int q = 0; q < 4; q++) {
+                tsig[q] = tsig[q] + a[q];
+            }
+        }
+    } else {
+        const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
+        const int read_eps = flags & RP_READ_EPS;
+        const long gend = mode == 1 ? gsplit + 1 : groups;
+        for (long g = gsplit; g < gend; g++) {
+            float16 smu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            float16 ssig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            const long rend = min(nrows, RP_BLOCK * (g + 1));
+            for (long r = RP_BLOCK * g; r < rend; r++) {
+                const long base = r * np + p0;
+                float16 gv[4], e[4];
+                if (full) {
+                    rp_load(gz, base, gv);
+                } else {
+                    rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
+                }
+                if (read_eps) {
+                    if (full) {
+                        rp_load(eps, base, e);
+                    } else {
+                        rp_gather(eps, base, r * np, r * np + np, 0.0f, e);
+                    }
+                } else {
+                    rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, e);
+                }
+                smu[0] = smu[0] + gv[0];
+                smu[1] = smu[1] + gv[1];
+                smu[2] = smu[2] + gv[2];
+                smu[3] = smu[3] + gv[3];
+                ssig[0] = fma(gv[0], e[0], ssig[0]);
+                ssig[1] = fma(gv[1], e[1], ssig[1]);
+                ssig[2] = fma(gv[2], e[2], ssig[2]);
+                ssig[3] = fma(gv[3], e[3], ssig[3]);
+            }
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + smu[q];
+                tsig[q] = tsig[q] + ssig[q];
+            }
+        }
+        if (mode == 1) {
+            rp_write(part + gsplit * np, p0, 0, np, tmu);
+            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig);
+            return;
+        }
+    }
+    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, tmu, tsig);
+}
+
+/*
+ * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out), no
+ * generator and sigma = rho: z = fma(rho, c, mu) with c a cheap function of the index.
+ */
+__kernel void reparam_forward_roof(__global const float *mu, __global const float *rho, __global float *z,
+                                   long n, long np, uint phase)
+{
+    const ulong g = get_global_id(0);
+    const long i0 = (long)(64 * g) - (long)phase;
+    if (i0 >= n) {
+        return;
+    }
+    const float16 c = (float16)((float)(g & 15) * 0.0625f) + (float16)(0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f,
+                                                                        8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f);
+    const long p0 = (i0 < 0 ? 0 : i0) % np;
+    if (i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np) {
+        float16 m[4], r[4];
+        rp_load(mu, p0, m);
+        rp_load(rho, p0, r);
+        for (int q = 0; q < 4; q++) {
+            m[q] = fma(r[q], c, m[q]);
+        }
+        rp_store(z, i0, m);
+        return;
+    }
+    long p = p0;
+    for (int j = 0; j < 64; j++) {
+        const long i = i0 + j;
+        if (i >= 0 && i < n) {
+            z[i] = fma(rho[p], c.s0, mu[p]);
+            if (++p == np) {
+                p = 0;
+            }
+        }
+    }
+}
+
+/*
+ * Roof of reparam_backward (direct mode, RECOMPUTE): the same work-items, loads and stores
+ * (gz per row, mu and rho once; gmu and grho out), no generator: eps is replaced by a constant.
+ */
+__kernel void reparam_backward_roof(__global const float *mu, __global const float *rho, __global const float *gz,
+                                    __global float *gmu, __global float *grho, long np, long nrows, long shift,
+                                    long nchunks)
+{
+    const long c = get_global_id(0);
+    if (c >= nchunks) {
+        return;
+    }
+    const long p0 = RP_BLOCK * c - shift;
+    const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
+    const float16 e = (float16)((float)(c & 15) * 0.0625f);
+    float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (long r = 0; r < nrows; r++) {
+        const long base = r * np + p0;
+        float16 gv[4];
+        if (full) {
+            rp_load(gz, base, gv);
+        } else {
+            rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
+        }
+        for (int q = 0; q < 4; q++) {
+            a[q] = a[q] + gv[q];
+            b[q] = fma(gv[q], e, b[q]);
+        }
+    }
+    float16 m[4], rr[4];
+    rp_read(mu, p0, 0, np, 0.0f, m);
+    rp_read(rho, p0, 0, np, 0.0f, rr);
+    for (int q = 0; q < 4; q++) {
+        a[q] = a[q] + m[q];
+        b[q] = b[q] * rr[q];
+    }
+    rp_write(gmu, p0, 0, np, a);
+    rp_write(grho, p0, 0, np, b);
+}

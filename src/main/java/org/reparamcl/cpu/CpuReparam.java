@@ -1,0 +1,229 @@
+package org.reparamcl.cpu;
+
+import java.util.Arrays;
+
+import org.reparamcl.Parameterization;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.rng.FloatMath;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * The CPU reference of the reparameterized passes: the readable definition of every bit the
+ * OpenCL kernels in {@code kernels/reparam.cl} produce (docs/REPARAM.md states the same formulas).
+ *
+ * <p>Work is split over elements (forward), parameter rows or drawn rows (KL, log q) and
+ * parameter elements (backward); each output is computed by one thread in the one order below,
+ * so the bits do not depend on the thread count.
+ *
+ * <p>Fixed-order sums ({@link #blockedSum}): terms are added left to right into a block sum
+ * that starts at +0.0f, {@link ReparamSpec#SUM_BLOCK} terms per block, and the block sums are
+ * added left to right into a total that starts at +0.0f.
+ */
+final class CpuReparam {
+    /** Parameter elements per backward work unit (its accumulators stay in cache). */
+    private static final int BACKWARD_CHUNK = 1024;
+    private static final int BLOCK = ReparamSpec.SUM_BLOCK;
+
+    private CpuReparam() {
+    }
+
+    static void forward(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps,
+                        float[] kl, float[] logProb) {
+        spec.requireForwardArrays(mu, rho, z, eps, kl, logProb);
+        spec.requireValidParameters(mu, rho);
+        final Parameterization pz = spec.parameterization();
+        final int n = (int) spec.elements();
+        final int np = (int) spec.paramElements();
+        final long seed = spec.seed();
+        final long stream = spec.stream();
+        final long offset = spec.offset();
+        if (n > 0) {
+            final float[] sigma = new float[np];
+            be.parallel(np, (from, to) -> {
+                for (int p = from; p < to; p++) {
+                    sigma[p] = pz.sigma(rho[p]);
+                }
+            });
+            be.parallel(n, (from, to) -> {
+                final float[] e = new float[Math.min(CpuBackend.STAGING, to - from)];
+                int p = from % np;
+                for (int i = from; i < to; i += e.length) {
+                    final int m = Math.min(e.length, to - i);
+                    NoiseStream.fillNormal(seed, stream, offset + i, e, 0, m);
+                    for (int j = 0; j < m; j++) {
+                        z[i + j] = Math.fma(sigma[p], e[j], mu[p]);
+                        if (++p == np) {
+                            p = 0;
+                        }
+                    }
+                    if (eps != null) {
+                        System.arraycopy(e, 0, eps, i, m);
+                    }
+                }
+            });
+        }
+        if (kl != null) {
+            kl(be, spec, mu, rho, kl);
+        }
+        if (logProb != null) {
+            logProb(be, spec, rho, eps, logProb);
+        }
+    }
+
+    /**
+     * kl[b] = blocked sum over d of {@code fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1f)), -log sigma)}
+     * for parameter row b (one row when broadcast).
+     */
+    static void kl(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] kl) {
+        final Parameterization pz = spec.parameterization();
+        final int d = (int) spec.dim();
+        final int rows = (int) spec.paramRows();
+        be.parallel(rows, (long) rows * d, (from, to) -> {
+            final float[] t = new float[d];
+            for (int b = from; b < to; b++) {
+                final int base = b * d;
+                for (int j = 0; j < d; j++) {
+                    t[j] = klTerm(pz, mu[base + j], rho[base + j]);
+                }
+                kl[b] = blockedSum(t, d);
+            }
+        });
+    }
+
+    /** One KL term: 0.5 * (mu^2 + sigma^2 - 1) - log sigma, as the kernels round it. */
+    static float klTerm(Parameterization pz, float mu, float rho) {
+        final float s = pz.sigma(rho);
+        final float t = Math.fma(mu, mu, Math.fma(s, s, -1.0f));
+        return Math.fma(0.5f, t, -pz.logSigma(rho));
+    }
+
+    /**
+     * logProb[q] = blocked sum over d of {@code fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI))}
+     * for drawn row q = k*B + b, with eps from the given array or regenerated.
+     */
+    static void logProb(CpuBackend be, ReparamSpec spec, float[] rho, float[] eps, float[] logProb) {
+        final Parameterization pz = spec.parameterization();
+        final int d = (int) spec.dim();
+        final int b = (int) spec.rows();
+        final int rows = (int) spec.sampleRows();
+        final boolean broadcast = spec.broadcast();
+        final int np = rho.length;
+        final float[] nc = new float[np];
+        for (int p = 0; p < np; p++) {
+            nc[p] = -(pz.logSigma(rho[p]) + FloatMath.HALF_LOG_2PI);
+        }
+        be.parallel(rows, (long) rows * d * 8, (from, to) -> {
+            final float[] e = new float[d];
+            final float[] t = new float[d];
+            for (int q = from; q < to; q++) {
+                final long first = (long) q * d;
+                if (eps != null) {
+                    System.arraycopy(eps, (int) first, e, 0, d);
+                } else {
+                    NoiseStream.fillNormal(spec.seed(), spec.stream(), spec.offset() + first, e, 0, d);
+                }
+                final int base = broadcast ? 0 : (q % b) * d;
+                for (int j = 0; j < d; j++) {
+                    t[j] = Math.fma(-0.5f, e[j] * e[j], nc[base + j]);
+                }
+                logProb[q] = blockedSum(t, d);
+            }
+        });
+    }
+
+    /** The fixed-order sum of t[0 .. n) (see the class comment). */
+    static float blockedSum(float[] t, int n) {
+        float total = 0.0f;
+        for (int start = 0; start < n; start += BLOCK) {
+            final int end = Math.min(n, start + BLOCK);
+            float s = 0.0f;
+            for (int j = start; j < end; j++) {
+                s = s + t[j];
+            }
+            total = total + s;
+        }
+        return total;
+    }
+
+    static void backward(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gz,
+                         float[] gkl, float[] glq, float[] gmu, float[] grho, boolean accumulate) {
+        spec.requireBackwardArrays(mu, rho, eps, gz, gkl, glq, gmu, grho);
+        spec.requireValidParameters(mu, rho);
+        final Parameterization pz = spec.parameterization();
+        final int np = (int) spec.paramElements();
+        final int rows = (int) spec.reductionRows();
+        final int prow = (int) spec.paramRows();
+        final int d = (int) spec.dim();
+        final boolean broadcast = spec.broadcast();
+        final long seed = spec.seed();
+        final long stream = spec.stream();
+        final long offset = spec.offset();
+        if (np == 0) {
+            return;
+        }
+        // slq[b]: blocked sum over rows r of gradLogProb[r * prow + b] (the drawn rows of parameter row b).
+        final float[] slq = glq == null ? null : new float[prow];
+        if (glq != null) {
+            final float[] t = new float[rows];
+            for (int b = 0; b < prow; b++) {
+                for (int r = 0; r < rows; r++) {
+                    t[r] = glq[r * prow + b];
+                }
+                slq[b] = blockedSum(t, rows);
+            }
+        }
+        be.parallel(np, (long) np * rows * 8 + np, (from, to) -> {
+            final int cap = Math.min(BACKWARD_CHUNK, to - from);
+            final float[] tmu = new float[cap];
+            final float[] tsig = new float[cap];
+            final float[] smu = new float[cap];
+            final float[] ssig = new float[cap];
+            final float[] e = new float[cap];
+            for (int c0 = from; c0 < to; c0 += cap) {
+                final int m = Math.min(cap, to - c0);
+                Arrays.fill(tmu, 0.0f);
+                Arrays.fill(tsig, 0.0f);
+                for (int g = 0; g < rows; g += BLOCK) {
+                    Arrays.fill(smu, 0.0f);
+                    Arrays.fill(ssig, 0.0f);
+                    final int end = Math.min(rows, g + BLOCK);
+                    for (int r = g; r < end; r++) {
+                        final int base = r * np + c0;
+                        if (eps != null) {
+                            System.arraycopy(eps, base, e, 0, m);
+                        } else {
+                            NoiseStream.fillNormal(seed, stream, offset + base, e, 0, m);
+                        }
+                        for (int j = 0; j < m; j++) {
+                            final float gv = gz[base + j];
+                            smu[j] = smu[j] + gv;
+                            ssig[j] = Math.fma(gv, e[j], ssig[j]);
+                        }
+                    }
+                    for (int j = 0; j < m; j++) {
+                        tmu[j] = tmu[j] + smu[j];
+                        tsig[j] = tsig[j] + ssig[j];
+                    }
+                }
+                for (int j = 0; j < m; j++) {
+                    final int p = c0 + j;
+                    final int b = broadcast ? 0 : p / d;
+                    final float r = rho[p];
+                    final float ds = pz.dSigma(r);
+                    float gm = tmu[j];
+                    float gr = tsig[j] * ds;
+                    if (gkl != null) {
+                        final float k = gkl[b];
+                        gm = Math.fma(k, mu[p], gm);
+                        gr = Math.fma(k, Math.fma(pz.sigma(r), ds, -pz.dLogSigma(r)), gr);
+                    }
+                    if (slq != null) {
+                        gr = Math.fma(-slq[b], pz.dLogSigma(r), gr);
+                    }
+                    gmu[p] = accumulate ? gmu[p] + gm : gm;
+                    grho[p] = accumulate ? grho[p] + gr : gr;
+                }
+            }
+        });
+    }
+}

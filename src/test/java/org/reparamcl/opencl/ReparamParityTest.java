@@ -1,0 +1,386 @@
+package org.reparamcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.reparamcl.ReparamCases.bits;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.reparamcl.NoiseMode;
+import org.reparamcl.Parameterization;
+import org.reparamcl.ReparamCases;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.cpu.CpuBackend;
+
+/** The OpenCL reparameterized passes against the CPU reference, bit for bit. */
+class ReparamParityTest {
+    /** Written before a call so that an element the kernels skipped is caught (a NaN pattern no result has). */
+    static final float SENTINEL = Float.intBitsToFloat(0x7FC0DEAD);
+
+    static OpenClBackend cl;
+    static CpuBackend cpu;
+
+    @BeforeAll
+    static void open() {
+        cl = OpenClTestSupport.backend();
+        cpu = CpuBackend.create(2);
+    }
+
+    @AfterAll
+    static void close() {
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+
+    /** Everything one forward and one backward call produce. */
+    record Outputs(float[] z, float[] eps, float[] kl, float[] logProb, float[] gradMu, float[] gradRho) {
+    }
+
+    /** Runs forward (z, eps, KL, log q) and backward (with KL and log q weights, accumulating onto old). */
+    static Outputs run(org.reparamcl.Backend be, ReparamSpec s, float[] mu, float[] rho, float[] gz, float[] gkl,
+                       float[] glq, float[] old, boolean accumulate) {
+        final float[] z = new float[(int) s.elements()];
+        final float[] eps = new float[z.length];
+        final float[] kl = new float[(int) s.paramRows()];
+        final float[] lq = new float[(int) s.sampleRows()];
+        be.reparamForward(s, mu, rho, z, eps, kl, lq);
+        final float[] gm = old.clone();
+        final float[] gr = old.clone();
+        be.reparamBackward(s, mu, rho, s.noiseMode() == NoiseMode.STORE ? eps : null, gz, gkl, glq, gm, gr, accumulate);
+        return new Outputs(z, eps, kl, lq, gm, gr);
+    }
+
+    static void assertSame(Outputs a, Outputs b, String what) {
+        assertArrayEquals(bits(a.z()), bits(b.z()), "z " + what);
+        assertArrayEquals(bits(a.eps()), bits(b.eps()), "eps " + what);
+        assertArrayEquals(bits(a.kl()), bits(b.kl()), "kl " + what);
+        assertArrayEquals(bits(a.logProb()), bits(b.logProb()), "logProb " + what);
+        assertArrayEquals(bits(a.gradMu()), bits(b.gradMu()), "gradMu " + what);
+        assertArrayEquals(bits(a.gradRho()), bits(b.gradRho()), "gradRho " + what);
+    }
+
+    /**
+     * Random shapes (B and D not multiples of 4, 16 or 64, D = 1 and B = 1 included, D past one
+     * sum block), K in {1, 3, 16}, every parameterization, broadcast or not, both noise modes,
+     * offsets of every phase: z, eps, KL, log q and both gradients bit-identical to the CPU
+     * reference, and STORE gives the same gradients as RECOMPUTE.
+     */
+    @Test
+    void hostArrayCallsAreBitIdenticalToTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0xBEEF);
+        final int[][] shapes = {{1, 1}, {1, 67}, {5, 1}, {3, 131}, {7, 19}, {2, 64}, {6, 200}};
+        int cases = 0;
+        for (Parameterization pz : Parameterization.values()) {
+            for (int k : new int[] {1, 3, 16}) {
+                for (boolean bc : new boolean[] {false, true}) {
+                    final int[] sh = shapes[rnd.nextInt(shapes.length)];
+                    final long offset = cases % 3 == 0 ? rnd.nextInt(8) : rnd.nextLong() >>> 1;
+                    final ReparamSpec rec = ReparamSpec.builder().shape(k, sh[0], sh[1]).broadcast(bc).parameterization(pz)
+                            .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                    final ReparamSpec sto = rec.toBuilder().noiseMode(NoiseMode.STORE).build();
+                    final int np = (int) rec.paramElements();
+                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                    final float[] gz = ReparamCases.uniform((int) rec.elements(), 1, rnd);
+                    final float[] gkl = ReparamCases.uniform((int) rec.paramRows(), 1, rnd);
+                    final float[] glq = ReparamCases.uniform((int) rec.sampleRows(), 1, rnd);
+                    final float[] old = ReparamCases.uniform(np, 1, rnd);
+                    final boolean acc = rnd.nextBoolean();
+                    final Outputs ref = run(cpu, rec, mu, rho, gz, gkl, glq, old, acc);
+                    assertSame(ref, run(cl, rec, mu, rho, gz, gkl, glq, old, acc), rec.toString());
+                    assertSame(ref, run(cl, sto, mu, rho, gz, gkl, glq, old, acc), sto.toString());
+                    cases++;
+                }
+            }
+        }
+        assertEquals(24, cases);
+    }
+
+    /** Larger shapes through device buffers, outputs pre-filled with a sentinel; both backward modes. */
+    @Test
+    void deviceBufferCallsAreBitIdenticalAndWriteEveryElement() {
+        final SplittableRandom rnd = new SplittableRandom(0xD0D0);
+        final int[][] cases = {{3, 40, 1001, 0}, {16, 1, 4096, 1}, {1, 300, 67, 0}, {3, 70, 9, 1}, {2, 5, 20000, 0}};
+        for (int[] c : cases) {
+            for (Parameterization pz : new Parameterization[] {Parameterization.SIGMA, Parameterization.SOFTPLUS}) {
+                final ReparamSpec s = ReparamSpec.builder().shape(c[0], c[1], c[2]).broadcast(c[3] == 1).parameterization(pz)
+                        .seed(rnd.nextLong()).offset(rnd.nextLong() >>> 1).noiseMode(NoiseMode.STORE).build();
+                final int n = (int) s.elements();
+                final int np = (int) s.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform(n, 1, rnd);
+                final float[] gkl = ReparamCases.uniform((int) s.paramRows(), 1, rnd);
+                final float[] glq = ReparamCases.uniform((int) s.sampleRows(), 1, rnd);
+                final float[] zero = new float[np];
+                final Outputs ref = run(cpu, s, mu, rho, gz, gkl, glq, zero, false);
+                try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dGz = upload(gz);
+                     ClBuffer dGkl = upload(gkl); ClBuffer dGlq = upload(glq);
+                     ClBuffer dZ = sentinel(n); ClBuffer dEps = sentinel(n); ClBuffer dKl = sentinel(gkl.length);
+                     ClBuffer dLq = sentinel(glq.length); ClBuffer dGm = sentinel(np); ClBuffer dGr = sentinel(np)) {
+                    cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
+                    assertArrayEquals(bits(ref.z()), bits(download(dZ, n)), "z " + s);
+                    assertArrayEquals(bits(ref.eps()), bits(download(dEps, n)), "eps " + s);
+                    assertArrayEquals(bits(ref.kl()), bits(download(dKl, gkl.length)), "kl " + s);
+                    assertArrayEquals(bits(ref.logProb()), bits(download(dLq, glq.length)), "logProb " + s);
+                    for (long split : new long[] {0, Long.MAX_VALUE}) {
+                        cl.reparam().splitBelowChunks = split;
+                        try {
+                            cl.write(dGm, fill(np, SENTINEL), 0, np);
+                            cl.write(dGr, fill(np, SENTINEL), 0, np);
+                            cl.reparamBackward(s, dMu, dRho, dEps, dGz, dGkl, dGlq, dGm, dGr, false);
+                            assertArrayEquals(bits(ref.gradMu()), bits(download(dGm, np)), "gradMu split<" + split + " " + s);
+                            assertArrayEquals(bits(ref.gradRho()), bits(download(dGr, np)), "gradRho split<" + split + " " + s);
+                            final ReparamSpec rec = s.toBuilder().noiseMode(NoiseMode.RECOMPUTE).build();
+                            cl.reparamBackward(rec, dMu, dRho, null, dGz, dGkl, dGlq, dGm, dGr, true);
+                            final float[] twiceMu = download(dGm, np);
+                            for (int p = 0; p < np; p++) {
+                                assertEquals(ref.gradMu()[p] + ref.gradMu()[p], twiceMu[p], "accumulated gradMu p=" + p);
+                            }
+                        } finally {
+                            cl.reparam().splitBelowChunks = ClReparam.SPLIT_BELOW_CHUNKS;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
+    @Test
+    void offsetsAnywhereInTheStream() {
+        final SplittableRandom rnd = new SplittableRandom(3);
+        final long[] offsets = {(1L << 34) - 129, (1L << 34) - 130, -3000L, -2999L, 1, 2, 3};
+        for (long offset : offsets) {
+            for (int d : new int[] {64, 65, 12}) {
+                final ReparamSpec s = ReparamSpec.builder().shape(3, 5, d).parameterization(Parameterization.LOG_SIGMA)
+                        .seed(rnd.nextLong()).stream(-1L).offset(offset).build();
+                final int np = (int) s.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(s.parameterization(), np, rnd);
+                final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+                final float[] glq = ReparamCases.uniform((int) s.sampleRows(), 1, rnd);
+                final float[] old = new float[np];
+                assertSame(run(cpu, s, mu, rho, gz, null, glq, old, false), run(cl, s, mu, rho, gz, null, glq, old, false),
+                        s.toString());
+            }
+        }
+    }
+
+    /** A forward call split by samples gives the same bits on the device. */
+    @Test
+    void forwardSplitBySamplesIsInvariantOnDevice() {
+        final SplittableRandom rnd = new SplittableRandom(4);
+        final ReparamSpec whole = ReparamSpec.builder().shape(7, 3, 37).parameterization(Parameterization.LOG_VAR)
+                .seed(rnd.nextLong()).offset(rnd.nextLong() >>> 1).build();
+        final float[] mu = ReparamCases.uniform(111, 2, rnd);
+        final float[] rho = ReparamCases.rhos(whole.parameterization(), 111, rnd);
+        final float[] z = new float[7 * 111];
+        cl.reparamForward(whole, mu, rho, z, null);
+        final ReparamSpec head = whole.toBuilder().shape(4, 3, 37).build();
+        final ReparamSpec tail = whole.toBuilder().shape(3, 3, 37).offset(head.nextOffset()).build();
+        final float[] a = new float[4 * 111];
+        final float[] b = new float[3 * 111];
+        cl.reparamForward(head, mu, rho, a, null);
+        cl.reparamForward(tail, mu, rho, b, null);
+        assertArrayEquals(bits(z), bits(cat(a, b)));
+    }
+
+    @Test
+    void deviceValueCheckNamesTheFirstBadElementAndWritesNothing() {
+        final ReparamSpec s = ReparamSpec.builder().shape(2, 3, 50).seed(9).build();
+        final float[] mu = new float[150];
+        final float[] rho = fill(150, 1.0f);
+        rho[140] = -2.0f;
+        mu[141] = Float.NaN;
+        rho[70] = 0.0f;
+        try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(300)) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cl.reparamForward(s, dMu, dRho, dZ, null));
+            final IllegalArgumentException h = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.reparamForward(s, mu, rho, new float[300], null));
+            assertEquals(h.getMessage(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("rho[70] (b = 1, d = 20) = 0.0 is not > 0"), e.getMessage());
+            for (float v : download(dZ, 300)) {
+                assertEquals(Float.floatToRawIntBits(SENTINEL), Float.floatToRawIntBits(v));
+            }
+            try (ClBuffer g1 = sentinel(150); ClBuffer g2 = sentinel(150)) {
+                assertThrows(IllegalArgumentException.class, () -> cl.reparamBackward(s, dMu, dRho, null, dZ, g1, g2, false));
+            }
+            // Unchecked: the call runs; NaN and the invalid sigma propagate.
+            cl.reparamForward(s.toBuilder().checkValues(false).build(), dMu, dRho, dZ, null);
+            final float[] z = download(dZ, 300);
+            assertTrue(Float.isNaN(z[141]) && Float.isNaN(z[291]));
+            assertEquals(0.0f, z[70]);
+        }
+        // sigma(rho) overflowing is rejected on the device too.
+        final ReparamSpec logSigma = s.toBuilder().parameterization(Parameterization.LOG_SIGMA).build();
+        final float[] big = new float[150];
+        big[99] = 89.0f;
+        try (ClBuffer dMu = upload(new float[150]); ClBuffer dRho = upload(big); ClBuffer dZ = sentinel(300)) {
+            assertEquals("rho[99] (b = 1, d = 49) = 89.0 gives sigma = Infinity (parameterization log-sigma)",
+                    assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(logSigma, dMu, dRho, dZ, null)).getMessage());
+        }
+        // A bad value in the last, partial chunk, and mu infinite.
+        final float[] mu2 = new float[150];
+        mu2[149] = Float.NEGATIVE_INFINITY;
+        try (ClBuffer dMu = upload(mu2); ClBuffer dRho = upload(fill(150, 1.0f)); ClBuffer dZ = sentinel(300)) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(s, dMu, dRho, dZ, null))
+                    .getMessage().startsWith("mu[149] (b = 2, d = 49) = -Infinity is not finite"));
+        }
+    }
+
+    @Test
+    void rejectsBadBuffers() {
+        final ReparamSpec s = ReparamSpec.builder().shape(2, 2, 3).seed(1).build();
+        try (ClBuffer mu = upload(new float[6]); ClBuffer rho = upload(fill(6, 1)); ClBuffer z = cl.allocate(12);
+             ClBuffer small = cl.allocate(11); ClBuffer g1 = cl.allocate(6); ClBuffer g2 = cl.allocate(6)) {
+            assertThrows(NullPointerException.class, () -> cl.reparamForward(s, null, rho, z, null));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(s, mu, rho, small, null))
+                    .getMessage().contains("z buffer holds 11 floats, the call needs 12"));
+            assertThrows(IllegalArgumentException.class, () -> cl.reparamForward(s, mu, rho, mu, null));
+            assertThrows(IllegalArgumentException.class, () -> cl.reparamBackward(s, mu, rho, null, z, g1, g1, false));
+            assertThrows(IllegalArgumentException.class, () -> cl.reparamBackward(s, mu, rho, z, z, g1, g2, false));
+            final ReparamSpec store = s.toBuilder().noiseMode(NoiseMode.STORE).build();
+            assertThrows(NullPointerException.class, () -> cl.reparamForward(store, mu, rho, z, null));
+            final ClBuffer closed = cl.allocate(12);
+            closed.close();
+            assertThrows(IllegalStateException.class, () -> cl.reparamForward(s, mu, rho, closed, null));
+            try (CpuBackend other = CpuBackend.create(1)) {
+                assertThrows(IllegalArgumentException.class, () -> other.reparamForward(s, new float[6], fill(6, 1), new float[11], null));
+            }
+        }
+    }
+
+    /** Empty shapes: no sampling; KL and log q of D = 0 are 0; broadcast B = 0 gives the KL term alone. */
+    @Test
+    void emptyShapesMatchTheCpuReference() {
+        final ReparamSpec noD = ReparamSpec.builder().shape(2, 3, 0).seed(1).build();
+        final float[] kl = {9, 9, 9};
+        final float[] lq = fill(6, 9);
+        cl.reparamForward(noD, new float[0], new float[0], new float[0], null, kl, lq);
+        assertArrayEquals(new float[3], kl);
+        assertArrayEquals(new float[6], lq);
+        final ReparamSpec noB = ReparamSpec.builder().shape(2, 0, 3).broadcast(true).seed(1).build();
+        final float[] mu = {1, 2, 3};
+        final float[] rho = {1, 2, 3};
+        final float[] gm = {7, 7, 7};
+        final float[] gr = {7, 7, 7};
+        final float[] cm = gm.clone();
+        final float[] cr = gr.clone();
+        cl.reparamBackward(noB, mu, rho, null, new float[0], new float[] {2}, null, gm, gr, true);
+        cpu.reparamBackward(noB, mu, rho, null, new float[0], new float[] {2}, null, cm, cr, true);
+        assertArrayEquals(bits(cm), bits(gm));
+        assertArrayEquals(bits(cr), bits(gr));
+    }
+
+    /** Many threads on one backend: each call is atomic and correct. */
+    @Test
+    void concurrentCallsFromManyThreads() throws Exception {
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            final List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                final int seed = t;
+                fs.add(pool.submit(() -> {
+                    final SplittableRandom rnd = new SplittableRandom(seed);
+                    final ReparamSpec s = ReparamSpec.builder().shape(2, 3 + seed, 33).parameterization(Parameterization.SOFTPLUS)
+                            .seed(seed).build();
+                    final int np = (int) s.paramElements();
+                    final float[] mu = ReparamCases.uniform(np, 1, rnd);
+                    final float[] rho = ReparamCases.rhos(s.parameterization(), np, rnd);
+                    final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+                    final float[] old = new float[np];
+                    for (int rep = 0; rep < 5; rep++) {
+                        assertSame(run(cpu, s, mu, rho, gz, null, null, old, false), run(cl, s, mu, rho, gz, null, null, old, false),
+                                "thread " + seed);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** sigma on the device equals Parameterization.sigma bit for bit, including the softplus branches. */
+    @Test
+    void sigmaOnTheDevice() {
+        final SplittableRandom rnd = new SplittableRandom(8);
+        for (Parameterization pz : Parameterization.values()) {
+            final ReparamSpec s = ReparamSpec.builder().shape(1, 3, 333).parameterization(pz).seed(1).build();
+            final float[] rho = ReparamCases.rhos(pz, 999, rnd);
+            final float[] ref = new float[999];
+            for (int p = 0; p < 999; p++) {
+                ref[p] = pz.sigma(rho[p]);
+            }
+            try (ClBuffer dRho = upload(rho); ClBuffer out = sentinel(999)) {
+                cl.reparamSigma(s, dRho, out);
+                assertArrayEquals(bits(ref), bits(download(out, 999)), pz.toString());
+            }
+        }
+    }
+
+    /** The roof kernels write every output element (their values are only a function of the inputs). */
+    @Test
+    void roofKernelsWriteEveryOutput() {
+        final SplittableRandom rnd = new SplittableRandom(6);
+        final ReparamSpec s = ReparamSpec.builder().shape(3, 7, 101).seed(1).offset(3).build();
+        final int n = (int) s.elements();
+        final int np = (int) s.paramElements();
+        try (ClBuffer mu = upload(ReparamCases.uniform(np, 1, rnd)); ClBuffer rho = upload(ReparamCases.uniform(np, 1, rnd));
+             ClBuffer z = sentinel(n); ClBuffer gz = upload(ReparamCases.uniform(n, 1, rnd)); ClBuffer gm = sentinel(np);
+             ClBuffer gr = sentinel(np)) {
+            cl.reparamForwardRoof(s, mu, rho, z);
+            cl.reparamBackwardRoof(s, mu, rho, gz, gm, gr);
+            for (float[] out : new float[][] {download(z, n), download(gm, np), download(gr, np)}) {
+                for (float v : out) {
+                    assertTrue(Float.isFinite(v));
+                }
+            }
+        }
+    }
+
+    static float[] fill(int n, float v) {
+        final float[] a = new float[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    static float[] cat(float[] a, float[] b) {
+        final float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    static ClBuffer upload(float[] a) {
+        final ClBuffer b = cl.allocate(Math.max(1, a.length));
+        cl.write(b, a, 0, a.length);
+        return b;
+    }
+
+    static ClBuffer sentinel(int n) {
+        return upload(fill(n, SENTINEL));
+    }
+
+    static float[] download(ClBuffer b, int n) {
+        final float[] a = new float[n];
+        cl.read(b, a, 0, n);
+        return a;
+    }
+}
