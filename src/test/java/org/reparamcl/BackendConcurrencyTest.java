@@ -34,11 +34,12 @@ import org.reparamcl.opencl.OpenClTestSupport;
 import org.reparamcl.rng.NoiseStream;
 
 /**
- * One backend shared by 16 threads: 10^4 mixed calls (normal and bits; host arrays at odd
- * positions, heap and direct NIO buffers, device buffers; random seeds, streams, offsets up to
- * the end of the stream, lengths from 0 to 70,000) give exactly the results of the same calls
- * run serially, which equal the reference; and closing while calls are in flight neither
- * deadlocks nor corrupts: close waits, later calls throw IllegalStateException.
+ * One backend shared by 16 threads: 10^4 mixed calls (normal and bits into host arrays at odd
+ * positions, heap and direct NIO buffers and device buffers, and reparameterized forward plus
+ * backward passes of random shapes, parameterizations and noise modes; random seeds, streams,
+ * offsets up to the end of the stream, lengths from 0 to 70,000) give exactly the results of the
+ * same calls run serially, which equal the reference; and closing while calls are in flight
+ * neither deadlocks nor corrupts: close waits, later calls throw IllegalStateException.
  */
 class BackendConcurrencyTest {
     static final int THREADS = 16;
@@ -46,7 +47,15 @@ class BackendConcurrencyTest {
     static final int MAX_N = 70_000;
     static final int SENTINEL = 0x7FC0DEAD;
 
-    /** One call: what to fill, from where in which stream, and where in the destination. */
+    /** Kind of call that runs the reparameterized forward and backward passes on host arrays. */
+    static final int REPARAM = 6;
+    /** The reference for reparameterized calls (single-threaded, used serially). */
+    static final CpuBackend REFERENCE = CpuBackend.create(1);
+
+    /**
+     * One call: what to fill (0-5 noise into arrays, buffers, device buffers; 6 a forward and
+     * backward pass of at most n elements), from where in which stream, and where in the destination.
+     */
     record Call(int kind, long seed, long stream, long offset, int n, int pos, int margin) {
         boolean normal() {
             return kind % 2 == 0;
@@ -67,7 +76,8 @@ class BackendConcurrencyTest {
      * backend's threaded path); one in ten ends within 8 elements of the end of the stream.
      */
     static Call nextCall(SplittableRandom r, boolean device, int maxN) {
-        final int kind = r.nextInt(device ? 6 : 4);
+        final int pick = r.nextInt(device ? 7 : 5);
+        final int kind = pick == (device ? 6 : 4) ? REPARAM : pick;
         final double u = r.nextDouble();
         int n = u < 0.02 ? 0 : u < 0.72 ? r.nextInt(1, 600) : u < 0.99 ? r.nextInt(600, 5000) : r.nextInt(30_000, MAX_N);
         n = Math.min(n, maxN);
@@ -83,6 +93,8 @@ class BackendConcurrencyTest {
     static long run(Backend b, Call c, ClBuffer device) {
         final int len = c.pos() + c.n() + c.margin();
         switch (c.kind()) {
+            case REPARAM:
+                return reparam(b, c);
             case 0: {
                 final float[] a = floats(len);
                 b.fillNormal(c.seed(), c.stream(), c.offset(), a, c.pos(), c.n());
@@ -129,6 +141,9 @@ class BackendConcurrencyTest {
 
     /** The digest the reference (single-threaded NoiseStream) gives for a call. */
     static long reference(Call c) {
+        if (c.kind() == REPARAM) {
+            return reparam(REFERENCE, c);
+        }
         final int len = c.pos() + c.n() + c.margin();
         if (c.normal()) {
             final float[] a = floats(len);
@@ -138,6 +153,38 @@ class BackendConcurrencyTest {
         final int[] a = ints(len);
         NoiseStream.fillBits(c.seed(), c.stream(), c.offset(), a, c.pos(), c.n());
         return digest(a);
+    }
+
+    /**
+     * A forward pass (z, eps in STORE mode or half the time in RECOMPUTE, KL, log q) and a
+     * backward pass (KL and log q weights, accumulating or not) of a shape drawn from the call's
+     * seed with at most n elements; the digest of every output.
+     */
+    static long reparam(Backend b, Call c) {
+        final SplittableRandom r = new SplittableRandom(c.seed());
+        final int k = 1 + r.nextInt(3);
+        final int rows = 1 + r.nextInt(8);
+        final Parameterization pz = Parameterization.values()[r.nextInt(Parameterization.values().length)];
+        final NoiseMode mode = r.nextBoolean() ? NoiseMode.STORE : NoiseMode.RECOMPUTE;
+        final ReparamSpec s = ReparamSpec.builder().shape(k, rows, c.n() / (k * rows)).broadcast(r.nextBoolean())
+                .parameterization(pz).noiseMode(mode).seed(c.seed()).stream(c.stream()).offset(c.offset()).build();
+        final int np = (int) s.paramElements();
+        final float[] mu = ReparamCases.uniform(np, 2, r);
+        final float[] rho = ReparamCases.rhos(pz, np, r);
+        final float[] z = floats((int) s.elements());
+        final float[] eps = mode == NoiseMode.STORE || r.nextBoolean() ? floats(z.length) : null;
+        final float[] kl = floats((int) s.paramRows());
+        final float[] lq = floats((int) s.sampleRows());
+        b.reparamForward(s, mu, rho, z, eps, kl, lq);
+        final float[] gm = ReparamCases.uniform(np, 1, r);
+        final float[] gr = ReparamCases.uniform(np, 1, r);
+        b.reparamBackward(s, mu, rho, mode == NoiseMode.STORE ? eps : null, ReparamCases.uniform(z.length, 1, r),
+                ReparamCases.uniform(kl.length, 1, r), ReparamCases.uniform(lq.length, 1, r), gm, gr, r.nextBoolean());
+        long h = digest(z) * 31 + digest(kl);
+        h = h * 31 + digest(lq);
+        h = h * 31 + digest(gm);
+        h = h * 31 + digest(gr);
+        return eps == null ? h : h * 31 + digest(eps);
     }
 
     static float[] floats(int n) {
@@ -220,15 +267,17 @@ class BackendConcurrencyTest {
                     throw new AssertionError(failures.size() + " calls failed", failures.peek());
                 }
                 long elements = 0;
+                int passes = 0;
                 for (Call c : calls) {
                     elements += c.n();
+                    passes += c.kind() == REPARAM ? 1 : 0;
                 }
                 assertArrayEquals(reference, serial, "serial calls differ from the reference");
                 for (int i = 0; i < CALLS; i++) {
                     assertEquals(serial[i], concurrent[i], "call " + i + " " + calls.get(i));
                 }
-                System.out.printf("%s: %d threads, %d calls, %d elements: concurrent == serial == reference%n",
-                        kind, THREADS, CALLS, elements);
+                System.out.printf("%s: %d threads, %d calls (%d forward + backward pairs), up to %d elements:"
+                        + " concurrent == serial == reference%n", kind, THREADS, CALLS, passes, elements);
             } finally {
                 b.close();
             }

@@ -160,6 +160,96 @@ class BackendValidationTest {
         }
     }
 
+    /**
+     * The reparameterized passes on host arrays: every kind of bad call (missing, short, long or
+     * aliased arrays, eps against the noise mode, NaN, infinite or out-of-domain parameters) is
+     * rejected naming the problem, with every output (z, eps, KL, log q, both gradients) untouched;
+     * then a good call gives the CPU reference's bits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "opencl"})
+    void reparamHostArrays(String kind) {
+        final Backend b = shared(kind);
+        try (CpuBackend ref = CpuBackend.create(1)) {
+            final ReparamSpec s = ReparamSpec.builder().shape(3, 2, 5).seed(4).offset(-31L).build();
+            final ReparamSpec store = s.toBuilder().noiseMode(NoiseMode.STORE).build();
+            final float[] mu = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+            final float[] rho = {1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
+            final float[] z = sentinelFloats(30);
+            final float[] eps = sentinelFloats(30);
+            final float[] kl = sentinelFloats(2);
+            final float[] lq = sentinelFloats(6);
+            final float[] gz = new float[30];
+            final float[] gm = sentinelFloats(10);
+            final float[] gr = sentinelFloats(10);
+            final Object[] outs = {z, eps, kl, lq, gm, gr};
+            final float[] nanMu = mu.clone();
+            nanMu[7] = Float.NaN;
+            final float[] zeroRho = rho.clone();
+            zeroRho[3] = 0.0f;
+            final float[] infRho = rho.clone();
+            infRho[9] = Float.POSITIVE_INFINITY;
+            rejectsAll(NullPointerException.class, "mu is null", () -> b.reparamForward(s, null, rho, z, eps, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "rho has length 9, expected 10",
+                    () -> b.reparamForward(s, mu, Arrays.copyOf(rho, 9), z, eps, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "z has length 31, expected 30",
+                    () -> b.reparamForward(s, mu, rho, new float[31], eps, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "logProb has length 2, expected 6",
+                    () -> b.reparamForward(s, mu, rho, z, eps, kl, kl), outs);
+            rejectsAll(IllegalArgumentException.class, "z and eps are the same array", () -> b.reparamForward(s, mu, rho, z, z, kl, lq), outs);
+            rejectsAll(NullPointerException.class, "eps is null",
+                    () -> b.reparamForward(store, mu, rho, z, null, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "mu[7] (b = 1, d = 2) = NaN is not finite",
+                    () -> b.reparamForward(s, nanMu, rho, z, eps, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "rho[3] (b = 0, d = 3) = 0.0 is not > 0",
+                    () -> b.reparamForward(s, mu, zeroRho, z, eps, kl, lq), outs);
+            rejectsAll(IllegalArgumentException.class, "rho[9] (b = 1, d = 4) = Infinity",
+                    () -> b.reparamBackward(s, mu, infRho, null, gz, kl, lq, gm, gr, false), outs);
+            rejectsAll(IllegalArgumentException.class, "eps was given but the noise mode is RECOMPUTE",
+                    () -> b.reparamBackward(s, mu, rho, eps, gz, null, null, gm, gr, false), outs);
+            rejectsAll(IllegalArgumentException.class, "gradMu and gradRho are the same array",
+                    () -> b.reparamBackward(s, mu, rho, null, gz, null, null, gm, gm, false), outs);
+            rejectsAll(IllegalArgumentException.class, "gradRho and rho are the same array",
+                    () -> b.reparamBackward(s, mu, rho, null, gz, null, null, gm, rho, false), outs);
+            rejectsAll(IllegalArgumentException.class, "gradKl has length 6, expected 2",
+                    () -> b.reparamBackward(s, mu, rho, null, gz, lq, null, gm, gr, false), outs);
+            b.reparamForward(s, mu, rho, z, eps, kl, lq);
+            final float[] zRef = new float[30];
+            final float[] epsRef = new float[30];
+            final float[] klRef = new float[2];
+            final float[] lqRef = new float[6];
+            ref.reparamForward(s, mu, rho, zRef, epsRef, klRef, lqRef);
+            assertArrayEquals(zRef, z);
+            assertArrayEquals(epsRef, eps);
+            assertArrayEquals(klRef, kl);
+            assertArrayEquals(lqRef, lq);
+        } finally {
+            if (kind.equals("cpu")) {
+                b.close();
+            }
+        }
+    }
+
+    private static void rejectsAll(Class<? extends Throwable> type, String phrase, Executable call, Object[] outs) {
+        final Object[] before = new Object[outs.length];
+        for (int i = 0; i < outs.length; i++) {
+            before[i] = copy(outs[i]);
+        }
+        final Throwable e = assertThrows(type, call);
+        assertTrue(e.getMessage() != null && e.getMessage().contains(phrase), "message '" + e.getMessage() + "' lacks '" + phrase + "'");
+        for (int i = 0; i < outs.length; i++) {
+            assertTrue(Arrays.equals(bits((float[]) before[i]), bits((float[]) outs[i])), "output " + i + " written by a rejected call: " + phrase);
+        }
+    }
+
+    private static int[] bits(float[] a) {
+        final int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = Float.floatToRawIntBits(a[i]);
+        }
+        return b;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "opencl"})
     void closedBackendRejectsEveryCall(String kind) {
@@ -180,6 +270,11 @@ class BackendValidationTest {
         rejects(IllegalStateException.class, "closed", () -> b.fillNormal(1, 2, 3, direct), direct);
         rejects(IllegalStateException.class, "closed", () -> b.fillBits(1, 2, 3, IntBuffer.wrap(w)), w);
         assertEquals(0, direct.position());
+        final ReparamSpec s = ReparamSpec.builder().shape(1, 2, 5).seed(1).build();
+        final float[] z = sentinelFloats(10);
+        rejects(IllegalStateException.class, "closed", () -> b.reparamForward(s, new float[10], sentinelFloats(10), z, null), z);
+        rejects(IllegalStateException.class, "closed",
+                () -> b.reparamBackward(s, new float[10], new float[10], null, new float[10], f, z, false), z);
         if (b instanceof CpuBackend cpu) {
             rejects(IllegalStateException.class, "closed", () -> cpu.parallel(10, (from, to) -> { }), null);
         }
