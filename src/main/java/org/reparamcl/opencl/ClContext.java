@@ -44,6 +44,8 @@ public final class ClContext implements AutoCloseable {
     public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
 
     private static final Map<String, byte[]> BINARIES = new ConcurrentHashMap<>();
+    private static final System.Logger LOG = System.getLogger("org.reparamcl");
+    private static final java.util.concurrent.atomic.AtomicBoolean SIGNALS_CHECKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ClDeviceInfo device;
     private final cl_context context;
@@ -68,6 +70,7 @@ public final class ClContext implements AutoCloseable {
     /** Creates a context and builds the given classpath kernel sources (used by tests of build errors). */
     public static ClContext create(ClDeviceInfo device, List<String> sources, String options) {
         CL.setExceptionsEnabled(true);
+        warnWithoutSignalChaining(device);
         final cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         final cl_device_id[] devs = {device.device()};
@@ -98,6 +101,31 @@ public final class ClContext implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Logs a warning (once per process) when a PoCL device is used in a JVM without the JDK's
+     * signal-chaining library. Implementation note: PoCL compiles kernels with LLVM in process,
+     * and LLVM installs SIGSEGV handlers (SA_RESETHAND) over the JVM's, which uses SIGSEGV for
+     * safepoint polls and implicit null checks: when two Java threads trap at once, one meets the
+     * default action and the JVM dies with SIGSEGV (seen in about one run in three of a
+     * multi-threaded workload after a build). With libjsig preloaded the JVM's handlers stay first
+     * and LLVM's are chained behind them.
+     */
+    static void warnWithoutSignalChaining(ClDeviceInfo device) {
+        if (!device.platformName().contains("Portable Computing Language") || !SIGNALS_CHECKED.compareAndSet(false, true)) {
+            return;
+        }
+        final java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+        try {
+            if (!java.nio.file.Files.isReadable(maps) || java.nio.file.Files.readString(maps).contains("libjsig")) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            return;                               // not Linux, or unreadable: nothing to say
+        }
+        LOG.log(System.Logger.Level.WARNING, "PoCL's LLVM replaces the JVM's SIGSEGV handler, which can crash this JVM;"
+                + " run it with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so (docs/RELIABILITY.md)");
     }
 
     private static cl_program build(cl_context ctx, ClDeviceInfo device, List<String> sources, String options) {
