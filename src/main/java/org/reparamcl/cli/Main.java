@@ -32,6 +32,11 @@ public final class Main {
         register("devices", "list OpenCL platforms and devices, and what auto would choose", DevicesCommand::run);
         register("bits", "raw Philox4x32-10 words of (seed, stream) as uint32 .npy (or raw LE to stdout)", BitsCommand::run);
         register("noise", "eps ~ N(0,1) of (seed, stream) as float32 .npy", NoiseCommand::run);
+        register("forward", "z = mu + sigma * eps for mu, sigma (or rho) .npy files, K samples", ForwardCommand::run);
+        register("backward", "dL/dmu and dL/drho from dL/dz, eps regenerated from (seed, stream, offset)", BackwardCommand::run);
+        register("demo", "the textbook examples: z = x + eps, and a Gaussian head trained by stochastic backprop (PNGs)",
+                DemoCommand::run);
+        register("bench", "CPU vs OpenCL timings over batch sizes: table, chart, JSON, crossover", BenchCommand::run);
     }
 
     private Main() {

@@ -24,6 +24,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_program;
@@ -39,7 +40,7 @@ import org.jocl.cl_program;
 public final class ClContext implements AutoCloseable {
     /** Kernel sources in build order (each may use what the ones before it define). */
     public static final List<String> KERNEL_SOURCES = List.of(
-            "philox4x32.cl", "normal.cl", "noise.cl", "reparam.cl");
+            "philox4x32.cl", "normal.cl", "noise.cl", "reparam.cl", "head.cl");
     /** Build options: no fast-math, correctly rounded divide and sqrt (FP_CONTRACT OFF is in the sources). */
     public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
 
@@ -53,6 +54,8 @@ public final class ClContext implements AutoCloseable {
     private final cl_program program;
     private final List<ClBuffer> buffers = new ArrayList<>();
     private final List<cl_kernel> kernels = new ArrayList<>();
+    /** Events of the kernel launches made while timing (benchmarks); null when not timing. */
+    private List<cl_event> timedLaunches;
     private boolean closed;
 
     private ClContext(ClDeviceInfo device, cl_context context, cl_command_queue queue, cl_program program) {
@@ -230,6 +233,14 @@ public final class ClContext implements AutoCloseable {
         return k;
     }
 
+    /** Releases a kernel that {@link #kernel(String)} created, before the context closes; unknown kernels are ignored. */
+    public synchronized void release(cl_kernel k) {
+        if (!closed && kernels.remove(k)) {
+            CL.clReleaseKernel(k);
+            ClResources.KERNELS.decrementAndGet();
+        }
+    }
+
     /**
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
@@ -265,6 +276,35 @@ public final class ClContext implements AutoCloseable {
 
     synchronized void forget(ClBuffer b) {
         buffers.remove(b);
+    }
+
+    /**
+     * Starts recording an event for every kernel launch on this context (ClKernel and the noise
+     * fills) until {@link #stopKernelTiming()}; for benchmarks. The caller serializes use (the
+     * backend's lock). Without timing a launch passes no event and allocates nothing.
+     */
+    void startKernelTiming() {
+        if (timedLaunches != null) {
+            throw new IllegalStateException("kernel timing is already running on this context");
+        }
+        timedLaunches = new ArrayList<>();
+    }
+
+    /** The event a launch should pass: a fresh one while timing, otherwise null. */
+    cl_event launchEvent() {
+        if (timedLaunches == null) {
+            return null;
+        }
+        final cl_event e = new cl_event();
+        timedLaunches.add(e);
+        return e;
+    }
+
+    /** Stops recording and returns the events recorded since {@link #startKernelTiming()}. */
+    List<cl_event> stopKernelTiming() {
+        final List<cl_event> l = timedLaunches == null ? List.of() : timedLaunches;
+        timedLaunches = null;
+        return l;
     }
 
     /** Blocks until all queued commands have finished. */

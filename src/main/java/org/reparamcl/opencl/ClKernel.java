@@ -64,7 +64,7 @@ final class ClKernel {
         }
         global[0] = (items + local[0] - 1) / local[0] * local[0];
         try {
-            CL.clEnqueueNDRangeKernel(ctx.queue(), kernel, 1, null, global, local, 0, null, null);
+            CL.clEnqueueNDRangeKernel(ctx.queue(), kernel, 1, null, global, local, 0, null, ctx.launchEvent());
         } catch (CLException e) {
             throw new ClMemoryException("launch of " + name + " (" + items + " work-items) failed on "
                     + ctx.device().deviceName() + ": " + e.getMessage(), e);

@@ -11,6 +11,7 @@ import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.reparamcl.Backend;
 import org.reparamcl.ReparamSpec;
@@ -104,6 +105,14 @@ public final class OpenClBackend implements Backend {
         enqueue(normal, seed, stream, offset, dst, n);
     }
 
+    /**
+     * {@link #fillNormal(long, long, long, ClBuffer, long)}, then waits and returns the kernel's
+     * device time in nanoseconds (profiling START to END of the launch; 0 when n is 0). For benchmarks.
+     */
+    public long fillNormalTimed(long seed, long stream, long offset, ClBuffer dst, long n) {
+        return enqueueTimed(normal, seed, stream, offset, dst, n);
+    }
+
     /** Fills {@code dst[0 .. n)} on the device with words {@code offset ..} of (seed, stream); does not wait. */
     public void fillBits(long seed, long stream, long offset, ClBuffer dst, long n) {
         enqueue(bits, seed, stream, offset, dst, n);
@@ -121,7 +130,7 @@ public final class OpenClBackend implements Backend {
         try {
             ensureOpen();
             synchronized (ctx) {
-                bits.launchAt(seed, stream, firstBlock, 0, dst, n);
+                bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
             }
         } finally {
             lock.unlock();
@@ -134,6 +143,34 @@ public final class OpenClBackend implements Backend {
      */
     public void fillRoof(ClBuffer dst, long n) {
         enqueue(roof, 0, 0, 0, dst, n);
+    }
+
+    /** {@link #fillRoof(ClBuffer, long)}, then waits and returns the kernel's device time in nanoseconds. */
+    public long fillRoofTimed(ClBuffer dst, long n) {
+        return enqueueTimed(roof, 0, 0, 0, dst, n);
+    }
+
+    /**
+     * Runs {@code enqueue}, which makes calls on this backend that enqueue work (device-buffer
+     * passes, fills, roofs), then waits and returns the summed device time of the kernel launches
+     * it made, in nanoseconds (profiling START to END of each launch; transfers and gaps between
+     * launches are not counted). Other threads' calls wait meanwhile. For benchmarks.
+     */
+    public long kernelNanos(Runnable enqueue) {
+        final java.util.List<cl_event> events;
+        lock.lock();
+        try {
+            ensureOpen();
+            ctx.startKernelTiming();
+            try {
+                enqueue.run();
+            } finally {
+                events = ctx.stopKernelTiming();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return ClProfiling.elapsedNanos(events);
     }
 
     /** Waits for all enqueued work. */
@@ -405,7 +442,7 @@ public final class OpenClBackend implements Backend {
             // done is a long: with int, done + stagingElements overflows for n near 2^31.
             for (long done = 0; done < n; done += stagingElements) {
                 final int m = (int) Math.min(stagingElements, n - done);
-                k.launch(seed, stream, offset + done, staging, m);
+                k.launch(seed, stream, offset + done, staging, m, null);
                 reader.read(staging, (int) done, m);
             }
         } finally {
@@ -438,11 +475,31 @@ public final class OpenClBackend implements Backend {
         try {
             ensureOpen();
             synchronized (ctx) {                  // dst cannot be released between mem() and the enqueue
-                k.launch(seed, stream, offset, dst, n);
+                k.launch(seed, stream, offset, dst, n, null);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    private long enqueueTimed(FillKernel k, long seed, long stream, long offset, ClBuffer dst, long n) {
+        ensureOpen();
+        checkDevice(dst, n);
+        NoiseStream.checkRange(offset, n);
+        if (n == 0) {
+            return 0;
+        }
+        final cl_event event = new cl_event();
+        lock.lock();
+        try {
+            ensureOpen();
+            synchronized (ctx) {
+                k.launch(seed, stream, offset, dst, n, event);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return ClProfiling.elapsedNanos(event);
     }
 
     private void checkDevice(ClBuffer dst, long n) {
@@ -515,11 +572,12 @@ public final class OpenClBackend implements Backend {
             this.kernel = kernel;
         }
 
-        void launch(long seed, long stream, long offset, ClBuffer out, long n) {
-            launchAt(seed, stream, offset >>> 2, (int) (offset & 3), out, n);
+        void launch(long seed, long stream, long offset, ClBuffer out, long n, cl_event event) {
+            launchAt(seed, stream, offset >>> 2, (int) (offset & 3), out, n, event);
         }
 
-        void launchAt(long seed, long stream, long firstBlock, int phase, ClBuffer out, long n) {
+        /** Enqueues the launch; {@code event}, when not null, receives the launch's event. */
+        void launchAt(long seed, long stream, long firstBlock, int phase, ClBuffer out, long n, cl_event event) {
             CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(out.mem()));
             setLong(1, n);
             setLong(2, firstBlock);
@@ -530,7 +588,8 @@ public final class OpenClBackend implements Backend {
             setInt(7, (int) (stream >>> 32));
             global[0] = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
             try {
-                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null, null);
+                CL.clEnqueueNDRangeKernel(out.owner().queue(), kernel, 1, null, global, null, 0, null,
+                        event != null ? event : out.owner().launchEvent());
             } catch (CLException e) {
                 throw new ClMemoryException("kernel launch failed on " + out.owner().device().deviceName()
                         + ": " + e.getMessage(), e);

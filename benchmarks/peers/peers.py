@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""Peer timings for reparam-cl: PyTorch on the CPU and NumPy, at the sizes and passes of `reparam bench`.
+
+Passes, per call on n parameters and K samples each (n*K elements):
+  noise             N(0, 1) float32 into a preallocated buffer
+                    (torch.randn(out=...), numpy Generator.standard_normal(out=...))
+  forward           z = mu + sigma * eps
+                    (torch: torch.distributions.Normal(mu, sigma).rsample(), mu and sigma requiring grad;
+                     numpy: eps into a buffer, then multiply and add in place)
+  backward          dL/dmu and dL/dsigma from dL/dz, summed over K
+                    (torch: z.backward(grad) after a fresh rsample, gradients reset to None first;
+                     numpy: sum of grad and of grad * eps over K)
+  forward+backward  the two above, back to back (the sum a training step pays)
+Each point: warm-up, then REPS repetitions; a repetition repeats the call for at least --min-rep-ms
+and records nanoseconds per call; the median and the minimum are written.
+
+Writes JSON: {"tool", "started_at", "machine", "options", "results": [{"peer", "pass", "n", "k",
+"median_ns", "min_ns", "ns_per_call", "calls_per_rep"}]} where n counts elements (parameters * K).
+`reparam bench --peers FILE` reads it. Run with Debian's python3 (/usr/bin/python3) and its
+python3-torch / python3-numpy packages (benchmarks/peers/install.sh installs them).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+
+def parse_sizes(spec):
+    out = set()
+    for item in spec.split(","):
+        item = item.strip()
+        if ".." in item:
+            rng, _, step = item.partition(":")
+            a, b = rng.split("..")
+            step = int(step) if step else 1
+            if not (a.startswith("2^") and b.startswith("2^")) or step < 1:
+                raise ValueError(f"bad size range {item!r} (expected 2^A..2^B[:S])")
+            out.update(1 << e for e in range(int(a[2:]), int(b[2:]) + 1, step))
+        elif item.startswith("2^"):
+            out.add(1 << int(item[2:]))
+        else:
+            out.add(int(item))
+    if not out or min(out) < 1:
+        raise ValueError("sizes must be >= 1")
+    return sorted(out)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def time_point(call, reps, warmup_s, min_rep_s):
+    """Warm up, then `reps` repetitions; returns (ns per call list, calls per repetition)."""
+    start = time.perf_counter()
+    last = 0.0
+    while True:
+        t = time.perf_counter()
+        call()
+        last = time.perf_counter() - t
+        if time.perf_counter() - start >= warmup_s:
+            break
+    inner = max(1, int(min_rep_s / max(last, 1e-9) + 0.999))
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter_ns()
+        for _ in range(inner):
+            call()
+        out.append((time.perf_counter_ns() - t) / inner)
+    return out, inner
+
+
+def torch_cases(torch, n, k, threads):
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(42)
+    mu = (torch.rand(n, generator=gen) - 0.5).requires_grad_(True)
+    sigma = (torch.rand(n, generator=gen) + 0.5).requires_grad_(True)
+    grad = torch.randn((k, n), generator=gen) if k > 1 else torch.randn(n, generator=gen)
+    shape = (k,) if k > 1 else ()
+    noise_buf = torch.empty(n * k)
+
+    def noise():
+        torch.randn(n * k, out=noise_buf, generator=gen)
+
+    def forward():
+        return torch.distributions.Normal(mu, sigma).rsample(shape)
+
+    state = {}
+
+    def prepare_backward():
+        mu.grad = None
+        sigma.grad = None
+        state["z"] = forward()
+
+    def backward_only():
+        state["z"].backward(grad)
+
+    def fwd_bwd():
+        mu.grad = None
+        sigma.grad = None
+        forward().backward(grad)
+
+    return {"noise": noise, "forward": forward, "backward": (prepare_backward, backward_only),
+            "forward+backward": fwd_bwd}
+
+
+def numpy_cases(np, n, k):
+    rng = np.random.default_rng(42)
+    mu = (rng.random(n, dtype=np.float32) - 0.5).astype(np.float32)
+    sigma = (rng.random(n, dtype=np.float32) + 0.5).astype(np.float32)
+    eps = np.empty((k, n), dtype=np.float32)
+    z = np.empty((k, n), dtype=np.float32)
+    grad = rng.standard_normal((k, n), dtype=np.float32)
+    prod = np.empty((k, n), dtype=np.float32)
+    dmu = np.empty(n, dtype=np.float32)
+    dsigma = np.empty(n, dtype=np.float32)
+
+    def noise():
+        rng.standard_normal(out=eps, dtype=np.float32)
+
+    def forward():
+        rng.standard_normal(out=eps, dtype=np.float32)
+        np.multiply(sigma, eps, out=z)
+        np.add(z, mu, out=z)
+
+    def backward():
+        np.sum(grad, axis=0, out=dmu)
+        np.multiply(grad, eps, out=prod)
+        np.sum(prod, axis=0, out=dsigma)
+
+    def fwd_bwd():
+        forward()
+        backward()
+
+    return {"noise": noise, "forward": forward, "backward": backward, "forward+backward": fwd_bwd}
+
+
+def time_backward(pair, reps, warmup_s, min_rep_s):
+    """Times only the backward call of (prepare, backward): each call needs a fresh graph."""
+    prepare, backward = pair
+    start = time.perf_counter()
+    last = 0.0
+    while True:
+        prepare()
+        t = time.perf_counter()
+        backward()
+        last = time.perf_counter() - t
+        if time.perf_counter() - start >= warmup_s:
+            break
+    inner = max(1, int(min_rep_s / max(last, 1e-9) + 0.999))
+    out = []
+    for _ in range(reps):
+        total = 0
+        for _ in range(inner):
+            prepare()
+            t = time.perf_counter_ns()
+            backward()
+            total += time.perf_counter_ns() - t
+        out.append(total / inner)
+    return out, inner
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="2^10..2^24:2", help="elements per call (parameters x K): integers, 2^K, 2^A..2^B[:S]")
+    ap.add_argument("--samples", type=int, default=1, help="K samples per parameter (default 1)")
+    ap.add_argument("--peers", default="pytorch,numpy", help="pytorch, numpy (comma separated)")
+    ap.add_argument("--passes", default="noise,forward,backward,forward+backward")
+    ap.add_argument("--threads", default=f"1,{os.cpu_count()}",
+                    help="torch thread counts to measure, comma separated (default: 1 and all processors)")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--warmup-ms", type=float, default=30)
+    ap.add_argument("--min-rep-ms", type=float, default=2)
+    ap.add_argument("--out", default="peers.json")
+    a = ap.parse_args()
+    sizes = parse_sizes(a.sizes)
+    passes = [p.strip() for p in a.passes.split(",") if p.strip()]
+    for p in passes:
+        if p not in ("noise", "forward", "backward", "forward+backward"):
+            sys.exit(f"peers.py: unknown pass {p!r}")
+    if a.samples < 1 or a.reps < 1:
+        sys.exit("peers.py: --samples and --reps must be >= 1")
+
+    machine = {"cpu_model": cpu_model(), "logical_processors": os.cpu_count(),
+               "python": sys.version.split()[0], "executable": sys.executable}
+    libs = {}
+    notes = []
+    for peer in [p.strip() for p in a.peers.split(",") if p.strip()]:
+        try:
+            if peer == "pytorch":
+                import torch
+                machine["torch"] = torch.__version__
+                machine["torch_parallel_info"] = torch.__config__.parallel_info()
+                for t in sorted({int(x) for x in a.threads.split(",") if x.strip()}):
+                    if t < 1:
+                        sys.exit("peers.py: --threads must be >= 1")
+                    libs[f"{peer}-{t}"] = (f"pytorch {torch.__version__} cpu ({t} thread{'s' if t > 1 else ''})",
+                                           lambda n, k, torch=torch, t=t: torch_cases(torch, n, k, t))
+            elif peer == "numpy":
+                import numpy as np
+                machine["numpy"] = np.__version__
+                libs[peer] = (f"numpy {np.__version__} (1 thread)", lambda n, k, np=np: numpy_cases(np, n, k))
+            else:
+                sys.exit(f"peers.py: unknown peer {peer!r} (pytorch, numpy)")
+        except ImportError as e:
+            notes.append(f"{peer} not measured: {e} (install with benchmarks/peers/install.sh)")
+            print(f"peers.py: {notes[-1]}", file=sys.stderr)
+
+    results = []
+    started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    total = len(libs) * len(sizes) * len(passes)
+    done = 0
+    for label, make in libs.values():
+        for n in sizes:
+            params = max(1, n // a.samples)
+            cases = make(params, a.samples)
+            for p in passes:
+                done += 1
+                print(f"\r[{done}/{total}] {label} {p} n={n}        ", end="", file=sys.stderr, flush=True)
+                if p == "backward" and isinstance(cases[p], tuple):
+                    ns, inner = time_backward(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
+                else:
+                    ns, inner = time_point(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
+                results.append({"peer": label, "pass": p, "n": params * a.samples, "k": a.samples,
+                                "median_ns": statistics.median(ns), "min_ns": min(ns),
+                                "ns_per_call": ns, "calls_per_rep": inner})
+    print(file=sys.stderr)
+    doc = {"tool": "benchmarks/peers/peers.py", "started_at": started, "machine": machine,
+           "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+           "options": {"sizes": sizes, "samples": a.samples, "passes": passes, "reps": a.reps,
+                       "warmup_ms": a.warmup_ms, "min_rep_ms": a.min_rep_ms, "torch_threads": a.threads},
+           "notes": notes, "results": results}
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=1)
+    print(f"| peer | pass | n | median ns | elements/s | ns/element |")
+    print(f"|---|---|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['peer']} | {r['pass']} | {r['n']} | {r['median_ns']:.0f} | "
+              f"{r['n'] * 1e9 / r['median_ns']:.3g} | {r['median_ns'] / r['n']:.3g} |")
+    print(f"wrote {a.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

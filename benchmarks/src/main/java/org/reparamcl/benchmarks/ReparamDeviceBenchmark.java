@@ -1,0 +1,150 @@
+package org.reparamcl.benchmarks;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.reparamcl.NoiseMode;
+import org.reparamcl.Parameterization;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.opencl.ClBuffer;
+import org.reparamcl.opencl.OpenClBackend;
+
+/**
+ * Forward (RECOMPUTE) and backward (STORE and RECOMPUTE) on OpenCL with device-resident buffers. The primary
+ * score is enqueue plus wait (wall); {@link KernelCounters} carry the kernel-only device time of
+ * every launch of the pass ({@link OpenClBackend#kernelNanos(Runnable)}). Roofs: the library's
+ * forward and backward roof kernels, plus the noise roof kernel on an eps-sized buffer for the
+ * STORE backward (it writes the 4 bytes per element that the pass reads).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = "-Xmx4g")
+public class ReparamDeviceBenchmark {
+    static final int ROW = 1024;
+
+    @Param({"65536", "1048576"})
+    public int size;
+
+    @Param({"1"})
+    public int samples;
+
+    private OpenClBackend cl;
+    private ReparamSpec recompute;
+    private ReparamSpec store;
+    private ClBuffer mu;
+    private ClBuffer rho;
+    private ClBuffer z;
+    private ClBuffer eps;
+    private ClBuffer epsRoof;
+    private ClBuffer gradZ;
+    private ClBuffer gradMu;
+    private ClBuffer gradRho;
+    private Runnable forward;
+    private Runnable forwardRoof;
+    private Runnable backwardRecompute;
+    private Runnable backwardRecomputeRoof;
+    private Runnable backwardStore;
+    private Runnable backwardStoreRoof;
+
+    @Setup(Level.Trial)
+    public void open() {
+        if (size % (samples * ROW) != 0) {
+            throw new IllegalArgumentException("size " + size + " must be a multiple of samples * " + ROW);
+        }
+        cl = SuiteBackends.openCl();
+        recompute = ReparamSpec.builder().shape(samples, size / samples / ROW, ROW)
+                .parameterization(Parameterization.SIGMA).seed(SuiteBackends.SEED).noiseMode(NoiseMode.RECOMPUTE)
+                .checkValues(false).build();
+        store = recompute.toBuilder().noiseMode(NoiseMode.STORE).build();
+        final int np = size / samples;
+        final SplittableRandom r = new SplittableRandom(SuiteBackends.SEED);
+        final float[] m = new float[np];
+        final float[] s = new float[np];
+        for (int i = 0; i < np; i++) {
+            m[i] = (float) r.nextDouble(-1, 1);
+            s[i] = (float) r.nextDouble(0.5, 1.5);
+        }
+        final float[] g = new float[size];
+        for (int i = 0; i < size; i++) {
+            g[i] = (float) r.nextDouble(-1, 1);
+        }
+        mu = cl.allocate(np);
+        rho = cl.allocate(np);
+        gradMu = cl.allocate(np);
+        gradRho = cl.allocate(np);
+        z = cl.allocate(size);
+        eps = cl.allocate(size);
+        epsRoof = cl.allocate(size);
+        gradZ = cl.allocate(size);
+        cl.write(mu, m, 0, np);
+        cl.write(rho, s, 0, np);
+        cl.write(gradZ, g, 0, size);
+        cl.reparamForward(store, mu, rho, z, eps);
+        cl.finish();
+        forward = () -> cl.reparamForward(recompute, mu, rho, z, null);
+        forwardRoof = () -> cl.reparamForwardRoof(recompute, mu, rho, z);
+        backwardRecompute = () -> cl.reparamBackward(recompute, mu, rho, null, gradZ, gradMu, gradRho, false);
+        backwardRecomputeRoof = () -> cl.reparamBackwardRoof(recompute, mu, rho, gradZ, gradMu, gradRho);
+        backwardStore = () -> cl.reparamBackward(store, mu, rho, eps, gradZ, gradMu, gradRho, false);
+        backwardStoreRoof = () -> {
+            cl.reparamBackwardRoof(recompute, mu, rho, gradZ, gradMu, gradRho);
+            cl.fillRoof(epsRoof, size);
+        };
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+        cl.close();                               // closes the buffers too
+    }
+
+    private long timed(Runnable pass, ElementCounter c, KernelCounters k) {
+        c.elements += size;
+        return k.add(cl.kernelNanos(pass));
+    }
+
+    @Benchmark
+    public long forward(ElementCounter c, KernelCounters k) {
+        return timed(forward, c, k);
+    }
+
+    @Benchmark
+    public long forwardRoof(ElementCounter c, KernelCounters k) {
+        return timed(forwardRoof, c, k);
+    }
+
+    @Benchmark
+    public long backwardRecompute(ElementCounter c, KernelCounters k) {
+        return timed(backwardRecompute, c, k);
+    }
+
+    @Benchmark
+    public long backwardRecomputeRoof(ElementCounter c, KernelCounters k) {
+        return timed(backwardRecomputeRoof, c, k);
+    }
+
+    @Benchmark
+    public long backwardStore(ElementCounter c, KernelCounters k) {
+        return timed(backwardStore, c, k);
+    }
+
+    @Benchmark
+    public long backwardStoreRoof(ElementCounter c, KernelCounters k) {
+        return timed(backwardStoreRoof, c, k);
+    }
+}

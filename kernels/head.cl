@@ -1,0 +1,132 @@
+/*
+ * The affine part of the conditional Gaussian head: strided float32 matrix products with one
+ * fixed summation order, tiled through local memory.
+ *
+ * Java twin: org.reparamcl.cpu.AffineProduct, the readable definition. Every output element is
+ *
+ *     acc = init(i, j)                      bias[j], 0, or c[i, j] (see HEAD_INIT_*)
+ *     for p = 0 .. P-1:  acc = fma(A(i, p), B(p, j), acc)
+ *     c[i, j] = acc
+ *
+ * with A(i, p) = a[i * a_si + p * a_sp] and B(p, j) = b[p * b_sp + j * b_sj]; c is row-major
+ * (M, N). The strides give x W, x^T G and G W^T from the same kernel. Tiles only stage operands
+ * and each work-item keeps several accumulators side by side; the loop over p stops at P (no
+ * padded terms), so the result does not depend on the tile sizes.
+ */
+#pragma OPENCL FP_CONTRACT OFF
+
+/*
+ * A work-group of HEAD_WG x HEAD_WG work-items computes a HEAD_TILE x HEAD_TILE block of c, each
+ * work-item a HEAD_MICRO x HEAD_MICRO sub-block (HEAD_MICRO rows, HEAD_MICRO consecutive columns as
+ * one float4): 16 independent accumulators per work-item, each still summed over p in order.
+ * Operands pass through local memory in slices of HEAD_KSLICE inner indices.
+ */
+#define HEAD_WG     16
+#define HEAD_MICRO  4
+#define HEAD_TILE   (HEAD_WG * HEAD_MICRO)
+#define HEAD_KSLICE 16
+
+#define HEAD_INIT_ZERO       0
+#define HEAD_INIT_BIAS       1
+#define HEAD_INIT_ACCUMULATE 2
+
+/* Start value of the accumulator of c[i, j] (0 outside c: those lanes are never stored). */
+static inline float head_init(__global const float *bias, __global const float *c, int init,
+                              int i, int j, int m, int n)
+{
+    if (i >= m || j >= n) {
+        return 0.0f;
+    }
+    if (init == HEAD_INIT_BIAS) {
+        return bias[j];
+    }
+    if (init == HEAD_INIT_ACCUMULATE) {
+        return c[(long)i * n + j];
+    }
+    return 0.0f;
+}
+
+static inline float4 head_init4(__global const float *bias, __global const float *c, int init,
+                                int i, int j, int m, int n)
+{
+    return (float4)(head_init(bias, c, init, i, j, m, n), head_init(bias, c, init, i, j + 1, m, n),
+                    head_init(bias, c, init, i, j + 2, m, n), head_init(bias, c, init, i, j + 3, m, n));
+}
+
+static inline void head_store4(__global float *c, float4 v, int i, int j, int m, int n)
+{
+    if (i >= m) {
+        return;
+    }
+    __global float *row = c + (long)i * n;
+    if (j < n) row[j] = v.x;
+    if (j + 1 < n) row[j + 1] = v.y;
+    if (j + 2 < n) row[j + 2] = v.z;
+    if (j + 3 < n) row[j + 3] = v.w;
+}
+
+/* Work-groups of HEAD_WG x HEAD_WG; dimension 0 runs over column blocks, dimension 1 over row blocks. */
+__kernel __attribute__((reqd_work_group_size(HEAD_WG, HEAD_WG, 1)))
+void head_matmul(__global const float *a, int a_si, int a_sp,
+                 __global const float *b, int b_sp, int b_sj,
+                 __global const float *bias, int init,
+                 __global float *c, int m, int n, int p)
+{
+    __local float at[HEAD_KSLICE][HEAD_TILE];     /* at[q][r] = A(i0 + r, t + q) */
+    __local float bt[HEAD_KSLICE][HEAD_TILE];     /* bt[q][s] = B(t + q, j0 + s) */
+    const int lj = get_local_id(0);
+    const int li = get_local_id(1);
+    const int lid = li * HEAD_WG + lj;
+    const int i0 = get_group_id(1) * HEAD_TILE;
+    const int j0 = get_group_id(0) * HEAD_TILE;
+    const int r0 = li * HEAD_MICRO;
+    const int s0 = lj * HEAD_MICRO;
+
+    float4 acc0 = head_init4(bias, c, init, i0 + r0, j0 + s0, m, n);
+    float4 acc1 = head_init4(bias, c, init, i0 + r0 + 1, j0 + s0, m, n);
+    float4 acc2 = head_init4(bias, c, init, i0 + r0 + 2, j0 + s0, m, n);
+    float4 acc3 = head_init4(bias, c, init, i0 + r0 + 3, j0 + s0, m, n);
+
+    for (int t = 0; t < p; t += HEAD_KSLICE) {
+        for (int e = lid; e < HEAD_KSLICE * HEAD_TILE; e += HEAD_WG * HEAD_WG) {
+            const int r = e / HEAD_KSLICE;
+            const int q = e % HEAD_KSLICE;
+            const int ai = i0 + r;
+            const int ap = t + q;
+            at[q][r] = (ai < m && ap < p) ? a[(long)ai * a_si + (long)ap * a_sp] : 0.0f;
+            const int bq = e / HEAD_TILE;
+            const int bs = e % HEAD_TILE;
+            const int bp = t + bq;
+            const int bj = j0 + bs;
+            bt[bq][bs] = (bp < p && bj < n) ? b[(long)bp * b_sp + (long)bj * b_sj] : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        const int len = min(HEAD_KSLICE, p - t);
+        for (int q = 0; q < len; q++) {
+            const float4 bv = vload4(0, &bt[q][s0]);
+            acc0 = fma((float4)(at[q][r0]), bv, acc0);
+            acc1 = fma((float4)(at[q][r0 + 1]), bv, acc1);
+            acc2 = fma((float4)(at[q][r0 + 2]), bv, acc2);
+            acc3 = fma((float4)(at[q][r0 + 3]), bv, acc3);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    head_store4(c, acc0, i0 + r0, j0 + s0, m, n);
+    head_store4(c, acc1, i0 + r0 + 1, j0 + s0, m, n);
+    head_store4(c, acc2, i0 + r0 + 2, j0 + s0, m, n);
+    head_store4(c, acc3, i0 + r0 + 3, j0 + s0, m, n);
+}
+
+/* out[j] = sum over i = 0 .. m-1 of a[i * n + j], added in order of i from 0.0f. */
+__kernel void head_column_sum(__global const float *a, int m, int n, __global float *out)
+{
+    const int j = get_global_id(0);
+    if (j >= n) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int i = 0; i < m; i++) {
+        acc = acc + a[(long)i * n + j];
+    }
+    out[j] = acc;
+}

@@ -1,0 +1,120 @@
+package org.reparamcl;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Where OpenCL overtakes the CPU reference on this machine, as measured by {@code reparam bench}
+ * and saved in a {@code crossover.properties} file: for each pass, the smallest batch (elements)
+ * from which OpenCL, end to end with host arrays, was faster than the CPU reference. {@code auto}
+ * can use it to keep smaller batches on the CPU.
+ *
+ * <p>File format (java.util.Properties): {@code PASS.end-to-end=N} or {@code =none} (OpenCL was
+ * not faster even at the largest size measured); other keys and comments are ignored. Location:
+ * the system property {@value #PROPERTY}, else the environment variable {@value #ENV}, else
+ * {@link #defaultLocation()}.
+ */
+public final class CrossoverTable {
+    /** System property naming a crossover.properties file. */
+    public static final String PROPERTY = "reparam.crossover";
+    /** Environment variable naming a crossover.properties file. */
+    public static final String ENV = "REPARAM_CROSSOVER";
+    /** The timing the routing decision uses: host arrays in and out. */
+    static final String SUFFIX = ".end-to-end";
+
+    /** Pass label to smallest OpenCL batch; Long.MAX_VALUE for "none". */
+    private final Map<String, Long> minElements;
+
+    private CrossoverTable(Map<String, Long> minElements) {
+        this.minElements = Map.copyOf(minElements);
+    }
+
+    /**
+     * {@code $XDG_CONFIG_HOME/reparam-cl/crossover.properties}, or
+     * {@code ~/.config/reparam-cl/crossover.properties} without XDG_CONFIG_HOME.
+     */
+    public static Path defaultLocation() {
+        final String xdg = System.getenv("XDG_CONFIG_HOME");
+        final Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("reparam-cl").resolve("crossover.properties");
+    }
+
+    /** The file the property, the environment or the default location names (it may not exist). */
+    public static Path location() {
+        final String p = System.getProperty(PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return Path.of(p);
+        }
+        final String e = System.getenv(ENV);
+        if (e != null && !e.isBlank()) {
+            return Path.of(e);
+        }
+        return defaultLocation();
+    }
+
+    /** The table at {@link #location()}, or empty when there is no such file. */
+    public static Optional<CrossoverTable> find() throws IOException {
+        final Path p = location();
+        return Files.isRegularFile(p) ? Optional.of(load(p)) : Optional.empty();
+    }
+
+    /** Reads a crossover.properties file; IllegalArgumentException naming a bad entry. */
+    public static CrossoverTable load(Path file) throws IOException {
+        final Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        return of(p, file.toString());
+    }
+
+    /** A table from properties; {@code source} names them in error messages. */
+    public static CrossoverTable of(Properties p, String source) {
+        final Map<String, Long> m = new TreeMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (!key.endsWith(SUFFIX)) {
+                continue;
+            }
+            final String v = p.getProperty(key).trim().toLowerCase(Locale.ROOT);
+            final long n;
+            if (v.equals("none")) {
+                n = Long.MAX_VALUE;
+            } else {
+                try {
+                    n = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(source + ": " + key + " = '" + p.getProperty(key)
+                            + "' is neither a number of elements nor 'none'");
+                }
+                if (n < 1) {
+                    throw new IllegalArgumentException(source + ": " + key + " = " + n + " must be >= 1");
+                }
+            }
+            m.put(key.substring(0, key.length() - SUFFIX.length()), n);
+        }
+        return new CrossoverTable(m);
+    }
+
+    /** The smallest batch from which OpenCL was faster for {@code pass}; empty when unknown or never. */
+    public OptionalLong minElements(String pass) {
+        final Long n = minElements.get(pass);
+        return n == null || n == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(n);
+    }
+
+    /**
+     * Whether a batch of {@code n} elements of {@code pass} should stay on the CPU reference:
+     * true below the measured crossover, and at every size when OpenCL never won; false for a
+     * pass the table does not know.
+     */
+    public boolean preferCpu(String pass, long n) {
+        final Long min = minElements.get(pass);
+        return min != null && n < min;
+    }
+}

@@ -1,0 +1,129 @@
+package org.reparamcl.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a sweep. At each size and pass, every case (the pass on each backend and its roofs) is
+ * warmed up, then timed in rounds: round r times each case once, so a pass and its roof see the
+ * same machine conditions. A repetition repeats the call until it lasts at least
+ * {@link BenchOptions#minRepMillis()} and records nanoseconds per call.
+ */
+public final class BenchRunner {
+    /** Upper bound on calls per repetition and per warm-up. */
+    static final int MAX_CALLS = 1 << 20;
+
+    private BenchRunner() {
+    }
+
+    /**
+     * Runs the sweep of {@code options}, drawing a progress bar on {@code progressOut} when the
+     * options ask for it.
+     */
+    public static BenchResult run(BenchOptions options, String commandLine, PrintStream progressOut) throws IOException {
+        final List<PeerRow> peers = options.peers() == null ? List.of() : PeerRow.read(options.peers());
+        final String startedAt = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        final long t0 = System.nanoTime();
+        try (BenchSetup setup = new BenchSetup(options)) {
+            final MachineInfo machine = MachineInfo.current(
+                    setup.openCl() == null ? null : setup.openCl().context().device());
+            long steps = 0;
+            for (Pass p : options.passes()) {
+                steps += (long) setup.caseCount(p) * (1 + options.reps()) * options.sizes().size();
+            }
+            final ProgressBar bar = new ProgressBar(progressOut, steps, options.progress());
+            final List<Measurement> out = new ArrayList<>();
+            try {
+                for (int n : options.sizes()) {
+                    for (Pass p : options.passes()) {
+                        out.addAll(measureGroup(setup.cases(p, n), options, bar));
+                    }
+                }
+            } finally {
+                bar.finish();
+            }
+            final double wall = (System.nanoTime() - t0) / 1e9;
+            return new BenchResult(options, commandLine, startedAt, wall, machine, MachineInfo.readLoadAverage(),
+                    setup.notes(), out, peers);
+        }
+    }
+
+    private static List<Measurement> measureGroup(List<BenchCase> cases, BenchOptions o, ProgressBar bar) {
+        final int k = cases.size();
+        final int[] inner = new int[k];
+        final double[][] ns = new double[k][o.reps()];
+        final double[][] wallNs = new double[k][o.reps()];
+        final long warmup = o.warmupMillis() * 1_000_000L;
+        final long minRep = (long) (o.minRepMillis() * 1e6);
+        for (int i = 0; i < k; i++) {
+            final BenchCase c = cases.get(i);
+            bar.advance(1, "warm-up " + label(c));
+            inner[i] = warmUp(c, warmup, minRep);
+        }
+        final long[] kernel = new long[1];
+        for (int r = 0; r < o.reps(); r++) {
+            for (int i = 0; i < k; i++) {
+                final BenchCase c = cases.get(i);
+                bar.advance(1, "round " + (r + 1) + "/" + o.reps() + " " + label(c));
+                final long w = timeCalls(c, inner[i], kernel);
+                wallNs[i][r] = (double) w / inner[i];
+                ns[i][r] = c.timing() == Timing.KERNEL ? (double) kernel[0] / inner[i] : wallNs[i][r];
+            }
+        }
+        final List<Measurement> out = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            final BenchCase c = cases.get(i);
+            out.add(new Measurement(c.pass(), c.backend(), c.timing(), c.roof(), c.elements(), inner[i], ns[i]));
+            if (c.timing() == Timing.KERNEL) {
+                out.add(new Measurement(c.pass(), c.backend(), Timing.DEVICE, c.roof(), c.elements(), inner[i], wallNs[i]));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code c} for the warm-up time (at least once) and returns the calls per repetition,
+     * from the duration of the last warm-up call.
+     */
+    private static int warmUp(BenchCase c, long warmupNanos, long minRepNanos) {
+        final long start = System.nanoTime();
+        int calls = 0;
+        long last;
+        do {
+            final long t = System.nanoTime();
+            c.call().getAsLong();
+            last = System.nanoTime() - t;
+            calls++;
+        } while (System.nanoTime() - start < warmupNanos && calls < MAX_CALLS);
+        final double perCall = Math.max(1.0, last);
+        return (int) Math.max(1, Math.min(MAX_CALLS, Math.ceil(minRepNanos / perCall)));
+    }
+
+    /** Wall nanoseconds of {@code calls} calls; the summed device nanoseconds go to {@code kernel[0]}. */
+    private static long timeCalls(BenchCase c, int calls, long[] kernel) {
+        long dev = 0;
+        final long t = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            dev += c.call().getAsLong();
+        }
+        final long wall = System.nanoTime() - t;
+        kernel[0] = dev;
+        return wall;
+    }
+
+    private static String label(BenchCase c) {
+        return c.key() + " n=" + sizeLabel(c.elements());
+    }
+
+    /** {@code 2^K} for powers of two, the number otherwise. */
+    public static String sizeLabel(long n) {
+        if (n > 0 && Long.bitCount(n) == 1) {
+            return "2^" + Long.numberOfTrailingZeros(n);
+        }
+        return Long.toString(n);
+    }
+}

@@ -1,0 +1,77 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import org.reparamcl.Backend;
+import org.reparamcl.Backends;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.npy.NpyArray;
+
+/**
+ * {@code reparam backward}: dL/dmu and dL/drho from dL/dz, regenerating eps from (seed, stream,
+ * offset) (RECOMPUTE: no eps file is needed).
+ */
+final class BackwardCommand {
+    private BackwardCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        final Args a = Args.parse("backward", args, Set.of("grad", "mu", "sigma", "param", "samples", "seed", "stream",
+                "offset", "backend", "device", "grad-mu-out", "grad-sigma-out"), Set.of("help", "quiet"));
+        if (a.flag("help")) {
+            out.println("usage: reparam backward --grad grad_z.npy --mu mu.npy --sigma sigma.npy [--param P] [--samples K]");
+            out.println("         --seed S [--stream T] [--offset O] [--backend auto|cpu|opencl] [--device SELECTOR]");
+            out.println("         --grad-mu-out dmu.npy --grad-sigma-out dsigma.npy [--quiet]");
+            out.println("  grad has the shape forward gives z; with (D,) parameters a (K, B, D) or (B, D) grad broadcasts them.");
+            out.println("  --grad-sigma-out receives dL/drho for the chosen --param; the sums over K (and B) run in a fixed order.");
+            return 0;
+        }
+        final Path muOut = a.outputPath("grad-mu-out");
+        final Path rhoOut = a.outputPath("grad-sigma-out");
+        if (muOut.equals(rhoOut)) {
+            throw new CliException("backward: --grad-mu-out and --grad-sigma-out name the same file");
+        }
+        final ReparamInputs in = ReparamInputs.read("backward", a);
+        final NpyArray grad = ReparamInputs.float32("backward", "grad", a.path("grad"));
+        final long[] g = grad.shape();
+        boolean broadcast = false;
+        long rows = in.paramRows();
+        if (!Arrays.equals(g, in.zShape(rows, false))) {
+            // (D,) parameters with a gradient that has a row axis: broadcast over its rows.
+            final int rowAxis = in.samplesGiven ? 1 : 0;
+            if (in.paramShape.length == 1 && g.length == rowAxis + 2) {
+                broadcast = true;
+                rows = g[rowAxis];
+            }
+            if (!broadcast || !Arrays.equals(g, in.zShape(rows, true))) {
+                throw new CliException("backward: --grad has shape " + ReparamInputs.shape(g) + " but mu "
+                        + ReparamInputs.shape(in.paramShape) + (in.samplesGiven ? " with --samples " + in.samples : "")
+                        + " gives z of shape " + ReparamInputs.shape(in.zShape(in.paramRows(), false)));
+            }
+        }
+        final ReparamSpec spec = in.spec(rows, broadcast);
+        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        try (Backend b = choice.backend()) {
+            if (!a.flag("quiet")) {
+                err.println("reparam: " + choice.reason());
+            }
+            final float[] gradZ = grad.float32Data();
+            for (int i = 0; i < gradZ.length; i++) {
+                if (!Float.isFinite(gradZ[i])) {
+                    throw new CliException("backward: --grad element " + i + " is " + gradZ[i] + " (must be finite)");
+                }
+            }
+            final float[] gMu = new float[in.mu.length];
+            final float[] gRho = new float[in.rho.length];
+            b.reparamBackward(spec, in.mu, in.rho, null, gradZ, gMu, gRho, false);
+            ReparamInputs.writeAll(List.of(muOut, rhoOut),
+                    List.of(NpyArray.ofFloat32(in.paramShape, gMu), NpyArray.ofFloat32(in.paramShape, gRho)));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.reparamcl.Backend;
+import org.reparamcl.Backends;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.npy.NpyArray;
+
+/** {@code reparam forward}: z = mu + sigma(rho) * eps on the chosen backend. */
+final class ForwardCommand {
+    private ForwardCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        final Args a = Args.parse("forward", args, Set.of("mu", "sigma", "param", "samples", "rows", "seed", "stream",
+                "offset", "backend", "device", "out", "eps-out"), Set.of("help", "quiet"));
+        if (a.flag("help")) {
+            out.println("usage: reparam forward --mu mu.npy --sigma sigma.npy [--param sigma|log-sigma|log-var|softplus]");
+            out.println("         [--samples K] [--rows B] --seed S [--stream T] [--offset O] [--backend auto|cpu|opencl]");
+            out.println("         [--device SELECTOR] --out z.npy [--eps-out eps.npy] [--quiet]");
+            out.println("  mu, sigma: float32 (B, D) or (D,); with --param other than sigma the --sigma file holds rho.");
+            out.println("  z is (K, B, D) with --samples, else the shape of mu; --rows B broadcasts (D,) parameters over B rows.");
+            return 0;
+        }
+        final Path zPath = a.outputPath("out");
+        final Path epsPath = a.has("eps-out") ? a.outputPath("eps-out") : null;
+        if (zPath.equals(epsPath)) {
+            throw new CliException("forward: --out and --eps-out name the same file");
+        }
+        final ReparamInputs in = ReparamInputs.read("forward", a);
+        final boolean broadcast = a.has("rows");
+        if (broadcast && in.paramShape.length != 1) {
+            throw new CliException("forward: --rows applies to (D,) parameters only; --mu has shape "
+                    + ReparamInputs.shape(in.paramShape));
+        }
+        final long rows = broadcast ? a.intValue("rows", 1, 1, Integer.MAX_VALUE - 8) : in.paramRows();
+        final ReparamSpec spec = in.spec(rows, broadcast);
+        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        try (Backend b = choice.backend()) {
+            if (!a.flag("quiet")) {
+                err.println("reparam: " + choice.reason());
+            }
+            final float[] z = new float[(int) spec.elements()];
+            final float[] eps = epsPath == null ? null : new float[z.length];
+            b.reparamForward(spec, in.mu, in.rho, z, eps);
+            final long[] shape = in.zShape(rows, broadcast);
+            final List<Path> paths = new ArrayList<>(List.of(zPath));
+            final List<NpyArray> arrays = new ArrayList<>(List.of(NpyArray.ofFloat32(shape, z)));
+            if (epsPath != null) {
+                paths.add(epsPath);
+                arrays.add(NpyArray.ofFloat32(shape, eps));
+            }
+            ReparamInputs.writeAll(paths, arrays);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,157 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.reparamcl.NoiseMode;
+import org.reparamcl.Parameterization;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+import org.reparamcl.npy.NpyDType;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * The inputs shared by {@code forward} and {@code backward}: mu and sigma (or rho) from .npy files
+ * of shape (B, D) or (D,), the parameterization, K, and the noise address.
+ *
+ * <p>Shapes: without {@code --samples}, K = 1 and z has the shape of mu; with it, z is (K, B, D)
+ * or (K, D). With (D,) parameters, {@code --rows B} (forward) or a gradient of shape (K, B, D) /
+ * (B, D) (backward) broadcasts them over B rows.
+ */
+final class ReparamInputs {
+    final String command;
+    final float[] mu;
+    final float[] rho;
+    final long[] paramShape;
+    final Parameterization param;
+    final boolean samplesGiven;
+    final int samples;
+    final long seed;
+    final long stream;
+    final long offset;
+
+    private ReparamInputs(String command, float[] mu, float[] rho, long[] paramShape, Parameterization param,
+                          boolean samplesGiven, int samples, long seed, long stream, long offset) {
+        this.command = command;
+        this.mu = mu;
+        this.rho = rho;
+        this.paramShape = paramShape;
+        this.param = param;
+        this.samplesGiven = samplesGiven;
+        this.samples = samples;
+        this.seed = seed;
+        this.stream = stream;
+        this.offset = offset;
+    }
+
+    static ReparamInputs read(String command, Args a) throws IOException {
+        final Parameterization p;
+        try {
+            p = Parameterization.parse(a.string("param", "sigma"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(command + ": --param: " + e.getMessage());
+        }
+        final int k = a.intValue("samples", 1, 1, Integer.MAX_VALUE - 8);
+        final long seed = a.u64("seed");
+        final long stream = a.u64("stream", 0);
+        final long offset = a.u64("offset", 0);
+        final NpyArray mu = float32(command, "mu", a.path("mu"));
+        final NpyArray rho = float32(command, "sigma", a.path("sigma"));
+        if (mu.ndim() < 1 || mu.ndim() > 2) {
+            throw new CliException(command + ": --mu " + a.string("mu", "") + " has shape " + shape(mu.shape())
+                    + "; expected (B, D) or (D,)");
+        }
+        if (!Arrays.equals(mu.shape(), rho.shape())) {
+            throw new CliException(command + ": --mu has shape " + shape(mu.shape()) + " but --sigma has shape "
+                    + shape(rho.shape()) + "; they must match");
+        }
+        if (mu.size() == 0) {
+            throw new CliException(command + ": --mu " + a.string("mu", "") + " is empty (shape " + shape(mu.shape()) + ")");
+        }
+        return new ReparamInputs(command, mu.float32Data(), rho.float32Data(), mu.shape(), p, a.has("samples"), k,
+                seed, stream, offset);
+    }
+
+    /** D: the last axis of the parameters. */
+    long dim() {
+        return paramShape[paramShape.length - 1];
+    }
+
+    /** B of (B, D) parameters, 1 for (D,). */
+    long paramRows() {
+        return paramShape.length == 2 ? paramShape[0] : 1;
+    }
+
+    /** The spec for B rows (broadcast when the parameters are (D,) and B was given separately). */
+    ReparamSpec spec(long rows, boolean broadcast) {
+        final long elements = Math.multiplyExact(Math.multiplyExact((long) samples, rows), dim());
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new CliException(command + ": K * B * D = " + elements + " elements is more than one .npy array of "
+                    + "this tool holds (" + (Integer.MAX_VALUE - 8) + ")");
+        }
+        try {
+            NoiseStream.checkRange(offset, elements);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(command + ": " + e.getMessage());
+        }
+        return ReparamSpec.builder().shape(samples, rows, dim()).broadcast(broadcast).parameterization(param)
+                .seed(seed).stream(stream).offset(offset).noiseMode(NoiseMode.RECOMPUTE).build();
+    }
+
+    /** The shape of z (and of dL/dz) for B rows. */
+    long[] zShape(long rows, boolean broadcast) {
+        final List<Long> s = new ArrayList<>();
+        if (samplesGiven) {
+            s.add((long) samples);
+        }
+        if (paramShape.length == 2 || broadcast) {
+            s.add(rows);
+        }
+        s.add(dim());
+        return s.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    static NpyArray float32(String command, String option, Path file) throws IOException {
+        final NpyArray a = Npy.read(file);
+        if (a.dtype() != NpyDType.FLOAT32) {
+            throw new CliException(command + ": --" + option + " " + file + " has dtype " + a.dtype().descr()
+                    + "; expected float32 (<f4)");
+        }
+        return a;
+    }
+
+    static String shape(long[] s) {
+        if (s.length == 1) {
+            return "(" + s[0] + ",)";
+        }
+        final StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < s.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(s[i]);
+        }
+        return b.append(')').toString();
+    }
+
+    /**
+     * Writes several outputs so that a failure leaves none of them behind: each is written
+     * atomically, and on a later failure the ones already written are removed.
+     */
+    static void writeAll(List<Path> paths, List<NpyArray> arrays) throws IOException {
+        final List<Path> written = new ArrayList<>();
+        try {
+            for (int i = 0; i < paths.size(); i++) {
+                Npy.write(paths.get(i), arrays.get(i));
+                written.add(paths.get(i));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Path p : written) {
+                Files.deleteIfExists(p);
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package org.reparamcl.opencl;
+
+import static org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE;
+
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_kernel;
+import org.reparamcl.cpu.AffineProduct;
+
+/**
+ * Launches the affine kernels of {@code kernels/head.cl} ({@code head_matmul},
+ * {@code head_column_sum}) on device buffers; bit-identical to {@link AffineProduct}.
+ *
+ * <p>Launches only enqueue (they do not wait). Argument holders are preallocated, so a launch
+ * allocates no device memory and builds nothing. Not thread-safe: the owner serializes launches.
+ * Closing releases the two kernels (closing the context does too).
+ */
+public final class ClAffineProduct implements AutoCloseable {
+    /** Side of the square work-group; HEAD_WG in head.cl. */
+    public static final int WORK_GROUP = 16;
+    /** Side of the block of c one work-group computes; HEAD_TILE in head.cl (each work-item does 4 x 4). */
+    public static final int TILE = 64;
+
+    private final ClContext ctx;
+    private final cl_kernel matmul;
+    private final cl_kernel columnSum;
+    private final int[] intArg = new int[1];
+    private final Pointer intPtr = Pointer.to(intArg);
+    private final long[] global2 = new long[2];
+    private final long[] local2 = {WORK_GROUP, WORK_GROUP};
+    private final long[] global1 = new long[1];
+
+    private ClAffineProduct(ClContext ctx) {
+        this.ctx = ctx;
+        this.matmul = ctx.kernel("head_matmul");
+        this.columnSum = ctx.kernel("head_column_sum");
+        final long[] wg = new long[1];
+        CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
+                Pointer.to(wg), null);
+        if (wg[0] < (long) WORK_GROUP * WORK_GROUP) {
+            close();
+            throw new IllegalStateException("head_matmul needs work-groups of " + WORK_GROUP + " x " + WORK_GROUP
+                    + " but " + ctx.device().deviceName() + " allows at most " + wg[0] + " work-items per group");
+        }
+    }
+
+    /** Creates the kernels in {@code ctx}. */
+    public static ClAffineProduct create(ClContext ctx) {
+        return new ClAffineProduct(ctx);
+    }
+
+    /**
+     * Enqueues {@code c (M, N) = init + A B} with {@code A(i, p) = a[i * aSi + p * aSp]} and
+     * {@code B(p, j) = b[p * bSp + j * bSj]}; see {@link AffineProduct}. {@code bias} may be null
+     * unless {@code init} is BIAS. The caller has checked that every index fits its buffer.
+     */
+    public void multiply(ClBuffer a, int aSi, int aSp, ClBuffer b, int bSp, int bSj, ClBuffer bias,
+                         AffineProduct.Init init, ClBuffer c, int m, int n, int p) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (init == AffineProduct.Init.BIAS && bias == null) {
+            throw new NullPointerException("bias buffer is null but init is BIAS");
+        }
+        CL.clSetKernelArg(matmul, 0, Sizeof.cl_mem, Pointer.to(a.mem()));
+        setInt(matmul, 1, aSi);
+        setInt(matmul, 2, aSp);
+        CL.clSetKernelArg(matmul, 3, Sizeof.cl_mem, Pointer.to(b.mem()));
+        setInt(matmul, 4, bSp);
+        setInt(matmul, 5, bSj);
+        // An unused bias argument still needs a valid buffer: c stands in.
+        CL.clSetKernelArg(matmul, 6, Sizeof.cl_mem, Pointer.to((bias == null ? c : bias).mem()));
+        setInt(matmul, 7, init.code());
+        CL.clSetKernelArg(matmul, 8, Sizeof.cl_mem, Pointer.to(c.mem()));
+        setInt(matmul, 9, m);
+        setInt(matmul, 10, n);
+        setInt(matmul, 11, p);
+        global2[0] = groups(n) * WORK_GROUP;
+        global2[1] = groups(m) * WORK_GROUP;
+        launch(matmul, 2, global2, local2);
+    }
+
+    /** Enqueues {@code out[j] = sum_i a[i * n + j]}, i in order from 0; see {@link AffineProduct#columnSum}. */
+    public void columnSum(ClBuffer a, int m, int n, ClBuffer out) {
+        if (n == 0) {
+            return;
+        }
+        CL.clSetKernelArg(columnSum, 0, Sizeof.cl_mem, Pointer.to(a.mem()));
+        setInt(columnSum, 1, m);
+        setInt(columnSum, 2, n);
+        CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, Pointer.to(out.mem()));
+        global1[0] = n;
+        launch(columnSum, 1, global1, null);
+    }
+
+    private void launch(cl_kernel k, int dims, long[] global, long[] local) {
+        try {
+            CL.clEnqueueNDRangeKernel(ctx.queue(), k, dims, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw new ClMemoryException("kernel launch failed on " + ctx.device().deviceName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void setInt(cl_kernel k, int index, int v) {
+        intArg[0] = v;
+        CL.clSetKernelArg(k, index, Sizeof.cl_int, intPtr);
+    }
+
+    @Override
+    public void close() {
+        ctx.release(matmul);
+        ctx.release(columnSum);
+    }
+
+    private static long groups(int v) {
+        return ((long) v + TILE - 1) / TILE;
+    }
+}

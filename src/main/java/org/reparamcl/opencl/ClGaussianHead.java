@@ -1,0 +1,507 @@
+package org.reparamcl.opencl;
+
+import static org.jocl.CL.CL_FALSE;
+import static org.jocl.CL.CL_TRUE;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.reparamcl.GaussianHead;
+import org.reparamcl.HeadGradients;
+import org.reparamcl.NoiseMode;
+import org.reparamcl.ReparamSpec;
+import org.reparamcl.cpu.AffineProduct.Init;
+
+/**
+ * {@link GaussianHead} on an OpenCL device: {@code head_matmul} and {@code head_column_sum}
+ * ({@link ClAffineProduct}) for the affine parts and the backend's reparameterized kernels for
+ * sampling and for dL/dmu, dL/drho, all on device buffers that the head allocates once for
+ * {@code maxBatch} rows. Bit-identical to {@link org.reparamcl.cpu.CpuGaussianHead}.
+ *
+ * <p>Two ways in. Host arrays: {@link #forward(float[], int, long, long, long, float[])} and
+ * {@link #backward(float[], HeadGradients)} copy x or dL/dz in through pinned staging memory
+ * (non-blocking), enqueue the passes, and wait once, when the results are read back. Device
+ * buffers: {@link #forward(ClBuffer, int, long, long, long)} and
+ * {@link #backward(ClBuffer, boolean)} only enqueue, and leave z, mu, rho and the gradients in the
+ * head's buffers ({@link #z()}, {@link #gradWeightsMu()}, ...), where further kernels can use them.
+ * In steady state no call allocates device memory or builds a kernel.
+ *
+ * <p>Thread-safe: a lock serializes the head's calls. The buffers the accessors return belong to
+ * the head: read them, do not close them; they are released when the head (or the backend) closes.
+ */
+public final class ClGaussianHead implements GaussianHead {
+    private final OpenClBackend cl;
+    private final ClContext ctx;
+    private final Spec spec;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<ClBuffer> owned = new ArrayList<>();
+    private final ClAffineProduct affine;
+    private final ClBuffer wMu;
+    private final ClBuffer bMu;
+    private final ClBuffer wRho;
+    private final ClBuffer bRho;
+    private final ClBuffer x;
+    private final ClBuffer mu;
+    private final ClBuffer rho;
+    private final ClBuffer sigma;
+    private final ClBuffer z;
+    private final ClBuffer eps;
+    private final ClBuffer gradZ;
+    private final ClBuffer gradMu;
+    private final ClBuffer gradRho;
+    private final ClBuffer gradX;
+    private final ClBuffer gradWMu;
+    private final ClBuffer gradBMu;
+    private final ClBuffer gradWRho;
+    private final ClBuffer gradBRho;
+    /** Direct (non-moving) host staging for non-blocking writes: x, dL/dz and the parameters. */
+    private final Staging stageX;
+    private final Staging stageGradZ;
+    private final Staging stageParams;
+    private int batch;
+    private ReparamSpec last;
+    private boolean closed;
+
+    private ClGaussianHead(OpenClBackend cl, Spec spec) {
+        this.cl = cl;
+        this.ctx = cl.context();
+        this.spec = spec;
+        final long p = (long) spec.maxBatch() * spec.outputs();
+        final long n = spec.samples() * p;
+        final long in = (long) spec.maxBatch() * spec.inputs();
+        boolean done = false;
+        ClAffineProduct a = null;
+        try {
+            a = ClAffineProduct.create(ctx);
+            wMu = allocate(spec.weights());
+            bMu = allocate(spec.outputs());
+            wRho = allocate(spec.weights());
+            bRho = allocate(spec.outputs());
+            x = allocate(in);
+            mu = allocate(p);
+            rho = allocate(p);
+            sigma = allocate(p);
+            z = allocate(n);
+            eps = spec.noiseMode() == NoiseMode.STORE ? allocate(n) : null;
+            gradZ = allocate(n);
+            gradMu = allocate(p);
+            gradRho = allocate(p);
+            gradX = allocate(in);
+            gradWMu = allocate(spec.weights());
+            gradBMu = allocate(spec.outputs());
+            gradWRho = allocate(spec.weights());
+            gradBRho = allocate(spec.outputs());
+            stageX = new Staging(in);
+            stageGradZ = new Staging(n);
+            stageParams = new Staging(2L * spec.weights() + 2L * spec.outputs());
+            affine = a;
+            // Parameters start at zero, as on the CPU.
+            final float[] zeros = new float[2 * spec.weights() + 2 * spec.outputs()];
+            stageParams.floats.put(0, zeros);
+            writeParameters();
+            ctx.finish();
+            stageParams.inFlight = false;
+            done = true;
+        } finally {
+            if (!done) {
+                for (ClBuffer b : owned) {
+                    b.close();
+                }
+                if (a != null) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /** A head on {@code backend}'s device; allocates its buffers for {@code spec.maxBatch()} rows. */
+    public static ClGaussianHead create(OpenClBackend backend, Spec spec) {
+        if (backend == null) {
+            throw new NullPointerException("backend is null");
+        }
+        if (spec == null) {
+            throw new NullPointerException("spec is null");
+        }
+        return new ClGaussianHead(backend, spec);
+    }
+
+    @Override
+    public Spec spec() {
+        return spec;
+    }
+
+    @Override
+    public void setParameters(float[] wMu, float[] bMu, float[] wRho, float[] bRho) {
+        spec.requireParameters(wMu, bMu, wRho, bRho, true);
+        lock.lock();
+        try {
+            ensureOpen();
+            awaitStaging(stageParams);
+            final int w = spec.weights();
+            final int d = spec.outputs();
+            stageParams.floats.put(0, wMu).put(w, bMu).put(w + d, wRho).put(2 * w + d, bRho);
+            writeParameters();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void getParameters(float[] wMu, float[] bMu, float[] wRho, float[] bRho) {
+        spec.requireParameters(wMu, bMu, wRho, bRho, false);
+        lock.lock();
+        try {
+            ensureOpen();
+            read(this.wMu, wMu, wMu.length);
+            read(this.bMu, bMu, bMu.length);
+            read(this.wRho, wRho, wRho.length);
+            read(this.bRho, bRho, bRho.length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void forward(float[] x, int batch, long seed, long stream, long offset, float[] z) {
+        spec.requireForward(x, batch, z);
+        lock.lock();
+        try {
+            ensureOpen();
+            final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
+            awaitStaging(stageX);
+            final int n = batch * spec.inputs();
+            stageX.floats.put(0, x, 0, n);
+            write(this.x, stageX, n);
+            enqueueForward(rs, batch);
+            if (z != null) {
+                read(this.z, z, spec.samples() * batch * spec.outputs());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The forward pass on a device buffer {@code x} (batch, Din) of this backend's context: copies
+     * it into the head (so that x may change afterwards), enqueues the passes and returns without
+     * waiting. z, mu, rho and sigma are then in {@link #z()}, {@link #mu()}, {@link #rho()} and
+     * {@link #sigma()}. x is not checked for finite values.
+     */
+    public void forward(ClBuffer x, int batch, long seed, long stream, long offset) {
+        if (batch < 1 || batch > spec.maxBatch()) {
+            throw new IllegalArgumentException("batch must be in [1, " + spec.maxBatch() + "] (maxBatch), got " + batch);
+        }
+        requireDeviceBuffer("x", x, (long) batch * spec.inputs());
+        lock.lock();
+        try {
+            ensureOpen();
+            final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
+            CL.clEnqueueCopyBuffer(ctx.queue(), x.mem(), this.x.mem(), 0, 0, 4L * batch * spec.inputs(), 0, null, null);
+            enqueueForward(rs, batch);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void enqueueForward(ReparamSpec rs, int b) {
+        last = null;
+        final int din = spec.inputs();
+        final int d = spec.outputs();
+        affine.multiply(x, din, 1, wMu, d, 1, bMu, Init.BIAS, mu, b, d, din);
+        affine.multiply(x, din, 1, wRho, d, 1, bRho, Init.BIAS, rho, b, d, din);
+        cl.reparamSigma(rs, rho, sigma);
+        cl.reparamForward(rs, mu, rho, z, eps, null, null);
+        batch = b;
+        last = rs;
+    }
+
+    @Override
+    public void readMu(float[] dst) {
+        lock.lock();
+        try {
+            ensureForward();
+            final int n = batch * spec.outputs();
+            Spec.requireRoom("mu", dst, n);
+            read(mu, dst, n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void readSigma(float[] dst) {
+        lock.lock();
+        try {
+            ensureForward();
+            final int n = batch * spec.outputs();
+            Spec.requireRoom("sigma", dst, n);
+            read(sigma, dst, n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void backward(float[] gradZ, HeadGradients out) {
+        if (out == null) {
+            throw new NullPointerException("gradients are null");
+        }
+        out.checkFits(spec);
+        lock.lock();
+        try {
+            ensureForward();
+            final int n = spec.samples() * batch * spec.outputs();
+            Spec.requireRoom("gradZ", gradZ, n);
+            awaitStaging(stageGradZ);
+            stageGradZ.floats.put(0, gradZ, 0, n);
+            write(this.gradZ, stageGradZ, n);
+            enqueueBackward(out.hasInput());
+            read(gradWMu, out.weightsMu(), spec.weights());
+            read(gradBMu, out.biasMu(), spec.outputs());
+            read(gradWRho, out.weightsRho(), spec.weights());
+            read(gradBRho, out.biasRho(), spec.outputs());
+            if (out.hasInput()) {
+                read(gradX, out.input(), batch * spec.inputs());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The backward pass of the most recent forward pass from a device buffer {@code gradZ}
+     * (K, batch, D); enqueues and returns without waiting. The gradients are then in
+     * {@link #gradWeightsMu()}, {@link #gradBiasMu()}, {@link #gradWeightsRho()},
+     * {@link #gradBiasRho()} and, with {@code inputGradient}, {@link #gradInput()}.
+     */
+    public void backward(ClBuffer gradZ, boolean inputGradient) {
+        lock.lock();
+        try {
+            ensureForward();
+            final long n = (long) spec.samples() * batch * spec.outputs();
+            requireDeviceBuffer("gradZ", gradZ, n);
+            CL.clEnqueueCopyBuffer(ctx.queue(), gradZ.mem(), this.gradZ.mem(), 0, 0, 4L * n, 0, null, null);
+            enqueueBackward(inputGradient);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void enqueueBackward(boolean inputGradient) {
+        final int din = spec.inputs();
+        final int d = spec.outputs();
+        final int b = batch;
+        cl.reparamBackward(last, mu, rho, eps, gradZ, null, null, gradMu, gradRho, false);
+        // dW = x^T G: A(i, p) = x[p * Din + i], B(p, j) = G[p * D + j].
+        affine.multiply(x, 1, din, gradMu, d, 1, null, Init.ZERO, gradWMu, din, d, b);
+        affine.multiply(x, 1, din, gradRho, d, 1, null, Init.ZERO, gradWRho, din, d, b);
+        affine.columnSum(gradMu, b, d, gradBMu);
+        affine.columnSum(gradRho, b, d, gradBRho);
+        if (inputGradient) {
+            // dx = dmu W_mu^T, continued by drho W_rho^T: B(p, j) = W[j * D + p].
+            affine.multiply(gradMu, d, 1, wMu, 1, d, null, Init.ZERO, gradX, b, din, d);
+            affine.multiply(gradRho, d, 1, wRho, 1, d, null, Init.ACCUMULATE, gradX, b, din, d);
+        }
+    }
+
+    /** Waits for everything this head (and the backend) has enqueued. */
+    public void finish() {
+        lock.lock();
+        try {
+            ensureOpen();
+            ctx.finish();
+            settled();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** z (K, batch, D) of the most recent forward pass. */
+    public ClBuffer z() {
+        return owned(z);
+    }
+
+    /** mu (batch, D) of the most recent forward pass. */
+    public ClBuffer mu() {
+        return owned(mu);
+    }
+
+    /** rho (batch, D) of the most recent forward pass. */
+    public ClBuffer rho() {
+        return owned(rho);
+    }
+
+    /** sigma = param(rho) (batch, D) of the most recent forward pass. */
+    public ClBuffer sigma() {
+        return owned(sigma);
+    }
+
+    /** eps (K, batch, D) of the most recent forward pass in STORE mode; null in RECOMPUTE mode. */
+    public ClBuffer eps() {
+        return eps == null ? null : owned(eps);
+    }
+
+    /** dL/dx (batch, Din) of the most recent backward pass that asked for it. */
+    public ClBuffer gradInput() {
+        return owned(gradX);
+    }
+
+    /** dL/dW_mu (Din, D). */
+    public ClBuffer gradWeightsMu() {
+        return owned(gradWMu);
+    }
+
+    /** dL/db_mu (D). */
+    public ClBuffer gradBiasMu() {
+        return owned(gradBMu);
+    }
+
+    /** dL/dW_rho (Din, D). */
+    public ClBuffer gradWeightsRho() {
+        return owned(gradWRho);
+    }
+
+    /** dL/db_rho (D). */
+    public ClBuffer gradBiasRho() {
+        return owned(gradBRho);
+    }
+
+    private ClBuffer owned(ClBuffer b) {
+        lock.lock();
+        try {
+            ensureOpen();
+            return b;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeParameters() {
+        final int w = spec.weights();
+        final int d = spec.outputs();
+        writeAt(wMu, stageParams, 0, w);
+        writeAt(bMu, stageParams, w, d);
+        writeAt(wRho, stageParams, w + d, w);
+        writeAt(bRho, stageParams, 2 * w + d, d);
+    }
+
+    private void write(ClBuffer dst, Staging src, int n) {
+        writeAt(dst, src, 0, n);
+    }
+
+    /** Non-blocking write of {@code n} floats from {@code src[from ..]}; the staging stays untouched until a wait. */
+    private void writeAt(ClBuffer dst, Staging src, int from, int n) {
+        if (n == 0) {
+            return;
+        }
+        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n,
+                src.pointer.withByteOffset(4L * from), 0, null, null);
+        src.inFlight = true;
+    }
+
+    /** Blocking read of {@code n} floats; the in-order queue has then finished every earlier command. */
+    private void read(ClBuffer src, float[] dst, int n) {
+        if (n > 0) {
+            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, Pointer.to(dst), 0, null, null);
+            settled();
+        }
+    }
+
+    /** Waits for a pending write from {@code s} before it is refilled (steady state: none is pending). */
+    private void awaitStaging(Staging s) {
+        if (s.inFlight) {
+            ctx.finish();
+            settled();
+        }
+    }
+
+    /** After a wait on the in-order queue no write from staging is pending. */
+    private void settled() {
+        stageX.inFlight = false;
+        stageGradZ.inFlight = false;
+        stageParams.inFlight = false;
+    }
+
+    private void requireDeviceBuffer(String name, ClBuffer b, long n) {
+        if (b == null) {
+            throw new NullPointerException(name + " buffer is null");
+        }
+        if (b.owner() != ctx) {
+            throw new IllegalArgumentException(name + " buffer belongs to another OpenCL context");
+        }
+        if (b.isClosed()) {
+            throw new IllegalStateException(name + " buffer is closed");
+        }
+        if (b.capacity32() < n) {
+            throw new IllegalArgumentException(name + " buffer holds " + b.capacity32() + " floats, the call needs " + n);
+        }
+    }
+
+    private ClBuffer allocate(long floats) {
+        final ClBuffer b = cl.allocate(floats);
+        owned.add(b);
+        return b;
+    }
+
+    /** A direct host buffer: filled through {@code floats}, handed to OpenCL through {@code pointer} (its start). */
+    private static final class Staging {
+        final FloatBuffer floats;
+        final Pointer pointer;
+        /** Whether a non-blocking write from this buffer may still be pending. */
+        boolean inFlight;
+
+        Staging(long n) {
+            if (n > Integer.MAX_VALUE / 4) {
+                throw new IllegalArgumentException("staging of " + n + " floats exceeds one direct buffer");
+            }
+            final ByteBuffer bytes = ByteBuffer.allocateDirect((int) Math.max(4, 4 * n)).order(ByteOrder.nativeOrder());
+            this.floats = bytes.asFloatBuffer();
+            this.pointer = Pointer.to(bytes);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Gaussian head is closed");
+        }
+        if (ctx.isClosed()) {
+            throw new IllegalStateException("Gaussian head's OpenCL backend is closed");
+        }
+    }
+
+    private void ensureForward() {
+        ensureOpen();
+        if (last == null) {
+            throw new IllegalStateException("no forward pass yet: call forward before backward, readMu or readSigma");
+        }
+    }
+
+    /** Waits for pending work, then releases the head's buffers and kernels. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!ctx.isClosed()) {
+                ctx.finish();
+            }
+            for (ClBuffer b : owned) {
+                b.close();
+            }
+            owned.clear();
+            affine.close();
+            last = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

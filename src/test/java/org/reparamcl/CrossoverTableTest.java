@@ -1,0 +1,61 @@
+package org.reparamcl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CrossoverTableTest {
+    @Test
+    void routesBatchesBelowTheCrossoverToTheCpu(@TempDir Path dir) throws IOException {
+        final Path f = dir.resolve("crossover.properties");
+        Files.writeString(f, "# reparam bench\nnoise.end-to-end=4096\nnoise.device=1024\nforward.end-to-end=none\n");
+        final CrossoverTable t = CrossoverTable.load(f);
+        assertEquals(OptionalLong.of(4096), t.minElements("noise"));
+        assertTrue(t.preferCpu("noise", 4095));
+        assertFalse(t.preferCpu("noise", 4096));
+        assertEquals(OptionalLong.empty(), t.minElements("forward"));
+        assertTrue(t.preferCpu("forward", 1L << 40), "OpenCL never won: stay on the CPU");
+        assertFalse(t.preferCpu("backward-recompute", 1), "unknown pass: no routing");
+    }
+
+    @Test
+    void badEntriesNameTheKeyAndFile() {
+        final Properties p = new Properties();
+        p.setProperty("noise.end-to-end", "lots");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CrossoverTable.of(p, "x.properties"));
+        assertTrue(e.getMessage().contains("x.properties: noise.end-to-end = 'lots'"), e.getMessage());
+        p.setProperty("noise.end-to-end", "0");
+        assertThrows(IllegalArgumentException.class, () -> CrossoverTable.of(p, "x"));
+    }
+
+    @Test
+    void theSystemPropertyNamesTheFile(@TempDir Path dir) throws IOException {
+        final Path f = dir.resolve("c.properties");
+        Files.writeString(f, "noise.end-to-end=64\n");
+        final String before = System.getProperty(CrossoverTable.PROPERTY);
+        System.setProperty(CrossoverTable.PROPERTY, f.toString());
+        try {
+            assertEquals(f, CrossoverTable.location());
+            assertTrue(CrossoverTable.find().orElseThrow().preferCpu("noise", 63));
+            System.setProperty(CrossoverTable.PROPERTY, dir.resolve("missing").toString());
+            assertTrue(CrossoverTable.find().isEmpty());
+        } finally {
+            if (before == null) {
+                System.clearProperty(CrossoverTable.PROPERTY);
+            } else {
+                System.setProperty(CrossoverTable.PROPERTY, before);
+            }
+        }
+        assertTrue(CrossoverTable.defaultLocation().endsWith(Path.of("reparam-cl", "crossover.properties")));
+    }
+}

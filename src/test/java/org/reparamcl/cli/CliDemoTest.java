@@ -1,0 +1,120 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.opencl.OpenClTestSupport;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * {@code reparam demo}: (a) prints z = x + eps with the stream's eps and the gradients of sum z;
+ * (b) trains to the stated targets (held-out CRPS within 0.005 of the true distribution's, sigma
+ * MAE <= 0.03 after 600 steps, as HeadTrainingTest states); all four PNGs are written and decode.
+ */
+class CliDemoTest {
+    static final Pattern CRPS = Pattern.compile("held-out CRPS ([0-9.]+) \\(the true distribution scores ([0-9.]+)");
+    static final Pattern SIGMA = Pattern.compile("sigma\\(u\\) vs s\\(u\\) over \\[-2, 2\\]: mean abs\\. error ([0-9.]+)");
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        final ByteArrayOutputStream o = new ByteArrayOutputStream();
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        final int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void demoOnCpuReachesStatedTargetsAndWritesPngs() throws Exception {
+        final Path out = dir.resolve("cpu");
+        final Result r = run("demo", "--backend", "cpu", "--steps", "600", "--seed", "7", "--out-dir", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("backend: CPU reference requested"), r.out());
+
+        // (a): rows "k i x eps z" with eps from the stream and z = x + eps; dL/dmu = 5.
+        final float[] eps = new float[15];
+        NoiseStream.fillNormal(7, 0, 0, eps, 0, 15);
+        for (int k = 0; k < 5; k++) {
+            for (int i = 0; i < 3; i++) {
+                final String row = String.format(java.util.Locale.ROOT, "  %6d  %d  %4.1f  %+10.6f  %+10.6f", k + 1, i + 1,
+                        (float) (i + 1), eps[3 * k + i], (i + 1) + eps[3 * k + i]);
+                assertTrue(r.out().contains(row), "missing table row '" + row + "' in\n" + r.out());
+            }
+        }
+        assertTrue(r.out().contains("dL/dmu    = [5.00000, 5.00000, 5.00000]"), r.out());
+
+        // (b): the stated targets.
+        final Matcher c = CRPS.matcher(r.out());
+        assertTrue(c.find(), r.out());
+        final double crps = Double.parseDouble(c.group(1));
+        final double oracle = Double.parseDouble(c.group(2));
+        assertTrue(crps - oracle <= 0.005, "held-out CRPS " + crps + " vs " + oracle);
+        final Matcher s = SIGMA.matcher(r.out());
+        assertTrue(s.find(), r.out());
+        assertTrue(Double.parseDouble(s.group(1)) <= 0.03, "sigma MAE " + s.group(1));
+        assertEquals(11, r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")).count(),
+                "eleven progress lines (step 1, then every 60 steps)");
+
+        for (String png : new String[] {"toy.png", "fit.png", "sigma.png", "loss.png"}) {
+            final Path f = out.resolve(png);
+            assertTrue(Files.isRegularFile(f), png + " written");
+            final BufferedImage img = ImageIO.read(f.toFile());
+            assertNotNull(img, png + " decodes as an image");
+            assertEquals(900, img.getWidth(), png);
+            assertEquals(560, img.getHeight(), png);
+        }
+    }
+
+    /** The device runs the same steps bit for bit: the printed numbers equal the CPU's. */
+    @Test
+    void openClPrintsTheSameNumbersAsTheCpu() {
+        OpenClTestSupport.requireOpenCl();
+        final Result cpu = run("demo", "--backend", "cpu", "--steps", "40", "--seed", "3", "--out-dir", dir.resolve("a").toString());
+        final Result cl = run("demo", "--backend", "opencl", "--steps", "40", "--seed", "3", "--out-dir", dir.resolve("b").toString());
+        assertEquals(0, cpu.code(), cpu.err());
+        assertEquals(0, cl.code(), cl.err());
+        assertTrue(cl.out().startsWith("backend: OpenCL requested"), cl.out());
+        assertEquals(numbers(cpu.out()), numbers(cl.out()));
+    }
+
+    /** The output without the backend line and the paths of written files. */
+    static String numbers(String out) {
+        return out.lines().filter(l -> !l.startsWith("backend:") && !l.contains("wrote "))
+                .reduce("", (a, b) -> a + b + "\n");
+    }
+
+    @Test
+    void badOptionsGiveOneLineErrors() throws Exception {
+        final Result steps = run("demo", "--steps", "0", "--out-dir", dir.toString());
+        assertEquals(2, steps.code());
+        assertTrue(steps.err().startsWith("reparam: error: demo: --steps must be in [1, "), steps.err());
+        final Path file = dir.resolve("file");
+        Files.writeString(file, "x");
+        final Result notDir = run("demo", "--backend", "cpu", "--out-dir", file.toString());
+        assertEquals(2, notDir.code());
+        assertTrue(notDir.err().contains("exists and is not a directory"), notDir.err());
+        final Result backend = run("demo", "--backend", "gpu", "--out-dir", dir.toString());
+        assertEquals(1, backend.code());
+        assertTrue(backend.err().contains("unknown backend 'gpu'"), backend.err());
+        assertEquals(1, backend.err().lines().count(), backend.err());
+    }
+}

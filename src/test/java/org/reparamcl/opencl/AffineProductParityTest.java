@@ -1,0 +1,148 @@
+package org.reparamcl.opencl;
+
+import static org.jocl.CL.CL_TRUE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.reparamcl.cpu.AffineProduct;
+import org.reparamcl.cpu.AffineProduct.Init;
+
+/** head_matmul and head_column_sum against AffineProduct, bit for bit, on shapes within one tile and across several (not multiples of 64 or 16). */
+class AffineProductParityTest {
+    /** A NaN pattern no product yields, written to outputs first so an unwritten element is caught. */
+    static final float SENTINEL = Float.intBitsToFloat(0x7FC0DEAD);
+
+    static OpenClBackend cl;
+    static ClAffineProduct affine;
+
+    @BeforeAll
+    static void device() {
+        cl = OpenClTestSupport.backend();
+        affine = ClAffineProduct.create(cl.context());
+    }
+
+    @Test
+    void threeStridePatternsAndAllInitsMatchTwin() {
+        final SplittableRandom rnd = new SplittableRandom(0xAFF1E);
+        for (int trial = 0; trial < 24; trial++) {
+            final int m = 1 + rnd.nextInt(trial < 12 ? 20 : 150);
+            final int n = 1 + rnd.nextInt(trial < 12 ? 20 : 150);
+            final int p = 1 + rnd.nextInt(trial < 12 ? 20 : 150);
+            final Init init = Init.values()[trial % 3];
+            final int pattern = (trial / 3) % 3;
+            // pattern 0: A (m, p) row-major, B (p, n) row-major           (x W)
+            // pattern 1: A stored (p, m), B (p, n) row-major              (x^T G)
+            // pattern 2: A (m, p) row-major, B stored (n, p)              (G W^T)
+            final int aSi = pattern == 1 ? 1 : p;
+            final int aSp = pattern == 1 ? m : 1;
+            final int bSp = pattern == 2 ? 1 : n;
+            final int bSj = pattern == 2 ? p : 1;
+            final float[] a = random(rnd, m * p);
+            final float[] b = random(rnd, p * n);
+            final float[] bias = random(rnd, n);
+            final float[] c0 = random(rnd, m * n);
+            final float[] expected = c0.clone();
+            AffineProduct.multiply(a, aSi, aSp, b, bSp, bSj, bias, init, expected, m, n, p);
+            final float[] actual = new float[m * n];
+            try (ClBuffer da = upload(a); ClBuffer db = upload(b); ClBuffer dbias = upload(bias);
+                 ClBuffer dc = upload(init == Init.ACCUMULATE ? c0 : filled(m * n))) {
+                affine.multiply(da, aSi, aSp, db, bSp, bSj, dbias, init, dc, m, n, p);
+                cl.read(dc, actual, 0, actual.length);
+            }
+            assertBitsEqual(expected, actual, "m=" + m + " n=" + n + " p=" + p + " init=" + init + " pattern=" + pattern);
+        }
+    }
+
+    @Test
+    void accumulatingTwoProductsContinuesOneSum() {
+        final SplittableRandom rnd = new SplittableRandom(0x5EC0);
+        final int m = 19;
+        final int n = 23;
+        final int p1 = 7;
+        final int p2 = 30;
+        final float[] a1 = random(rnd, m * p1);
+        final float[] b1 = random(rnd, p1 * n);
+        final float[] a2 = random(rnd, m * p2);
+        final float[] b2 = random(rnd, p2 * n);
+        final float[] twoSteps = new float[m * n];
+        AffineProduct.multiply(a1, p1, 1, b1, n, 1, null, Init.ZERO, twoSteps, m, n, p1);
+        AffineProduct.multiply(a2, p2, 1, b2, n, 1, null, Init.ACCUMULATE, twoSteps, m, n, p2);
+        // The same sum over the concatenated inner dimension [a1 | a2] [b1 ; b2].
+        final int p = p1 + p2;
+        final float[] a = new float[m * p];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(a1, i * p1, a, i * p, p1);
+            System.arraycopy(a2, i * p2, a, i * p + p1, p2);
+        }
+        final float[] b = new float[p * n];
+        System.arraycopy(b1, 0, b, 0, p1 * n);
+        System.arraycopy(b2, 0, b, p1 * n, p2 * n);
+        final float[] oneStep = new float[m * n];
+        AffineProduct.multiply(a, p, 1, b, n, 1, null, Init.ZERO, oneStep, m, n, p);
+        assertBitsEqual(oneStep, twoSteps, "two accumulated products");
+
+        final float[] device = new float[m * n];
+        try (ClBuffer da1 = upload(a1); ClBuffer db1 = upload(b1); ClBuffer da2 = upload(a2); ClBuffer db2 = upload(b2);
+             ClBuffer dc = upload(filled(m * n))) {
+            affine.multiply(da1, p1, 1, db1, n, 1, null, Init.ZERO, dc, m, n, p1);
+            affine.multiply(da2, p2, 1, db2, n, 1, null, Init.ACCUMULATE, dc, m, n, p2);
+            cl.read(dc, device, 0, device.length);
+        }
+        assertBitsEqual(oneStep, device, "two accumulated products on the device");
+    }
+
+    @Test
+    void columnSumMatchesTwin() {
+        final SplittableRandom rnd = new SplittableRandom(0xC01);
+        for (int trial = 0; trial < 10; trial++) {
+            final int m = 1 + rnd.nextInt(300);
+            final int n = 1 + rnd.nextInt(40);
+            final float[] a = random(rnd, m * n);
+            final float[] expected = new float[n];
+            AffineProduct.columnSum(a, m, n, expected);
+            final float[] actual = new float[n];
+            try (ClBuffer da = upload(a); ClBuffer out = upload(filled(n))) {
+                affine.columnSum(da, m, n, out);
+                cl.read(out, actual, 0, n);
+            }
+            assertBitsEqual(expected, actual, "m=" + m + " n=" + n);
+        }
+    }
+
+    /** Values of mixed sign and magnitude, so that rounding order shows in the bits. */
+    static float[] random(SplittableRandom rnd, int n) {
+        final float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((rnd.nextDouble() * 2 - 1) * Math.pow(2, rnd.nextInt(-6, 7)));
+        }
+        return v;
+    }
+
+    static float[] filled(int n) {
+        final float[] v = new float[n];
+        java.util.Arrays.fill(v, SENTINEL);
+        return v;
+    }
+
+    static ClBuffer upload(float[] v) {
+        final ClBuffer b = cl.allocate(v.length);
+        CL.clEnqueueWriteBuffer(cl.context().queue(), b.mem(), CL_TRUE, 0, 4L * v.length, Pointer.to(v), 0, null, null);
+        return b;
+    }
+
+    static void assertBitsEqual(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                throw new AssertionError(what + ": element " + i + " differs: expected " + expected[i] + " ("
+                        + Integer.toHexString(Float.floatToRawIntBits(expected[i])) + "), got " + actual[i] + " ("
+                        + Integer.toHexString(Float.floatToRawIntBits(actual[i])) + ")");
+            }
+        }
+    }
+}
