@@ -40,6 +40,41 @@ class CliValidationTest {
         }
     }
 
+    /**
+     * Two outputs where the second cannot be written (a name too long for the file system, which
+     * only the write finds): neither is left, and an existing first output keeps its bytes.
+     */
+    @Test
+    void aFailedSecondOutputLeavesTheFirstUntouched() throws IOException {
+        final Path mu = dir.resolve("mu.npy");
+        final Path sig = dir.resolve("sig.npy");
+        org.reparamcl.npy.Npy.write(mu, org.reparamcl.npy.NpyArray.ofFloat32(new long[] {2, 3}, new float[6]));
+        org.reparamcl.npy.Npy.write(sig, org.reparamcl.npy.NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 1, 1, 1}));
+        final Path existing = dir.resolve("existing.npy");
+        Files.writeString(existing, "old contents");
+        final String tooLong = dir + "/" + "e".repeat(300) + ".npy";
+        final String[][] calls = {
+            {"forward", "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu",
+                "--out", existing.toString(), "--eps-out", tooLong},
+            {"backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1",
+                "--backend", "cpu", "--grad-mu-out", existing.toString(), "--grad-sigma-out", tooLong},
+        };
+        for (String[] c : calls) {
+            final ByteArrayOutputStream e = new ByteArrayOutputStream();
+            final int code = Main.run(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(e, true, StandardCharsets.UTF_8));
+            final String err = e.toString(StandardCharsets.UTF_8);
+            assertEquals(1, code, err);
+            assertTrue(err.startsWith("reparam: error: ") && err.lines().count() == 1 && err.contains("File name too long"), err);
+            assertTrue(Files.exists(existing), c[0] + " removed the existing output");
+            assertEquals("old contents", Files.readString(existing), c[0] + " changed the existing output");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(List.of("existing.npy", "mu.npy", "sig.npy"),
+                        s.map(p -> p.getFileName().toString()).sorted().toList(), c[0] + " left files");
+            }
+        }
+    }
+
     @Test
     void eachProblemIsNamed() throws IOException {
         final String out = dir.resolve("x.npy").toString();
