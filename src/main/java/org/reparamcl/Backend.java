@@ -2,6 +2,7 @@ package org.reparamcl;
 
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Objects;
 
 /**
  * A place where the noise stream and the reparameterized passes are computed: the
@@ -11,6 +12,12 @@ import java.nio.IntBuffer;
  * <p>Indices into the stream ({@code offset}) are unsigned 64-bit: a (seed, stream) pair has 2^64
  * elements, and {@code offset + n} must not pass its end. Implementations are thread-safe.
  * Use after {@link #close()} throws IllegalStateException; closing twice is safe.
+ *
+ * <p>Every argument is checked before anything is written: a null destination throws
+ * NullPointerException, a range outside the destination IndexOutOfBoundsException, a read-only
+ * buffer or {@code offset + n} past the end of the stream IllegalArgumentException. {@code n = 0}
+ * is a no-op once the arguments are checked. {@link #close()} waits for calls in progress; calls
+ * that start after it throw IllegalStateException. See {@code docs/RELIABILITY.md}.
  */
 public interface Backend extends AutoCloseable {
 
@@ -25,6 +32,7 @@ public interface Backend extends AutoCloseable {
 
     /** Writes eps {@code offset .. offset+dst.length-1} into all of {@code dst}. */
     default void fillNormal(long seed, long stream, long offset, float[] dst) {
+        Objects.requireNonNull(dst, "dst array is null");
         fillNormal(seed, stream, offset, dst, 0, dst.length);
     }
 
@@ -97,7 +105,7 @@ public interface Backend extends AutoCloseable {
         reparamBackward(spec, mu, rho, eps, gradZ, null, null, gradMu, gradRho, accumulate);
     }
 
-    /** Releases what the backend holds. Idempotent. */
+    /** Waits for calls in progress, then releases what the backend holds. Idempotent. */
     @Override
     void close();
 }

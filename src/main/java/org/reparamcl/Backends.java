@@ -36,7 +36,9 @@ public final class Backends {
 
     /**
      * {@code auto}: OpenCL when a device is usable, otherwise the CPU reference; the reason is
-     * logged and returned.
+     * returned, and logged (logger {@code org.reparamcl}) at DEBUG for OpenCL and at INFO for the
+     * fallback. A device is not usable when there is no ICD loader, platform or device, or when
+     * its context cannot be created or the kernels do not build on it.
      */
     public static Choice auto() {
         return choose("auto", "auto");
@@ -64,10 +66,12 @@ public final class Backends {
                 try {
                     final OpenClBackend cl = openCl(deviceSelector);
                     return log(new Choice(cl, "auto chose OpenCL: " + cl.description()));
-                } catch (OpenClUnavailableException | LinkageError e) {
+                } catch (RuntimeException | LinkageError e) {
                     final CpuBackend cpu = cpu();
-                    return log(new Choice(cpu, "auto fell back to the CPU reference (" + cpu.description()
-                            + ") because no OpenCL device is usable: " + e.getMessage()));
+                    final Choice c = new Choice(cpu, "auto fell back to the CPU reference (" + cpu.description()
+                            + ") because no OpenCL device is usable: " + e.getMessage());
+                    LOG.log(Level.INFO, c.reason());
+                    return c;
                 }
             default:
                 throw new IllegalArgumentException("unknown backend '" + backend + "' (expected auto, cpu or opencl)");

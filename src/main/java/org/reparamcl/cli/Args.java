@@ -123,6 +123,9 @@ public final class Args {
     private long parseU64(String name, String v) {
         try {
             final String s = v.trim().toLowerCase(Locale.ROOT);
+            if (s.startsWith("0x") && !s.substring(2).matches("[0-9a-f]+")) {
+                throw new NumberFormatException("not hex digits");      // BigInteger would take 0x-5 and 0x+5
+            }
             final BigInteger b = s.startsWith("0x") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
             if (b.bitLength() > 64 || b.compareTo(BigInteger.ONE.shiftLeft(63).negate()) < 0) {
                 throw new CliException(command + ": --" + name + " " + v + " does not fit in 64 bits");
@@ -138,7 +141,7 @@ public final class Args {
         final long v = u64(name);
         if (v < min || v > Integer.MAX_VALUE - 8) {
             throw new CliException(command + ": --" + name + " must be in [" + min + ", " + (Integer.MAX_VALUE - 8)
-                    + "], got " + Long.toUnsignedString(v));
+                    + "], got " + values.get(name).trim());
         }
         return (int) v;
     }
@@ -150,7 +153,7 @@ public final class Args {
         final long v = u64(name);
         if (v < min || v > max) {
             throw new CliException(command + ": --" + name + " must be in [" + min + ", " + max + "], got "
-                    + Long.toUnsignedString(v));
+                    + values.get(name).trim());
         }
         return (int) v;
     }

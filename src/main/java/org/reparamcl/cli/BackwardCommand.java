@@ -55,22 +55,22 @@ final class BackwardCommand {
             }
         }
         final ReparamSpec spec = in.spec(rows, broadcast);
+        final float[] gradZ = grad.float32Data();
+        for (int i = 0; i < gradZ.length; i++) {
+            if (!Float.isFinite(gradZ[i])) {
+                throw new CliException("backward: --grad element " + i + " is " + gradZ[i] + " (must be finite)");
+            }
+        }
+        final float[] gMu = new float[in.mu.length];
+        final float[] gRho = new float[in.rho.length];
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
-            if (!a.flag("quiet")) {
-                err.println("reparam: " + choice.reason());
-            }
-            final float[] gradZ = grad.float32Data();
-            for (int i = 0; i < gradZ.length; i++) {
-                if (!Float.isFinite(gradZ[i])) {
-                    throw new CliException("backward: --grad element " + i + " is " + gradZ[i] + " (must be finite)");
-                }
-            }
-            final float[] gMu = new float[in.mu.length];
-            final float[] gRho = new float[in.rho.length];
             b.reparamBackward(spec, in.mu, in.rho, null, gradZ, gMu, gRho, false);
             ReparamInputs.writeAll(List.of(muOut, rhoOut),
                     List.of(NpyArray.ofFloat32(in.paramShape, gMu), NpyArray.ofFloat32(in.paramShape, gRho)));
+        }
+        if (!a.flag("quiet")) {                                                 // after success: a failure prints one line
+            err.println("reparam: " + Main.oneLine(choice.reason()));
         }
         return 0;
     }

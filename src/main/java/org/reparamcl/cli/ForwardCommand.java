@@ -41,13 +41,10 @@ final class ForwardCommand {
         }
         final long rows = broadcast ? a.intValue("rows", 1, 1, Integer.MAX_VALUE - 8) : in.paramRows();
         final ReparamSpec spec = in.spec(rows, broadcast);
+        final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
+        final float[] eps = epsPath == null ? null : new float[z.length];
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
-            if (!a.flag("quiet")) {
-                err.println("reparam: " + choice.reason());
-            }
-            final float[] z = new float[(int) spec.elements()];
-            final float[] eps = epsPath == null ? null : new float[z.length];
             b.reparamForward(spec, in.mu, in.rho, z, eps);
             final long[] shape = in.zShape(rows, broadcast);
             final List<Path> paths = new ArrayList<>(List.of(zPath));
@@ -57,6 +54,9 @@ final class ForwardCommand {
                 arrays.add(NpyArray.ofFloat32(shape, eps));
             }
             ReparamInputs.writeAll(paths, arrays);
+        }
+        if (!a.flag("quiet")) {                                                 // after success: a failure prints one line
+            err.println("reparam: " + Main.oneLine(choice.reason()));
         }
         return 0;
     }

@@ -23,6 +23,8 @@ public final class Main {
         int run(String[] args, PrintStream out, PrintStream err) throws IOException;
     }
 
+    /** The library's logger, held so that its level set in {@link #main} sticks. */
+    private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("org.reparamcl");
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final Map<String, String> SUMMARIES = new LinkedHashMap<>();
 
@@ -46,6 +48,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (!"1".equals(System.getenv("REPARAM_DEBUG"))) {
+            LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);   // commands print the backend choice themselves
+        }
         final int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
@@ -53,13 +58,17 @@ public final class Main {
 
     /** Runs a command line; returns the exit code. Never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args == null || Arrays.asList(args).contains(null)) {
+            err.println("reparam: error: null argument vector or element");
+            return 2;
+        }
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             usage(args.length == 0 ? err : out);
             return args.length == 0 ? 2 : 0;
         }
         final Command c = COMMANDS.get(args[0]);
         if (c == null) {
-            err.println("reparam: error: unknown command '" + args[0] + "' (commands: " + String.join(", ", COMMANDS.keySet()) + ")");
+            err.println("reparam: error: unknown command '" + oneLine(args[0]) + "' (commands: " + String.join(", ", COMMANDS.keySet()) + ")");
             return 2;
         }
         try {
@@ -86,13 +95,29 @@ public final class Main {
             msg = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
         }
         if (!(e instanceof ClBuildException)) {
-            msg = msg.replace('\n', ' ');
+            msg = oneLine(msg);
         }
         err.println("reparam: error: " + msg);
         if ("1".equals(System.getenv("REPARAM_DEBUG"))) {
             e.printStackTrace(err);
         }
         return code;
+    }
+
+    /** Line breaks become spaces and other control characters {@code \\uXXXX}, so a message stays on one line. */
+    static String oneLine(String msg) {
+        final StringBuilder b = new StringBuilder(msg.length());
+        for (int i = 0; i < msg.length(); i++) {
+            final char c = msg.charAt(i);
+            if (c == '\n' || c == '\r') {
+                b.append(' ');
+            } else if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static void usage(PrintStream s) {

@@ -24,14 +24,14 @@ final class NoiseCommand {
         }
         final NoiseOptions o = NoiseOptions.of(a);
         final java.nio.file.Path outPath = a.outputPath("out");
+        final float[] eps = new float[o.n()];                         // before any device work: fails fast
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
-            if (!a.flag("quiet")) {
-                err.println("reparam: " + choice.reason());
-            }
-            final float[] eps = new float[o.n()];
             b.fillNormal(o.seed(), o.stream(), o.offset(), eps, 0, o.n());
             Npy.write(outPath, NpyArray.ofFloat32(new long[] {o.n()}, eps));
+        }
+        if (!a.flag("quiet")) {                                         // after success, so a failure prints one line
+            err.println("reparam: " + Main.oneLine(choice.reason()));
         }
         return 0;
     }

@@ -137,21 +137,39 @@ final class ReparamInputs {
     }
 
     /**
-     * Writes several outputs so that a failure leaves none of them behind: each is written
-     * atomically, and on a later failure the ones already written are removed.
+     * Writes several outputs so that a failure leaves none of them behind and no existing file
+     * changed: each is written to a temporary name beside its target, and only when all are
+     * written are they moved into place (a rename in the same directory).
      */
     static void writeAll(List<Path> paths, List<NpyArray> arrays) throws IOException {
-        final List<Path> written = new ArrayList<>();
+        final List<Path> temps = new ArrayList<>();
+        boolean moved = false;
         try {
             for (int i = 0; i < paths.size(); i++) {
-                Npy.write(paths.get(i), arrays.get(i));
-                written.add(paths.get(i));
+                final Path target = paths.get(i).toAbsolutePath();
+                // Longer than the target's name, so a name too long for the file system fails here, before any move.
+                final Path temp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+                temps.add(temp);
+                Npy.write(temp, arrays.get(i));
             }
-        } catch (IOException | RuntimeException e) {
-            for (Path p : written) {
-                Files.deleteIfExists(p);
+            for (int i = 0; i < paths.size(); i++) {
+                try {
+                    Files.move(temps.get(i), paths.get(i).toAbsolutePath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                    Files.move(temps.get(i), paths.get(i).toAbsolutePath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
-            throw e;
+            moved = true;
+        } finally {
+            if (!moved) {
+                for (Path t : temps) {
+                    try {
+                        Files.deleteIfExists(t);
+                    } catch (IOException ignored) {
+                        // the original failure is the one to report
+                    }
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.reparamcl.cpu;
 
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.reparamcl.Backend;
 import org.reparamcl.ReparamSpec;
@@ -18,6 +21,10 @@ import org.reparamcl.rng.NoiseStream;
  * The pure-Java CPU reference. Work is split into contiguous ranges across a fixed pool of
  * threads; every element is a pure function of its index, so the bits never depend on the
  * thread count or the split.
+ *
+ * <p>Thread-safe: calls run concurrently. {@link #close()} waits for calls in progress (each
+ * holds a read lock, close the write lock), then stops the pool; later calls throw
+ * IllegalStateException.
  */
 public final class CpuBackend implements Backend {
     /** Below this many elements a call runs on the calling thread (threading costs more than it saves). */
@@ -31,6 +38,7 @@ public final class CpuBackend implements Backend {
 
     private final int threads;
     private final ExecutorService pool;
+    private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private CpuBackend(int threads) {
@@ -75,9 +83,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fillNormal(long seed, long stream, long offset, FloatBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         final int n = dst.remaining();
         checkCall(offset, n, 0, n);
         if (dst.hasArray()) {
@@ -104,9 +110,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fillBits(long seed, long stream, long offset, IntBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         final int n = dst.remaining();
         checkCall(offset, n, 0, n);
         if (dst.hasArray()) {
@@ -134,7 +138,7 @@ public final class CpuBackend implements Backend {
     /**
      * Runs {@code task} over [0, n) split into contiguous ranges, which the calling thread and the
      * pool's threads take in turn until none is left, and waits. Exceptions from a range are
-     * rethrown on the caller.
+     * rethrown on the caller. {@link #close()} waits for it.
      */
     public void parallel(int n, RangeTask task) {
         parallel(n, n, task);
@@ -145,7 +149,17 @@ public final class CpuBackend implements Backend {
      * operations (more than n when each index carries a loop), which decides whether to use threads.
      */
     public void parallel(int n, long work, RangeTask task) {
-        ensureOpen();
+        final Lock call = inFlight.readLock();
+        call.lock();
+        try {
+            ensureOpen();
+            run(n, work, task);
+        } finally {
+            call.unlock();
+        }
+    }
+
+    private void run(int n, long work, RangeTask task) {
         if (pool == null || work < MIN_PARALLEL || n < 2) {
             if (n > 0) {
                 task.run(0, n);
@@ -204,15 +218,36 @@ public final class CpuBackend implements Backend {
     @Override
     public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
                                float[] logProb) {
-        ensureOpen();
-        CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
+        final Lock call = inFlight.readLock();                  // held across the pass's phases
+        call.lock();
+        try {
+            ensureOpen();
+            CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
+        } finally {
+            call.unlock();
+        }
     }
 
     @Override
     public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
                                 float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
-        ensureOpen();
-        CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+        final Lock call = inFlight.readLock();
+        call.lock();
+        try {
+            ensureOpen();
+            CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+        } finally {
+            call.unlock();
+        }
+    }
+
+    private static void checkWritable(Buffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst buffer is read-only");
+        }
     }
 
     private static int roundUpTo4IfAbove4(int size) {
@@ -236,11 +271,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Rejects calls that have not started, waits for those in progress, stops the pool. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        if (pool != null) {
-            pool.shutdown();
+        closed = true;                            // calls not yet holding the read lock now throw
+        final Lock all = inFlight.writeLock();
+        all.lock();
+        try {
+            if (pool != null) {
+                pool.shutdown();
+            }
+        } finally {
+            all.unlock();
         }
     }
 }

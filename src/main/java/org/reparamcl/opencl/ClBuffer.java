@@ -61,7 +61,7 @@ public final class ClBuffer implements AutoCloseable {
         if (!closed) {
             closed = true;
             CL.clReleaseMemObject(mem);
-            ClResources.BUFFERS.decrementAndGet();
+            ClResources.removeBuffer(bytes);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.reparamcl.opencl;
 
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_MEM_ALLOC_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_PROGRAM_BINARIES;
 import static org.jocl.CL.CL_PROGRAM_BINARY_SIZES;
@@ -44,6 +45,8 @@ public final class ClContext implements AutoCloseable {
     public static final String BUILD_OPTIONS = "-cl-fp32-correctly-rounded-divide-sqrt";
 
     private static final Map<String, byte[]> BINARIES = new ConcurrentHashMap<>();
+    private static final System.Logger LOG = System.getLogger("org.reparamcl");
+    private static final java.util.concurrent.atomic.AtomicBoolean SIGNALS_CHECKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ClDeviceInfo device;
     private final cl_context context;
@@ -70,18 +73,24 @@ public final class ClContext implements AutoCloseable {
     /** Creates a context and builds the given classpath kernel sources (used by tests of build errors). */
     public static ClContext create(ClDeviceInfo device, List<String> sources, String options) {
         CL.setExceptionsEnabled(true);
+        warnWithoutSignalChaining(device);
         final cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         final cl_device_id[] devs = {device.device()};
         cl_context ctx = null;
         cl_command_queue q = null;
         try {
-            ctx = CL.clCreateContext(props, 1, devs, null, null, null);
-            ClResources.CONTEXTS.incrementAndGet();
-            @SuppressWarnings("deprecation")
-            final cl_command_queue created = CL.clCreateCommandQueue(ctx, device.device(), CL_QUEUE_PROFILING_ENABLE, null);
-            q = created;
-            ClResources.QUEUES.incrementAndGet();
+            try {
+                ctx = CL.clCreateContext(props, 1, devs, null, null, null);
+                ClResources.CONTEXTS.incrementAndGet();
+                @SuppressWarnings("deprecation")
+                final cl_command_queue created = CL.clCreateCommandQueue(ctx, device.device(), CL_QUEUE_PROFILING_ENABLE, null);
+                q = created;
+                ClResources.QUEUES.incrementAndGet();
+            } catch (CLException e) {
+                throw new OpenClUnavailableException("cannot create an OpenCL " + (ctx == null ? "context" : "command queue")
+                        + " on " + device.describe() + ": " + e.getMessage(), e);
+            }
             final cl_program prog = build(ctx, device, sources, options);
             return new ClContext(device, ctx, q, prog);
         } catch (RuntimeException e) {
@@ -95,6 +104,31 @@ public final class ClContext implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Logs a warning (once per process) when a PoCL device is used in a JVM without the JDK's
+     * signal-chaining library. Implementation note: PoCL compiles kernels with LLVM in process,
+     * and LLVM installs SIGSEGV handlers (SA_RESETHAND) over the JVM's, which uses SIGSEGV for
+     * safepoint polls and implicit null checks: when two Java threads trap at once, one meets the
+     * default action and the JVM dies with SIGSEGV (seen in about one run in three of a
+     * multi-threaded workload after a build). With libjsig preloaded the JVM's handlers stay first
+     * and LLVM's are chained behind them.
+     */
+    static void warnWithoutSignalChaining(ClDeviceInfo device) {
+        if (!device.platformName().contains("Portable Computing Language") || !SIGNALS_CHECKED.compareAndSet(false, true)) {
+            return;
+        }
+        final java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+        try {
+            if (!java.nio.file.Files.isReadable(maps) || java.nio.file.Files.readString(maps).contains("libjsig")) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            return;                               // not Linux, or unreadable: nothing to say
+        }
+        LOG.log(System.Logger.Level.WARNING, "PoCL's LLVM replaces the JVM's SIGSEGV handler, which can crash this JVM;"
+                + " run it with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so (docs/RELIABILITY.md)");
     }
 
     private static cl_program build(cl_context ctx, ClDeviceInfo device, List<String> sources, String options) {
@@ -211,6 +245,11 @@ public final class ClContext implements AutoCloseable {
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
      * the device cannot allocate it.
+     *
+     * <p>Implementation note: on CPU devices the buffer is created with CL_MEM_ALLOC_HOST_PTR, so
+     * the memory is committed here, where a failure is an error code, rather than lazily at its
+     * first use, where PoCL 3.1 aborts the process (an assertion in
+     * pocl_create_migration_commands). Device memory is host memory there either way.
      */
     public synchronized ClBuffer allocate(long bytes) {
         ensureOpen();
@@ -223,12 +262,13 @@ public final class ClContext implements AutoCloseable {
         }
         final cl_mem mem;
         try {
-            mem = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            final long flags = device.type().equals("CPU") ? CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR : CL_MEM_READ_WRITE;
+            mem = CL.clCreateBuffer(context, flags, bytes, null, null);
         } catch (CLException e) {
             throw new ClMemoryException("cannot allocate " + bytes + " bytes on " + device.deviceName() + ": "
                     + e.getMessage(), e);
         }
-        ClResources.BUFFERS.incrementAndGet();
+        ClResources.addBuffer(bytes);
         final ClBuffer b = new ClBuffer(this, mem, bytes);
         buffers.add(b);
         return b;

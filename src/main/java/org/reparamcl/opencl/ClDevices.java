@@ -106,9 +106,8 @@ public final class ClDevices {
                 }
             }
         } else if (s.matches("\\d+")) {
-            final int i = Integer.parseInt(s);
-            if (i < all.size()) {
-                return all.get(i);
+            if (s.length() < 10 && Integer.parseInt(s) < all.size()) {
+                return all.get(Integer.parseInt(s));
             }
         } else {
             final String needle = s.toLowerCase(Locale.ROOT);
@@ -126,7 +125,7 @@ public final class ClDevices {
     private static List<ClDeviceInfo> discover() {
         try {
             CL.setExceptionsEnabled(true);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (LinkageError e) {                // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
             throw new OpenClUnavailableException("OpenCL runtime could not be loaded (no ICD loader "
                     + "libOpenCL.so.1? install ocl-icd-libopencl1 and a driver such as pocl-opencl-icd): " + e, e);
         }
@@ -136,7 +135,7 @@ public final class ClDevices {
         } catch (CLException e) {
             throw new OpenClUnavailableException("no OpenCL platform (is an ICD such as pocl-opencl-icd "
                     + "installed?): " + e.getMessage(), e);
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (LinkageError e) {
             throw new OpenClUnavailableException("OpenCL runtime could not be loaded: " + e, e);
         }
         if (n[0] == 0) {

@@ -7,4 +7,11 @@ public final class ClMemoryException extends RuntimeException {
     public ClMemoryException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** Whether an OpenCL error says the device or host ran out of memory or resources. */
+    static boolean isResourceError(org.jocl.CLException e) {
+        final int s = e.getStatus();
+        return s == org.jocl.CL.CL_OUT_OF_RESOURCES || s == org.jocl.CL.CL_OUT_OF_HOST_MEMORY
+                || s == org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
+    }
 }

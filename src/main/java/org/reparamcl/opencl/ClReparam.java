@@ -17,6 +17,13 @@ import org.reparamcl.ReparamSpec;
  * <p>In steady state (same or smaller shapes) a device-buffer call allocates no device memory,
  * builds nothing and does not wait, except for the value check (when the spec asks for it), which
  * reads one word back before the pass is enqueued so that nothing is written on rejection.
+ *
+ * <p>Host-array calls hold at most {@link #hostBudgetBytes} of device memory (staging and
+ * scratch), no buffer larger than the device's maximum allocation: a call that needs more is
+ * streamed in pieces with the same bits (docs/RELIABILITY.md): the forward pass by samples, rows
+ * or (without KL and log q) runs within a row; the backward pass by groups of 64 rows whose block
+ * sums are added on the host in the documented order before one finishing launch, or, for K = 1
+ * without broadcast, by parameter rows.
  */
 final class ClReparam {
     /** Backward flags, as in reparam.cl. */
@@ -67,8 +74,17 @@ final class ClReparam {
     long splitBelowChunks = SPLIT_BELOW_CHUNKS;
     static final long SPLIT_BELOW_CHUNKS = 512;
 
+    /**
+     * Device bytes a host-array call may hold: half the device's global memory. Package-private:
+     * tests lower it to force streaming.
+     */
+    long hostBudgetBytes;
+    /** Pieces run by streamed host-array calls so far (tests check that streaming happened). */
+    long streamedPieces;
+
     ClReparam(ClContext ctx) {
         this.ctx = ctx;
+        this.hostBudgetBytes = ctx.device().globalMemBytes() / 2;
     }
 
     private void kernels() {
@@ -293,6 +309,12 @@ final class ClReparam {
         spec.requireValidParameters(mu, rho);
         kernels();
         final ReparamSpec dev = spec.checkValues() ? spec.toBuilder().checkValues(false).build() : spec;
+        final long need = forwardBytes(dev, eps != null, kl != null, logProb != null);
+        if (need < 0) {
+            forwardPieces(dev, mu, rho, z, eps, kl, logProb);
+            return;
+        }
+        makeRoom(need);
         final ClBuffer dMu = upload(MU, mu);
         final ClBuffer dRho = upload(RHO, rho);
         final ClBuffer dZ = stage(Z, z.length);
@@ -312,6 +334,12 @@ final class ClReparam {
         spec.requireValidParameters(mu, rho);
         kernels();
         final ReparamSpec dev = spec.checkValues() ? spec.toBuilder().checkValues(false).build() : spec;
+        final long need = backwardBytes(dev, eps != null, gkl != null, glq != null);
+        if (need < 0) {
+            backwardPieces(dev, mu, rho, eps, gz, gkl, glq, gmu, grho, accumulate);
+            return;
+        }
+        makeRoom(need);
         final ClBuffer dMu = upload(MU, mu);
         final ClBuffer dRho = upload(RHO, rho);
         final ClBuffer dEps = eps == null ? null : upload(EPS, eps);
@@ -332,24 +360,393 @@ final class ClReparam {
     }
 
     private ClBuffer upload(int role, float[] src) {
-        final ClBuffer b = stage(role, src.length);
-        if (src.length > 0) {
-            CL.clEnqueueWriteBuffer(ctx.queue(), b.mem(), CL_TRUE, 0, 4L * src.length, Pointer.to(src), 0, null, null);
+        return upload(role, src, 0, src.length);
+    }
+
+    /** The staging buffer of a role holding {@code src[from .. from+n)}. */
+    private ClBuffer upload(int role, float[] src, long from, long n) {
+        final ClBuffer b = stage(role, (int) n);
+        if (n > 0) {
+            CL.clEnqueueWriteBuffer(ctx.queue(), b.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src).withByteOffset(4L * from),
+                    0, null, null);
         }
         return b;
     }
 
     private void download(ClBuffer src, float[] dst) {
-        if (dst != null && dst.length > 0) {
-            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * dst.length, Pointer.to(dst), 0, null, null);
+        if (dst != null) {
+            download(src, dst, 0, dst.length);
         }
+    }
+
+    /** Copies the first n floats of src to {@code dst[from ..]}. */
+    private void download(ClBuffer src, float[] dst, long from, long n) {
+        if (dst != null && n > 0) {
+            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, Pointer.to(dst).withByteOffset(4L * from),
+                    0, null, null);
+        }
+    }
+
+    // ---------------------------------------------------------------- host arrays larger than the device
+
+    /** The largest buffer a host-array call may allocate. */
+    private long maxBufferBytes() {
+        return Math.min(ctx.device().maxAllocBytes(), hostBudgetBytes);
+    }
+
+    /**
+     * Device bytes of the one-piece forward path for spec, or -1 when it exceeds the budget or
+     * a buffer would pass the maximum allocation.
+     */
+    private long forwardBytes(ReparamSpec s, boolean eps, boolean kl, boolean lq) {
+        final long np = s.paramElements();
+        final long n = s.elements();
+        final long nb = blocks(s.dim());
+        final long partials = nb > 1 ? Math.max(kl ? s.paramRows() : 0, lq ? s.sampleRows() : 0) * nb : 0;
+        final long sig = s.parameterization() != Parameterization.SIGMA && s.reductionRows() > 1 ? np : 0;
+        final long largest = Math.max(Math.max(np, n), Math.max(partials, Math.max(s.paramRows(), s.sampleRows())));
+        final long floats = 2 * np + n + (eps ? n : 0) + (kl ? s.paramRows() : 0) + (lq ? s.sampleRows() : 0) + sig
+                + partials + 1;
+        return within(floats, largest);
+    }
+
+    /** Device bytes of the one-piece backward path, or -1 (as {@link #forwardBytes}). */
+    private long backwardBytes(ReparamSpec s, boolean eps, boolean gkl, boolean glq) {
+        final long np = s.paramElements();
+        final long n = s.elements();
+        final long groups = (s.reductionRows() + BLOCK - 1) / BLOCK;
+        final long shift = np % 4 == 0 ? s.offset() & 3 : 0;
+        final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
+        final long split = groups > 1 && nchunks < splitBelowChunks ? 2 * groups * np : 0;
+        final long largest = Math.max(Math.max(np, n), Math.max(split, s.sampleRows()));
+        final long floats = 4 * np + n + (eps ? n : 0) + (gkl ? s.paramRows() : 0)
+                + (glq ? s.sampleRows() + s.paramRows() : 0) + split + 1;
+        return within(floats, largest);
+    }
+
+    private long within(long floats, long largestFloats) {
+        if (floats > hostBudgetBytes / 4 || largestFloats > maxBufferBytes() / 4) {
+            return -1;
+        }
+        return 4 * floats;
+    }
+
+    /** Releases every staging and scratch buffer when keeping them would take a call of need bytes past the budget. */
+    private void makeRoom(long need) {
+        long held = 0;
+        for (ClBuffer b : staging) {
+            held += b == null || b.isClosed() ? 0 : b.bytes();
+        }
+        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, backwardPartials, slq}) {
+            held += b == null || b.isClosed() ? 0 : b.bytes();
+        }
+        if (held + need <= hostBudgetBytes) {
+            return;
+        }
+        for (int i = 0; i < staging.length; i++) {
+            if (staging[i] != null) {
+                staging[i].close();
+                staging[i] = null;
+            }
+        }
+        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, backwardPartials, slq}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        sigma = null;
+        rowPartials = null;
+        backwardPartials = null;
+        slq = null;
+    }
+
+    /** The largest count in [1, max] for which fits holds (fits is monotone), or 0 when 1 does not fit. */
+    private static long largest(long max, java.util.function.LongPredicate fits) {
+        if (max < 1 || !fits.test(1)) {
+            return 0;
+        }
+        long lo = 1;
+        long hi = max;
+        while (lo < hi) {
+            final long mid = lo + (hi - lo + 1) / 2;
+            if (fits.test(mid)) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    private static ReparamSpec piece(ReparamSpec s, int samples, long rows, long dim, boolean broadcast, long offset) {
+        return s.toBuilder().shape(samples, rows, dim).broadcast(broadcast).offset(offset).build();
+    }
+
+    private IllegalArgumentException tooLarge(String pass, ReparamSpec s, String why) {
+        return new IllegalArgumentException("the " + pass + " pass of " + s + " cannot be streamed through "
+                + hostBudgetBytes + " bytes of device memory (maximum allocation " + ctx.device().maxAllocBytes()
+                + " bytes): " + why);
+    }
+
+    /**
+     * The forward pass in pieces: whole samples (no broadcast), else rows, else runs within a row
+     * (only without KL and log q, which sum whole rows). Each piece is a call of its own at the
+     * offset of its first element, which the contract makes bit-identical to the whole call.
+     */
+    private void forwardPieces(ReparamSpec s, float[] mu, float[] rho, float[] z, float[] eps, float[] kl, float[] lq) {
+        makeRoom(hostBudgetBytes);
+        final boolean e = eps != null;
+        final boolean k = kl != null;
+        final boolean q = lq != null;
+        final int samples = s.samples();
+        final long b = s.rows();
+        final long d = s.dim();
+        final long np = s.paramElements();
+        final long o = s.offset();
+        if (!s.broadcast()) {
+            final long ks = largest(samples, c -> forwardBytes(piece(s, (int) c, b, d, false, o), e, k, q) >= 0);
+            if (ks > 0) {
+                for (long k0 = 0; k0 < samples; k0 += ks) {
+                    final int kc = (int) Math.min(ks, samples - k0);
+                    forwardPiece(piece(s, kc, b, d, false, o + k0 * np), mu, rho, 0, z, eps, k0 * np,
+                            kl, k0 == 0 ? 0 : -1, lq, k0 * b);
+                }
+                return;
+            }
+            final long rs = largest(b, c -> forwardBytes(piece(s, 1, c, d, false, o), e, k, q) >= 0);
+            if (rs > 0) {
+                for (long k0 = 0; k0 < samples; k0++) {
+                    for (long b0 = 0; b0 < b; b0 += rs) {
+                        final long bc = Math.min(rs, b - b0);
+                        final long row = k0 * b + b0;
+                        forwardPiece(piece(s, 1, bc, d, false, o + row * d), mu, rho, b0 * d, z, eps, row * d,
+                                kl, k0 == 0 ? b0 : -1, lq, row);
+                    }
+                }
+                return;
+            }
+        } else {
+            final long rows = samples * b;
+            final long rs = largest(rows, c -> forwardBytes(piece(s, 1, c, d, true, o), e, k, q) >= 0);
+            if (rs > 0) {
+                for (long r0 = 0; r0 < rows; r0 += rs) {
+                    final long rc = Math.min(rs, rows - r0);
+                    forwardPiece(piece(s, 1, rc, d, true, o + r0 * d), mu, rho, 0, z, eps, r0 * d,
+                            kl, r0 == 0 ? 0 : -1, lq, r0);
+                }
+                return;
+            }
+        }
+        if (k || q) {
+            throw tooLarge("forward", s, "one row of " + d + " elements does not fit, and KL and log q sum whole rows");
+        }
+        final long ds = largest(d, c -> forwardBytes(piece(s, 1, 1, c, false, o), e, false, false) >= 0);
+        if (ds == 0) {
+            throw tooLarge("forward", s, "not even one element fits");
+        }
+        final long rows = samples * b;
+        for (long r = 0; r < rows; r++) {
+            final long p0 = s.broadcast() ? 0 : (r % b) * d;
+            for (long d0 = 0; d0 < d; d0 += ds) {
+                final long dc = Math.min(ds, d - d0);
+                forwardPiece(piece(s, 1, 1, dc, false, o + r * d + d0), mu, rho, p0 + d0, z, eps, r * d + d0,
+                        null, -1, null, 0);
+            }
+        }
+    }
+
+    /** One forward piece: parameters from muFrom, z and eps at zFrom, kl at klFrom (or none when -1), log q at lqFrom. */
+    private void forwardPiece(ReparamSpec p, float[] mu, float[] rho, long muFrom, float[] z, float[] eps, long zFrom,
+                              float[] kl, long klFrom, float[] lq, long lqFrom) {
+        streamedPieces++;
+        final long np = p.paramElements();
+        final long n = p.elements();
+        final ClBuffer dMu = upload(MU, mu, muFrom, np);
+        final ClBuffer dRho = upload(RHO, rho, muFrom, np);
+        final ClBuffer dZ = stage(Z, (int) n);
+        final ClBuffer dEps = eps == null ? null : stage(EPS, (int) n);
+        final boolean withKl = kl != null && klFrom >= 0;
+        final ClBuffer dKl = withKl ? stage(KL_OUT, (int) p.paramRows()) : null;
+        final ClBuffer dLq = lq == null ? null : stage(LOGQ_OUT, (int) p.sampleRows());
+        forward(p, dMu, dRho, dZ, dEps, dKl, dLq);
+        download(dZ, z, zFrom, n);
+        download(dEps, eps, zFrom, n);
+        if (withKl) {
+            download(dKl, kl, klFrom, p.paramRows());
+        }
+        download(dLq, lq, lqFrom, p.sampleRows());
+    }
+
+    /**
+     * The backward pass in pieces. With the parameters on the device: rows in groups of 64, each
+     * group's block sums (Smu, Ssig) computed on the device (reparam_backward mode 1) and added on
+     * the host, in group order from +0.0f, exactly as the kernel adds them; then one launch
+     * finishes from those totals (mode 2 with one group: +0.0f + T = T, T never being -0.0f).
+     * Otherwise, for K = 1 without broadcast, by parameter rows or runs within a row (each
+     * parameter's sum has one term).
+     */
+    private void backwardPieces(ReparamSpec s, float[] mu, float[] rho, float[] eps, float[] gz, float[] gkl,
+                                float[] glq, float[] gmu, float[] grho, boolean accumulate) {
+        makeRoom(hostBudgetBytes);
+        final long np = s.paramElements();
+        final long rows = s.reductionRows();
+        final boolean e = eps != null;
+        final long finishFloats = 6 * np + 2 * s.paramRows() + (glq != null ? s.sampleRows() : 0) + 1;
+        final java.util.function.LongPredicate groupsFit = g -> {
+            final long r = Math.min(rows, g * BLOCK);
+            final long floats = r * np * (e ? 2 : 1) + 2 * g * np + 1;
+            return floats <= hostBudgetBytes / 4 && r * np <= maxBufferBytes() / 4 && 2 * g * np <= maxBufferBytes() / 4
+                    && 2 * g * np <= Integer.MAX_VALUE - 8;                   // the host copy of the block sums
+        };
+        if (rows > 1 && within(finishFloats, Math.max(2 * np, s.sampleRows())) >= 0) {
+            final long gs = largest((rows + BLOCK - 1) / BLOCK, groupsFit);
+            if (gs > 0) {
+                backwardByRowGroups(s, mu, rho, eps, gz, gkl, glq, gmu, grho, accumulate, gs);
+                return;
+            }
+        }
+        // One row per parameter element (K = 1 without broadcast, or broadcast with K*B = 1): every
+        // parameter's sum has one term, so parameter rows and runs within a row are independent.
+        if (rows != 1) {
+            throw tooLarge("backward", s, "64 rows of " + np + " parameter elements, or the parameters themselves,"
+                    + " do not fit (with more than one row per parameter the rows are streamed in groups of 64)");
+        }
+        final long b = s.broadcast() ? 1 : s.rows();
+        final long d = s.dim();
+        final long o = s.offset();
+        final long rs = largest(b, c -> backwardBytes(piece(s, 1, c, d, false, o), e, gkl != null, glq != null) >= 0);
+        // pieces are (1, rows, D) calls without broadcast: the same eps indices and parameters as the whole call
+        if (rs > 0) {
+            for (long b0 = 0; b0 < b; b0 += rs) {
+                final long bc = Math.min(rs, b - b0);
+                backwardPiece(piece(s, 1, bc, d, false, o + b0 * d), mu, rho, eps, gz, gkl, glq, gmu, grho, accumulate,
+                        b0 * d, b0);
+            }
+            return;
+        }
+        final long ds = largest(d, c -> backwardBytes(piece(s, 1, 1, c, false, o), e, gkl != null, glq != null) >= 0);
+        if (ds == 0) {
+            throw tooLarge("backward", s, "not even one element fits");
+        }
+        for (long b0 = 0; b0 < b; b0++) {
+            for (long d0 = 0; d0 < d; d0 += ds) {
+                final long dc = Math.min(ds, d - d0);
+                backwardPiece(piece(s, 1, 1, dc, false, o + b0 * d + d0), mu, rho, eps, gz, gkl, glq, gmu, grho,
+                        accumulate, b0 * d + d0, b0);
+            }
+        }
+    }
+
+    /** One backward piece of a K = 1 call: elements (and parameters) from pFrom, its one parameter row's gradKl and gradLogProb at row. */
+    private void backwardPiece(ReparamSpec p, float[] mu, float[] rho, float[] eps, float[] gz, float[] gkl,
+                               float[] glq, float[] gmu, float[] grho, boolean accumulate, long pFrom, long row) {
+        streamedPieces++;
+        final long np = p.paramElements();
+        final long prow = p.paramRows();
+        final ClBuffer dMu = upload(MU, mu, pFrom, np);
+        final ClBuffer dRho = upload(RHO, rho, pFrom, np);
+        final ClBuffer dEps = eps == null ? null : upload(EPS, eps, pFrom, np);
+        final ClBuffer dGz = upload(GRAD_Z, gz, pFrom, np);
+        final ClBuffer dGkl = gkl == null ? null : upload(GRAD_KL, gkl, row, prow);
+        final ClBuffer dGlq = glq == null ? null : upload(GRAD_LOGQ, glq, row, prow);
+        final ClBuffer dGmu = accumulate ? upload(GRAD_MU, gmu, pFrom, np) : stage(GRAD_MU, (int) np);
+        final ClBuffer dGrho = accumulate ? upload(GRAD_RHO, grho, pFrom, np) : stage(GRAD_RHO, (int) np);
+        backward(p, dMu, dRho, dEps, dGz, dGkl, dGlq, dGmu, dGrho, accumulate);
+        download(dGmu, gmu, pFrom, np);
+        download(dGrho, grho, pFrom, np);
+    }
+
+    private void backwardByRowGroups(ReparamSpec s, float[] mu, float[] rho, float[] eps, float[] gz, float[] gkl,
+                                     float[] glq, float[] gmu, float[] grho, boolean accumulate, long groupsPerPiece) {
+        final int np = (int) s.paramElements();
+        final long rows = s.reductionRows();
+        final float[] tmu = new float[np];
+        final float[] tsig = new float[np];
+        final float[] part = new float[(int) (2 * groupsPerPiece * np)];
+        final long rowsPerPiece = groupsPerPiece * BLOCK;
+        for (long r0 = 0; r0 < rows; r0 += rowsPerPiece) {
+            final long rc = Math.min(rowsPerPiece, rows - r0);
+            final long groups = (rc + BLOCK - 1) / BLOCK;
+            streamedPieces++;
+            final ReparamSpec p = s.broadcast()
+                    ? piece(s, 1, rc, s.dim(), true, s.offset() + r0 * np)
+                    : piece(s, (int) rc, s.rows(), s.dim(), false, s.offset() + r0 * np);
+            final ClBuffer dGz = upload(GRAD_Z, gz, r0 * np, rc * np);
+            final ClBuffer dEps = eps == null ? null : upload(EPS, eps, r0 * np, rc * np);
+            backwardPartials = grow(backwardPartials, 2 * groups * np);
+            blockSums(p, dGz, dEps, backwardPartials, groups);
+            download(backwardPartials, part, 0, 2 * groups * np);
+            for (int g = 0; g < groups; g++) {
+                final int mu0 = (int) (g * np);
+                final int sig0 = (int) ((groups + g) * np);
+                for (int i = 0; i < np; i++) {
+                    tmu[i] = tmu[i] + part[mu0 + i];
+                    tsig[i] = tsig[i] + part[sig0 + i];
+                }
+            }
+        }
+        makeRoom(hostBudgetBytes);                // the pieces' buffers go before the finish's arrive
+        final ClBuffer dMu = upload(MU, mu);
+        final ClBuffer dRho = upload(RHO, rho);
+        final ClBuffer dGkl = gkl == null ? null : upload(GRAD_KL, gkl);
+        final ClBuffer dGlq = glq == null ? null : upload(GRAD_LOGQ, glq);
+        final ClBuffer dGmu = accumulate ? upload(GRAD_MU, gmu) : stage(GRAD_MU, np);
+        final ClBuffer dGrho = accumulate ? upload(GRAD_RHO, grho) : stage(GRAD_RHO, np);
+        backwardPartials = grow(backwardPartials, 2L * np);
+        CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 0, 4L * np, Pointer.to(tmu), 0, null, null);
+        CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 4L * np, 4L * np, Pointer.to(tsig), 0, null, null);
+        finishFromTotals(s, dMu, dRho, dGkl, dGlq, dGmu, dGrho, backwardPartials, accumulate);
+        download(dGmu, gmu);
+        download(dGrho, grho);
+    }
+
+    /** reparam_backward mode 1 over a piece: the block sums of each of its groups of 64 rows into part. */
+    private void blockSums(ReparamSpec p, ClBuffer gz, ClBuffer eps, ClBuffer part, long groups) {
+        final long np = p.paramElements();
+        final long shift = np % 4 == 0 ? p.offset() & 3 : 0;
+        final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
+        final int[] key = key(p);
+        backward.arg(0, flag).arg(1, flag).arg(2, gz).arg(3, eps == null ? flag : eps).arg(4, flag)
+                .arg(5, flag).arg(6, flag).arg(7, flag).arg(8, part)
+                .arg(9, np).arg(10, p.reductionRows()).arg(11, p.dim()).arg(12, shift).arg(13, nchunks).arg(14, groups)
+                .arg(15, 1).arg(16, p.offset())
+                .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
+                .arg(21, p.parameterization().ordinal()).arg(22, eps != null ? READ_EPS : 0);
+        backward.launch(groups * nchunks);
+    }
+
+    /** reparam_backward mode 2 with one group: the finish (KL, log q, dsigma/drho, accumulate) from the totals in part. */
+    private void finishFromTotals(ReparamSpec s, ClBuffer mu, ClBuffer rho, ClBuffer gkl, ClBuffer glq, ClBuffer gmu,
+                                  ClBuffer grho, ClBuffer part, boolean accumulate) {
+        final long np = s.paramElements();
+        final long prow = s.paramRows();
+        final int flags = (gkl != null ? KL : 0) | (glq != null ? LOGQ : 0) | (accumulate ? ACCUMULATE : 0);
+        if (glq != null) {
+            slq = grow(slq, prow);
+            stridedSums.arg(0, glq).arg(1, slq).arg(2, s.reductionRows()).arg(3, prow);
+            stridedSums.launch(prow);
+        }
+        final long shift = np % 4 == 0 ? s.offset() & 3 : 0;
+        final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
+        final int[] key = key(s);
+        backward.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, flag).arg(4, gkl == null ? flag : gkl)
+                .arg(5, glq != null ? slq : flag).arg(6, gmu).arg(7, grho).arg(8, part)
+                .arg(9, np).arg(10, s.reductionRows()).arg(11, s.dim()).arg(12, shift).arg(13, nchunks).arg(14, 1L)
+                .arg(15, 2).arg(16, s.offset())
+                .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
+                .arg(21, s.parameterization().ordinal()).arg(22, flags);
+        backward.launch(nchunks);
     }
 
     // ---------------------------------------------------------------- helpers
 
-    /** b, or a new buffer of at least n floats (the old one released) when b is smaller. */
+    /**
+     * b, or a new buffer of at least n floats (the old one released) when b is smaller or closed:
+     * after a failed allocation the field still names the released buffer, and the next call
+     * must allocate again rather than use it.
+     */
     private ClBuffer grow(ClBuffer b, long n) {
-        if (b != null && b.capacity32() >= n) {
+        if (b != null && !b.isClosed() && b.capacity32() >= n) {
             return b;
         }
         if (b != null) {

@@ -12,6 +12,8 @@ public final class ClResources {
     static final AtomicLong PROGRAMS = new AtomicLong();
     static final AtomicLong KERNELS = new AtomicLong();
     static final AtomicLong BUFFERS = new AtomicLong();
+    private static final AtomicLong BUFFER_BYTES = new AtomicLong();
+    private static final AtomicLong PEAK_BUFFER_BYTES = new AtomicLong();
 
     private ClResources() {
     }
@@ -28,5 +30,26 @@ public final class ClResources {
             s += v;
         }
         return s;
+    }
+
+    /** Bytes of device memory held by live buffers. */
+    public static long liveBufferBytes() {
+        return BUFFER_BYTES.get();
+    }
+
+    /** The most bytes of device memory live buffers held at any one time since the process started. */
+    public static long peakBufferBytes() {
+        return PEAK_BUFFER_BYTES.get();
+    }
+
+    static void addBuffer(long bytes) {
+        BUFFERS.incrementAndGet();
+        final long live = BUFFER_BYTES.addAndGet(bytes);
+        PEAK_BUFFER_BYTES.accumulateAndGet(live, Math::max);
+    }
+
+    static void removeBuffer(long bytes) {
+        BUFFERS.decrementAndGet();
+        BUFFER_BYTES.addAndGet(-bytes);
     }
 }

@@ -2,6 +2,7 @@ package org.reparamcl.opencl;
 
 import static org.jocl.CL.CL_TRUE;
 
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,6 +24,11 @@ import org.reparamcl.rng.NoiseStream;
  *
  * <p>Thread-safe: calls are serialized on one in-order queue (a lock guards kernel arguments
  * and the staging buffer). In steady state a call allocates nothing and builds nothing.
+ * {@link #close()} waits for the call in progress (and for enqueued device work), then releases
+ * everything; calls that have not started by then throw IllegalStateException. A host call of any
+ * length holds one staging buffer of at most {@link #STAGING_ELEMENTS} elements on the device.
+ * Arguments are checked before anything is written; if the device fails part-way through a call
+ * (ClMemoryException), the destination's contents are unspecified and the backend stays usable.
  */
 public final class OpenClBackend implements Backend {
     /** Elements per staging chunk for host-array calls (16 MiB of floats). */
@@ -39,6 +45,7 @@ public final class OpenClBackend implements Backend {
     static final int WORK_GROUP_SIZE = ClKernel.WORK_GROUP_SIZE;
 
     private final ClContext ctx;
+    private final int stagingElements;
     private final ReentrantLock lock = new ReentrantLock();
     private final FillKernel bits;
     private final FillKernel normal;
@@ -49,8 +56,9 @@ public final class OpenClBackend implements Backend {
     private int[] hostInt;
     private volatile boolean closed;
 
-    private OpenClBackend(ClContext ctx) {
+    private OpenClBackend(ClContext ctx, int stagingElements) {
         this.ctx = ctx;
+        this.stagingElements = stagingElements;
         this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"));
         this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"));
         this.roof = new FillKernel(ctx, ctx.kernel("roof_store"));
@@ -59,9 +67,17 @@ public final class OpenClBackend implements Backend {
 
     /** A backend on {@code device}; builds the program (once per device per process). */
     public static OpenClBackend create(ClDeviceInfo device) {
+        return create(device, STAGING_ELEMENTS);
+    }
+
+    /** A backend whose host calls stream through chunks of {@code stagingElements} (tests of chunk seams). */
+    static OpenClBackend create(ClDeviceInfo device, int stagingElements) {
+        if (stagingElements < 1) {
+            throw new IllegalArgumentException("stagingElements must be >= 1, got " + stagingElements);
+        }
         final ClContext ctx = ClContext.create(device);
         try {
-            return new OpenClBackend(ctx);
+            return new OpenClBackend(ctx, stagingElements);
         } catch (RuntimeException e) {
             ctx.close();
             throw e;
@@ -86,10 +102,10 @@ public final class OpenClBackend implements Backend {
     /** Allocates a device buffer of {@code elements} 32-bit elements, owned by this backend. */
     public ClBuffer allocate(long elements) {
         ensureOpen();
-        if (elements <= 0) {
-            throw new IllegalArgumentException("elements must be > 0, got " + elements);
+        if (elements <= 0 || elements > Long.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("elements must be in [1, 2^61), got " + elements);
         }
-        return ctx.allocate(Math.multiplyExact(elements, 4L));
+        return ctx.allocate(4L * elements);
     }
 
     /** Fills {@code dst[0 .. n)} on the device with eps {@code offset ..} of (seed, stream); does not wait. */
@@ -116,11 +132,14 @@ public final class OpenClBackend implements Backend {
      * offset cannot. Does not wait.
      */
     void fillBitsFromBlock(long seed, long stream, long firstBlock, ClBuffer dst, long n) {
+        ensureOpen();
         checkDevice(dst, n);
         lock.lock();
         try {
             ensureOpen();
-            bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
+            synchronized (ctx) {
+                bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
+            }
         } finally {
             lock.unlock();
         }
@@ -175,14 +194,14 @@ public final class OpenClBackend implements Backend {
 
     /** Copies {@code n} floats from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, float[] dst, int pos, int n) {
+        ensureOpen();
         checkHost(dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
         try {
             ensureOpen();
             if (n > 0) {
-                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n,
-                        Pointer.to(dst).withByteOffset(4L * pos), 0, null, null);
+                readChunk(src, Pointer.to(dst).withByteOffset(4L * pos), n);
             }
         } finally {
             lock.unlock();
@@ -191,14 +210,14 @@ public final class OpenClBackend implements Backend {
 
     /** Copies {@code n} words from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, int[] dst, int pos, int n) {
+        ensureOpen();
         checkHost(dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
         try {
             ensureOpen();
             if (n > 0) {
-                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n,
-                        Pointer.to(dst).withByteOffset(4L * pos), 0, null, null);
+                readChunk(src, Pointer.to(dst).withByteOffset(4L * pos), n);
             }
         } finally {
             lock.unlock();
@@ -209,15 +228,13 @@ public final class OpenClBackend implements Backend {
     public void fillNormal(long seed, long stream, long offset, float[] dst, int pos, int n) {
         checkHost(dst == null ? -1 : dst.length, pos, n);
         NoiseStream.checkRange(offset, n);
-        stage(normal, seed, stream, offset, n, (chunk, done, m) -> CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(),
-                CL_TRUE, 0, 4L * m, Pointer.to(dst).withByteOffset(4L * (pos + done)), 0, null, null));
+        stage(normal, seed, stream, offset, n,
+                (chunk, done, m) -> readChunk(chunk, Pointer.to(dst).withByteOffset(4L * (pos + done)), m));
     }
 
     @Override
     public void fillNormal(long seed, long stream, long offset, FloatBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         if (dst.hasArray()) {
             fillNormal(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
         } else {
@@ -227,7 +244,7 @@ public final class OpenClBackend implements Backend {
             // JOCL does not reliably address views of direct buffers: go through a host array.
             stage(normal, seed, stream, offset, n, (chunk, done, m) -> {
                 final float[] h = hostStagingFloat();
-                CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(), CL_TRUE, 0, 4L * m, Pointer.to(h), 0, null, null);
+                readChunk(chunk, Pointer.to(h), m);
                 dst.put(base + done, h, 0, m);
             });
         }
@@ -238,15 +255,13 @@ public final class OpenClBackend implements Backend {
     public void fillBits(long seed, long stream, long offset, int[] dst, int pos, int n) {
         checkHost(dst == null ? -1 : dst.length, pos, n);
         NoiseStream.checkRange(offset, n);
-        stage(bits, seed, stream, offset, n, (chunk, done, m) -> CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(),
-                CL_TRUE, 0, 4L * m, Pointer.to(dst).withByteOffset(4L * (pos + done)), 0, null, null));
+        stage(bits, seed, stream, offset, n,
+                (chunk, done, m) -> readChunk(chunk, Pointer.to(dst).withByteOffset(4L * (pos + done)), m));
     }
 
     @Override
     public void fillBits(long seed, long stream, long offset, IntBuffer dst) {
-        if (dst == null) {
-            throw new NullPointerException("dst buffer is null");
-        }
+        checkWritable(dst);
         if (dst.hasArray()) {
             fillBits(seed, stream, offset, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
         } else {
@@ -255,7 +270,7 @@ public final class OpenClBackend implements Backend {
             final int base = dst.position();
             stage(bits, seed, stream, offset, n, (chunk, done, m) -> {
                 final int[] h = hostStagingInt();
-                CL.clEnqueueReadBuffer(ctx.queue(), chunk.mem(), CL_TRUE, 0, 4L * m, Pointer.to(h), 0, null, null);
+                readChunk(chunk, Pointer.to(h), m);
                 dst.put(base + done, h, 0, m);
             });
         }
@@ -403,14 +418,14 @@ public final class OpenClBackend implements Backend {
     /** Host staging for direct buffers; allocated on first use, guarded by the lock. */
     private float[] hostStagingFloat() {
         if (hostFloat == null) {
-            hostFloat = new float[STAGING_ELEMENTS];
+            hostFloat = new float[stagingElements];
         }
         return hostFloat;
     }
 
     private int[] hostStagingInt() {
         if (hostInt == null) {
-            hostInt = new int[STAGING_ELEMENTS];
+            hostInt = new int[stagingElements];
         }
         return hostInt;
     }
@@ -422,27 +437,43 @@ public final class OpenClBackend implements Backend {
     }
 
     private void stage(FillKernel k, long seed, long stream, long offset, int n, ChunkReader reader) {
+        ensureOpen();
         if (n == 0) {
-            ensureOpen();
             return;
         }
         lock.lock();
         try {
             ensureOpen();
             if (staging == null) {
-                staging = allocate(STAGING_ELEMENTS);
+                staging = allocate(stagingElements);
             }
-            for (int done = 0; done < n; done += STAGING_ELEMENTS) {
-                final int m = Math.min(STAGING_ELEMENTS, n - done);
+            // done is a long: with int, done + stagingElements overflows for n near 2^31.
+            for (long done = 0; done < n; done += stagingElements) {
+                final int m = (int) Math.min(stagingElements, n - done);
                 k.launch(seed, stream, offset + done, staging, m, null);
-                reader.read(staging, done, m);
+                reader.read(staging, (int) done, m);
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** Blocking read of {@code n} 32-bit elements from the start of {@code src}; called under the lock. */
+    private void readChunk(ClBuffer src, Pointer dst, long n) {
+        try {
+            synchronized (ctx) {                  // src cannot be released between mem() and the read
+                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, dst, 0, null, null);
+            }
+        } catch (CLException e) {
+            throw ClMemoryException.isResourceError(e)
+                    ? new ClMemoryException("reading " + 4L * n + " bytes from " + ctx.device().deviceName()
+                            + " failed: " + e.getMessage(), e)
+                    : e;
+        }
+    }
+
     private void enqueue(FillKernel k, long seed, long stream, long offset, ClBuffer dst, long n) {
+        ensureOpen();
         checkDevice(dst, n);
         NoiseStream.checkRange(offset, n);
         if (n == 0) {
@@ -451,13 +482,16 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ensureOpen();
-            k.launch(seed, stream, offset, dst, n, null);
+            synchronized (ctx) {                  // dst cannot be released between mem() and the enqueue
+                k.launch(seed, stream, offset, dst, n, null);
+            }
         } finally {
             lock.unlock();
         }
     }
 
     private long enqueueTimed(FillKernel k, long seed, long stream, long offset, ClBuffer dst, long n) {
+        ensureOpen();
         checkDevice(dst, n);
         NoiseStream.checkRange(offset, n);
         if (n == 0) {
@@ -467,7 +501,9 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ensureOpen();
-            k.launch(seed, stream, offset, dst, n, event);
+            synchronized (ctx) {
+                k.launch(seed, stream, offset, dst, n, event);
+            }
         } finally {
             lock.unlock();
         }
@@ -488,6 +524,15 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    private static void checkWritable(Buffer dst) {
+        if (dst == null) {
+            throw new NullPointerException("dst buffer is null");
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst buffer is read-only");
+        }
+    }
+
     private static void checkHost(int length, int pos, int n) {
         if (length < 0) {
             throw new NullPointerException("dst array is null");
@@ -503,15 +548,17 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * Rejects calls that have not started, waits for the one in progress and for enqueued device
+     * work, then releases staging, kernels, program, queue and context. Idempotent; must not be
+     * called from inside a call.
+     */
     @Override
     public void close() {
+        closed = true;                            // calls not yet holding the lock now throw
         lock.lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ctx.close();                          // releases staging, kernels, program, queue, context
+            ctx.close();                          // idempotent
         } finally {
             lock.unlock();
         }

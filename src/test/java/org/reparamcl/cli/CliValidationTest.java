@@ -1,0 +1,117 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each kind of bad command line gives one stderr line naming the problem (the option and the
+ * value as typed), a non-zero exit code, nothing on stdout and no file.
+ */
+class CliValidationTest {
+    @TempDir
+    Path dir;
+
+    private void rejects(int code, String phrase, String... args) throws IOException {
+        final ByteArrayOutputStream o = new ByteArrayOutputStream();
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        final int got = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        final String err = e.toString(StandardCharsets.UTF_8);
+        final String where = String.join(" ", args).replace("\u0000", "\\0") + "\n" + err;
+        assertEquals(code, got, where);
+        assertTrue(err.startsWith("reparam: error: ") && err.lines().count() == 1, where);
+        assertTrue(err.contains(phrase), "'" + phrase + "' missing from: " + where);
+        assertEquals(0, o.size(), where);
+        try (Stream<Path> s = Files.list(dir)) {
+            final List<Path> left = new ArrayList<>(s.filter(p -> !p.getFileName().toString().equals("plain")).toList());
+            assertTrue(left.isEmpty(), "files left: " + left + " by " + where);
+        }
+    }
+
+    /**
+     * Two outputs where the second cannot be written (a name too long for the file system, which
+     * only the write finds): neither is left, and an existing first output keeps its bytes.
+     */
+    @Test
+    void aFailedSecondOutputLeavesTheFirstUntouched() throws IOException {
+        final Path mu = dir.resolve("mu.npy");
+        final Path sig = dir.resolve("sig.npy");
+        org.reparamcl.npy.Npy.write(mu, org.reparamcl.npy.NpyArray.ofFloat32(new long[] {2, 3}, new float[6]));
+        org.reparamcl.npy.Npy.write(sig, org.reparamcl.npy.NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 1, 1, 1}));
+        final Path existing = dir.resolve("existing.npy");
+        Files.writeString(existing, "old contents");
+        final String tooLong = dir + "/" + "e".repeat(300) + ".npy";
+        final String[][] calls = {
+            {"forward", "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu",
+                "--out", existing.toString(), "--eps-out", tooLong},
+            {"backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1",
+                "--backend", "cpu", "--grad-mu-out", existing.toString(), "--grad-sigma-out", tooLong},
+        };
+        for (String[] c : calls) {
+            final ByteArrayOutputStream e = new ByteArrayOutputStream();
+            final int code = Main.run(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(e, true, StandardCharsets.UTF_8));
+            final String err = e.toString(StandardCharsets.UTF_8);
+            assertEquals(1, code, err);
+            assertTrue(err.startsWith("reparam: error: ") && err.lines().count() == 1 && err.contains("File name too long"), err);
+            assertTrue(Files.exists(existing), c[0] + " removed the existing output");
+            assertEquals("old contents", Files.readString(existing), c[0] + " changed the existing output");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertEquals(List.of("existing.npy", "mu.npy", "sig.npy"),
+                        s.map(p -> p.getFileName().toString()).sorted().toList(), c[0] + " left files");
+            }
+        }
+    }
+
+    @Test
+    void eachProblemIsNamed() throws IOException {
+        final String out = dir.resolve("x.npy").toString();
+        Files.writeString(dir.resolve("plain"), "a file");
+        rejects(2, "bits: --seed expects an integer, got '0x-5'", "bits", "--seed", "0x-5", "--n", "3", "--out", out);
+        rejects(2, "bits: --seed expects an integer, got ''", "bits", "--seed=", "--n", "3", "--out", out);
+        rejects(2, "bits: --seed 18446744073709551616 does not fit in 64 bits",
+                "bits", "--seed", "18446744073709551616", "--n", "3", "--out", out);
+        rejects(2, "noise: --n must be in [0, 2147483639], got -3", "noise", "--seed", "1", "--n", "-3", "--out", out);
+        rejects(2, "noise: --n must be in [0, 2147483639], got 2147483640", "noise", "--seed", "1", "--n", "2147483640", "--out", out);
+        rejects(2, "offset 18446744073709551615 + n 2 runs past the end of the stream (2^64 elements)",
+                "noise", "--seed", "1", "--offset", "0xffffffffffffffff", "--n", "2", "--out", out);
+        rejects(2, "noise: --seed is required", "noise", "--n", "2", "--out", out);
+        rejects(2, "bits: --out is required", "bits", "--seed", "1", "--n", "2");
+        rejects(2, "noise: --seed given twice", "noise", "--seed", "1", "--seed=2", "--n", "2", "--out", out);
+        rejects(2, "noise: --n needs a value", "noise", "--seed", "1", "--out", out, "--n");
+        rejects(2, "noise: unknown option --bogus", "noise", "--seed", "1", "--bogus", "--n", "2", "--out", out);
+        rejects(2, "bits: unknown option --backend", "bits", "--seed", "1", "--n", "2", "--out", out, "--backend", "cpu");
+        rejects(2, "noise: --help takes no value", "noise", "--help=yes");
+        rejects(2, "bits: unexpected argument 'extra'", "bits", "--seed", "1", "extra");
+        rejects(2, "unknown command 'frobnicate'", "frobnicate");
+        rejects(2, "unknown command 'bits\\u001b[31m'", "bits\u001b[31m");
+        rejects(2, "noise: --out " + dir + " is a directory", "noise", "--seed", "1", "--n", "2", "--out", dir.toString());
+        rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("no/such/x.npy").toString());
+        rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("plain/x.npy").toString());
+        rejects(2, "noise: --out is empty", "noise", "--seed", "1", "--n", "2", "--out", "");
+        rejects(1, "Nul character not allowed", "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/a\u0000.npy");
+        rejects(1, "unknown backend 'gpu' (expected auto, cpu or opencl)", "noise", "--seed", "1", "--n", "2", "--backend", "gpu", "--out", out);
+        rejects(1, "File name too long", "bits", "--seed", "1", "--n", "2", "--out", dir + "/" + "a".repeat(300) + ".npy");
+        final long tooMany = Runtime.getRuntime().maxMemory() / 4 + 1;
+        if (tooMany <= Integer.MAX_VALUE - 8) {
+            rejects(1, "out of Java heap memory", "bits", "--seed", "1", "--n", Long.toString(tooMany), "--out", out);
+            rejects(1, "out of Java heap memory", "noise", "--seed", "1", "--n", Long.toString(tooMany), "--backend", "cpu", "--out", out);
+        }
+        if (org.reparamcl.opencl.ClDevices.unavailableReason() == null) {
+            rejects(1, "OpenCL was requested but is not usable: no OpenCL device matches '99999999999'",
+                    "noise", "--seed", "1", "--n", "2", "--backend", "opencl", "--device", "99999999999", "--out", out);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.reparamcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * Bad arguments on the device-buffer API and use after close of backends, buffers and
+ * contexts: the documented exception naming the problem, nothing written, nothing leaked.
+ */
+class DeviceBufferValidationTest {
+    private static void rejects(Class<? extends Throwable> type, String phrase, Executable call) {
+        final Throwable e = assertThrows(type, call);
+        assertTrue(e.getMessage() != null && e.getMessage().contains(phrase), "message '" + e.getMessage() + "' lacks '" + phrase + "'");
+    }
+
+    @Test
+    void badDeviceCallsWriteNothing() {
+        final OpenClBackend cl = OpenClTestSupport.backend();
+        try (ClBuffer buf = cl.allocate(1000); OpenClBackend other = OpenClBackend.create(cl.context().device());
+             ClBuffer foreign = other.allocate(1000)) {
+            final int[] known = new int[1000];
+            cl.fillBits(5, 6, 7, buf, 1000);
+            NoiseStream.fillBits(5, 6, 7, known, 0, 1000);
+
+            rejects(NullPointerException.class, "device buffer is null", () -> cl.fillNormal(1, 2, 3, null, 10));
+            rejects(NullPointerException.class, "device buffer is null", () -> cl.read(null, new float[10], 0, 10));
+            rejects(IllegalArgumentException.class, "another OpenCL context", () -> cl.fillNormal(1, 2, 3, foreign, 10));
+            rejects(IllegalArgumentException.class, "another OpenCL context", () -> cl.read(foreign, new int[10], 0, 10));
+            rejects(IndexOutOfBoundsException.class, "n = 1001 elements does not fit the device buffer of 1000 elements",
+                    () -> cl.fillNormal(1, 2, 3, buf, 1001));
+            rejects(IndexOutOfBoundsException.class, "n = -1 elements", () -> cl.fillBits(1, 2, 3, buf, -1));
+            rejects(IndexOutOfBoundsException.class, "n = 2147483657 elements", () -> cl.fillBits(1, 2, 3, buf, (1L << 31) + 9));
+            rejects(IndexOutOfBoundsException.class, "n = 9223372036854775807 elements",
+                    () -> cl.fillNormal(1, 2, 3, buf, Long.MAX_VALUE));
+            rejects(IllegalArgumentException.class, "runs past the end of the stream", () -> cl.fillNormal(1, 2, -1L, buf, 2));
+            rejects(IndexOutOfBoundsException.class, "outside dst of length 10", () -> cl.read(buf, new float[10], 5, 6));
+            rejects(IndexOutOfBoundsException.class, "does not fit the device buffer", () -> cl.read(buf, new int[2000], 0, 1001));
+            rejects(NullPointerException.class, "dst array is null", () -> cl.read(buf, (float[]) null, 0, 1));
+            rejects(IllegalArgumentException.class, "elements must be in [1, 2^61), got 0", () -> cl.allocate(0));
+            rejects(IllegalArgumentException.class, "got -5", () -> cl.allocate(-5));
+            rejects(IllegalArgumentException.class, "exceeds the device's maximum allocation", () -> cl.allocate(1L << 40));
+            rejects(IllegalArgumentException.class, "buffer size must be > 0 bytes, got 0", () -> cl.context().allocate(0));
+            cl.fillNormal(1, 2, -1L, buf, 0);                        // n = 0: a no-op
+            cl.read(buf, new int[0], 0, 0);
+            cl.finish();
+            final int[] after = new int[1000];
+            cl.read(buf, after, 0, 1000);
+            assertArrayEquals(known, after, "device buffer written by a rejected call");
+        }
+    }
+
+    @Test
+    void useAfterCloseOfBufferContextAndBackend() {
+        OpenClTestSupport.requireOpenCl();
+        final long[] baseline = ClResources.live();
+        final long baselineBytes = ClResources.liveBufferBytes();
+        final OpenClBackend cl = OpenClBackend.create(ClDevices.select("auto"));
+        final ClBuffer b = cl.allocate(64);
+        final ClBuffer kept = cl.allocate(64);
+        b.close();
+        b.close();                                                   // twice is safe
+        assertTrue(b.isClosed());
+        rejects(IllegalStateException.class, "device buffer of 256 bytes is closed", b::mem);
+        rejects(IllegalStateException.class, "is closed", () -> cl.fillNormal(1, 2, 3, b, 10));
+        rejects(IllegalStateException.class, "is closed", () -> cl.read(b, new float[10], 0, 10));
+        assertFalse(kept.isClosed());
+
+        final ClContext ctx = cl.context();
+        cl.close();
+        cl.close();
+        assertTrue(ctx.isClosed());
+        assertTrue(kept.isClosed(), "closing the backend closes its buffers");
+        kept.close();
+        rejects(IllegalStateException.class, "OpenCL backend is closed", () -> cl.allocate(10));
+        rejects(IllegalStateException.class, "OpenCL backend is closed", () -> cl.fillNormal(1, 2, 3, kept, 0));
+        rejects(IllegalStateException.class, "OpenCL backend is closed", () -> cl.read(kept, new int[1], 0, 1));
+        rejects(IllegalStateException.class, "OpenCL backend is closed", cl::finish);
+        rejects(IllegalStateException.class, "OpenCL backend is closed", () -> cl.fillRoof(kept, 1));
+        rejects(IllegalStateException.class, "is closed", ctx::queue);
+        rejects(IllegalStateException.class, "is closed", () -> ctx.kernel("noise_normal"));
+        rejects(IllegalStateException.class, "is closed", () -> ctx.allocate(16));
+        rejects(IllegalStateException.class, "is closed", ctx::finish);
+        ctx.close();
+        assertArrayEquals(baseline, ClResources.live(), "native objects after closing everything");
+        assertEquals(baselineBytes, ClResources.liveBufferBytes(), "device bytes after closing everything");
+    }
+}
