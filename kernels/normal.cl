@@ -95,17 +95,46 @@ static inline __attribute__((always_inline)) void nt_cossin_turn(uint16 w, float
     *sinv = as_float16(as_uint16(sb) ^ ((q & 2u) << 30));
 }
 
+/* eps of 16 word pairs: first = radius(a) * cos(turn(b)), second = radius(a) * sin(turn(b)). */
+static inline __attribute__((always_inline)) void nt_box_muller_pairs_x16(uint16 a, uint16 b, float16 *first, float16 *second)
+{
+    float16 c, s;
+    const float16 r = nt_radius(a);
+    nt_cossin_turn(b, &c, &s);
+    *first = r * c;
+    *second = r * s;
+}
+
 /* eps of the 64 words of 16 blocks: e0..e3 are lanes 0..3 of each block. */
 static inline __attribute__((always_inline)) void nt_box_muller_x16(uint16 w0, uint16 w1, uint16 w2, uint16 w3,
                               float16 *e0, float16 *e1, float16 *e2, float16 *e3)
 {
-    float16 c, s;
-    const float16 r0 = nt_radius(w0);
-    nt_cossin_turn(w1, &c, &s);
-    *e0 = r0 * c;
-    *e1 = r0 * s;
-    const float16 r2 = nt_radius(w2);
-    nt_cossin_turn(w3, &c, &s);
-    *e2 = r2 * c;
-    *e3 = r2 * s;
+    nt_box_muller_pairs_x16(w0, w1, e0, e1);
+    nt_box_muller_pairs_x16(w2, w3, e2, e3);
+}
+
+/*
+ * eps of the 64 stream elements of the 16 blocks first, first+1, ..., first+15, in stream order:
+ * e0 holds elements 0..15, e1 16..31, e2 32..47, e3 48..63.
+ *
+ * Implementation note: pairs are formed in stream order before the transform (pair m is
+ * words 2m, 2m+1 of the 64: words 0, 1 or 2, 3 of block m / 2), so the only reordering left is
+ * one interleave of first and second per 32 elements.
+ */
+static inline __attribute__((always_inline)) void nt_stream_normal_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
+                                 float16 *e0, float16 *e1, float16 *e2, float16 *e3)
+{
+    const uint16 lo = (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const uint16 hi = (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    ulong16 x0, x1, x2, x3;
+    philox_stream_x16_wide(first, k0, k1, s0, s1, &x0, &x1, &x2, &x3);
+    const ulong16 radius_words = philox_pack_words(x0, x2);   /* words 2m of pairs m = 0 .. 31 */
+    const ulong16 angle_words = philox_pack_words(x1, x3);    /* words 2m + 1 */
+    float16 f, s;
+    nt_box_muller_pairs_x16(as_uint16(radius_words.lo), as_uint16(angle_words.lo), &f, &s);
+    *e0 = shuffle2(f, s, lo);
+    *e1 = shuffle2(f, s, hi);
+    nt_box_muller_pairs_x16(as_uint16(radius_words.hi), as_uint16(angle_words.hi), &f, &s);
+    *e2 = shuffle2(f, s, lo);
+    *e3 = shuffle2(f, s, hi);
 }

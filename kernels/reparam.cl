@@ -195,21 +195,7 @@ RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds,
 /* eps of stream elements 4 first .. 4 first + 63 (blocks first .. first + 15), in element order. */
 RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, float16 *v)
 {
-    uint16 w0, w1, w2, w3;
-    float16 e0, e1, e2, e3;
-    philox_stream_x16(first, k0, k1, s0, s1, &w0, &w1, &w2, &w3);
-    nt_box_muller_x16(w0, w1, w2, w3, &e0, &e1, &e2, &e3);
-    /* Lane-major (e_k[i] = word k of block i) to element order. */
-    const float16 lo01 = shuffle2(e0, e1, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-    const float16 hi01 = shuffle2(e0, e1, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
-    const float16 lo23 = shuffle2(e2, e3, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-    const float16 hi23 = shuffle2(e2, e3, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
-    const uint16 m0 = (uint16)(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const uint16 m1 = (uint16)(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    v[0] = shuffle2(lo01, lo23, m0);
-    v[1] = shuffle2(lo01, lo23, m1);
-    v[2] = shuffle2(hi01, hi23, m0);
-    v[3] = shuffle2(hi01, hi23, m1);
+    nt_stream_normal_x16(first, k0, k1, s0, s1, &v[0], &v[1], &v[2], &v[3]);
 }
 
 /*

@@ -2,8 +2,8 @@
 """Fits the float32 polynomial coefficients used by the noise stream (docs/NOISE.md).
 
 Least squares on Chebyshev nodes (close to minimax for these smooth functions), in float64,
-then each coefficient is rounded to float32 and the constant terms are pinned to their exact
-values. Prints the coefficients as float32 hex literals and the max error of the float64
+then each coefficient is rounded to float32 (constant terms included: they are fitted, not
+pinned, so log's Q0 is -0x1.fffffep-2 rather than -1/2). Prints the coefficients as float32 hex literals and the max error of the float64
 evaluation of the rounded polynomial. Requires numpy; not part of the build or the tests:
 the coefficients it printed are the ones written in NormalTransform.java and normal.cl.
 """

@@ -31,6 +31,8 @@ public final class CpuBackend implements Backend {
     static final int MIN_PARALLEL = 1 << 15;
     /** Elements per staging chunk for direct buffers. */
     static final int STAGING = 1 << 14;
+    /** Ranges per thread of a parallel call: enough that threads that fall behind get fewer. */
+    static final int RANGES_PER_THREAD = 8;
 
     private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -134,8 +136,9 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Runs {@code task} over [0, n) split into contiguous ranges, one per thread, and waits.
-     * Exceptions from a range are rethrown on the caller. {@link #close()} waits for it.
+     * Runs {@code task} over [0, n) split into contiguous ranges, which the calling thread and the
+     * pool's threads take in turn until none is left, and waits. Exceptions from a range are
+     * rethrown on the caller. {@link #close()} waits for it.
      */
     public void parallel(int n, RangeTask task) {
         parallel(n, n, task);
@@ -165,18 +168,25 @@ public final class CpuBackend implements Backend {
         }
         final int parts = threads;
         final List<Future<?>> futures = new ArrayList<>(parts - 1);
-        // Range boundaries on multiples of 4 keep whole Philox blocks in one range.
-        final int step = ((n / parts) + 3) & ~3;
-        for (int p = 1; p < parts; p++) {
-            final int from = Math.min(n, p * step);
-            final int to = p == parts - 1 ? n : Math.min(n, (p + 1) * step);
-            if (from < to) {
-                futures.add(pool.submit(() -> task.run(from, to)));
+        // RANGES_PER_THREAD ranges per thread, taken from a shared counter: a thread that gets less
+        // of a core (other load, late start) takes fewer. Sizes above 4 are multiples of 4, which
+        // keeps whole Philox blocks in one range.
+        final int ranges = (int) Math.min(n, (long) parts * RANGES_PER_THREAD);
+        final int size = roundUpTo4IfAbove4((int) (((long) n + ranges - 1) / ranges));
+        final int count = (int) (((long) n + size - 1) / size);
+        final AtomicInteger next = new AtomicInteger();
+        final Runnable drain = () -> {
+            for (int r = next.getAndIncrement(); r < count; r = next.getAndIncrement()) {
+                final int from = r * size;
+                task.run(from, (int) Math.min(n, (long) from + size));
             }
+        };
+        for (int p = 1; p < parts; p++) {
+            futures.add(pool.submit(drain));
         }
         Throwable failure = null;
         try {
-            task.run(0, Math.min(n, step));
+            drain.run();
         } catch (RuntimeException | Error e) {
             failure = e;
         }
@@ -238,6 +248,10 @@ public final class CpuBackend implements Backend {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("dst buffer is read-only");
         }
+    }
+
+    private static int roundUpTo4IfAbove4(int size) {
+        return size > 4 ? (int) Math.min(Integer.MAX_VALUE & ~3, ((long) size + 3) & ~3L) : size;
     }
 
     private void checkCall(long offset, int length, int pos, int n) {

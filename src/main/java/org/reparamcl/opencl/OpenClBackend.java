@@ -35,6 +35,14 @@ public final class OpenClBackend implements Backend {
     static final int STAGING_ELEMENTS = 1 << 22;
     /** Stream elements covered by one work-item: 16 Philox blocks of 4 words. */
     public static final int ELEMENTS_PER_WORK_ITEM = 64;
+    /**
+     * Work-items per work-group of the fill kernels (4096 elements), or the kernel's limit if lower.
+     * Small enough that mid-sized fills spread over all compute units and that PoCL balances
+     * work-groups between busy cores; large enough that per-group overhead stays small. One fixed
+     * size also means one compiled work-group function per kernel on PoCL. Shared with the
+     * reparameterization kernels ({@link ClKernel}).
+     */
+    static final int WORK_GROUP_SIZE = ClKernel.WORK_GROUP_SIZE;
 
     private final ClContext ctx;
     private final int stagingElements;
@@ -51,9 +59,9 @@ public final class OpenClBackend implements Backend {
     private OpenClBackend(ClContext ctx, int stagingElements) {
         this.ctx = ctx;
         this.stagingElements = stagingElements;
-        this.bits = new FillKernel(ctx.kernel("noise_bits"), ctx.device());
-        this.normal = new FillKernel(ctx.kernel("noise_normal"), ctx.device());
-        this.roof = new FillKernel(ctx.kernel("roof_store"), ctx.device());
+        this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"));
+        this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"));
+        this.roof = new FillKernel(ctx, ctx.kernel("roof_store"));
         this.reparam = new ClReparam(ctx);
     }
 
@@ -559,6 +567,8 @@ public final class OpenClBackend implements Backend {
     /**
      * One fill kernel with preallocated argument holders, so a launch allocates nothing.
      * Signature: (out, long n, ulong first_block, uint phase, uint k0, uint k1, uint s0, uint s1).
+     * The global size is rounded up to a whole number of work-groups; the kernels return at once
+     * in work-items past n.
      */
     private static final class FillKernel {
         private final cl_kernel kernel;
@@ -570,18 +580,17 @@ public final class OpenClBackend implements Backend {
         private final long[] local = new long[1];
 
         /**
-         * Implementation note: launches use a fixed work-group size ({@link ClKernel#WORK_GROUP_SIZE}
-         * or the kernel's limit) and pad the global size to it; the padded work-items write nothing
-         * (the stores check n). Left to choose, PoCL picks a work-group size that divides each
-         * global size and compiles a work-group function for every new one: 100 fills of random
-         * lengths took 38 s and left 108 compiled functions in a cold POCL_CACHE_DIR.
+         * Launches use a fixed work-group size, the global size padded to it (the padded
+         * work-items write nothing). Left to choose, PoCL picks a divisor of each global size and
+         * compiles a work-group function for every new one: 100 fills of random lengths took 38 s
+         * and left 108 compiled functions in a cold POCL_CACHE_DIR (docs/RELIABILITY.md).
          */
-        FillKernel(cl_kernel kernel, ClDeviceInfo device) {
+        FillKernel(ClContext ctx, cl_kernel kernel) {
             this.kernel = kernel;
             final long[] max = new long[1];
-            CL.clGetKernelWorkGroupInfo(kernel, device.device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
+            CL.clGetKernelWorkGroupInfo(kernel, ctx.device().device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                     Pointer.to(max), null);
-            this.local[0] = Math.max(1, Math.min(ClKernel.WORK_GROUP_SIZE, max[0]));
+            this.local[0] = Math.max(1, Math.min(WORK_GROUP_SIZE, max[0]));
         }
 
         void launch(long seed, long stream, long offset, ClBuffer out, long n, cl_event event) {

@@ -16,9 +16,13 @@ package org.reparamcl.rng;
  *   eps_2m = r * c,  eps_2m+1 = r * s
  * </pre>
  *
+ * <p>{@link NoiseStream}'s fills inline these operations for speed (its implementation note says
+ * how); a change here must be made there too, and NoiseStreamTest checks that the two agree.
+ *
  * <p>Implementation note: the coefficients were fitted by {@code tools/fit_polynomials.py}
  * (least squares on Chebyshev nodes, rounded to float32); their float64 approximation error is
- * below 1.5e-8 relative for log1p and 2.4e-8 absolute for sin/cos, under half a float32 ulp.
+ * below 1.5e-8 relative for log1p and 2.4e-8 absolute for sin/cos (up to 0.57 float32 ulp for sin,
+ * mostly from pi/2 rounded to float32); docs/NOISE.md gives the measured end-to-end bounds.
  */
 public final class NormalTransform {
     /** Version of the stream: any change to an output bit of eps must increment it. */

@@ -100,6 +100,46 @@ class NoiseParityTest {
         assertTrue(total >= 10_000_000L);
     }
 
+    /**
+     * The lane-major entry points (philox_stream_x16, nt_box_muller_x16, store_interleaved_x16),
+     * which other kernels build on, give the same eps as the reference, at every phase and with
+     * ragged ends and an unpadded global size.
+     */
+    @Test
+    void laneMajorEntryPointsBitIdenticalToCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(4242);
+        final ClContext ctx = cl.context();
+        final cl_kernel kernel = ctx.kernel("noise_normal_lane_major");
+        try (ClBuffer buf = cl.allocate(1 << 15)) {
+            final float[] ref = new float[1 << 15];
+            final float[] got = new float[1 << 15];
+            for (int t = 0; t < 60; t++) {
+                final long seed = rnd.nextLong();
+                final long stream = rnd.nextLong();
+                final long offset = t % 4 == 0 ? (1L << 34) - 1 - rnd.nextInt(300) : rnd.nextLong() >>> 1;
+                final int n = 1 + rnd.nextInt(1 << 15);
+                final int phase = (int) (offset & 3);
+                NoiseStream.fillNormal(seed, stream, offset, ref, 0, n);
+                Arrays.fill(got, Float.intBitsToFloat(SENTINEL));
+                CL.clEnqueueWriteBuffer(ctx.queue(), buf.mem(), CL_TRUE, 0, 4L * got.length, Pointer.to(got), 0, null, null);
+                CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(buf.mem()));
+                CL.clSetKernelArg(kernel, 1, Sizeof.cl_long, Pointer.to(new long[] {n}));
+                CL.clSetKernelArg(kernel, 2, Sizeof.cl_long, Pointer.to(new long[] {offset >>> 2}));
+                final int[] ints = {phase, (int) seed, (int) (seed >>> 32), (int) stream, (int) (stream >>> 32)};
+                for (int i = 0; i < ints.length; i++) {
+                    CL.clSetKernelArg(kernel, 3 + i, Sizeof.cl_int, Pointer.to(new int[] {ints[i]}));
+                }
+                final long items = (phase + n + OpenClBackend.ELEMENTS_PER_WORK_ITEM - 1) / OpenClBackend.ELEMENTS_PER_WORK_ITEM;
+                CL.clEnqueueNDRangeKernel(ctx.queue(), kernel, 1, null, new long[] {items}, null, 0, null, null);
+                cl.read(buf, got, 0, got.length);
+                compare(ref, got, n, "lane-major seed=" + seed + " offset=" + Long.toUnsignedString(offset));
+                for (int i = n; i < got.length; i++) {
+                    assertEquals(SENTINEL, Float.floatToRawIntBits(got[i]), "written past n at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void bitsBitIdenticalToCpuReferenceIncludingBlocksNear2To64() {
         final SplittableRandom rnd = new SplittableRandom(77);
@@ -125,6 +165,46 @@ class NoiseParityTest {
             for (int b = 0; b < 64; b++) {
                 Philox4x32.streamBlock(5, 6, first + b, w, 0);
                 assertArrayEquals(w, Arrays.copyOfRange(got, 4 * b, 4 * b + 4), "block " + Long.toUnsignedString(first + b));
+            }
+        }
+    }
+
+    /**
+     * Fills pad the launch to whole work-groups; elements at n and beyond (up to the buffer's end)
+     * keep their previous contents, at every phase.
+     */
+    @Test
+    void fillsLeaveElementsPastNUntouched() {
+        final SplittableRandom rnd = new SplittableRandom(8080);
+        final int cap = 3 * OpenClBackend.WORK_GROUP_SIZE * OpenClBackend.ELEMENTS_PER_WORK_ITEM + 5;
+        final ClContext ctx = cl.context();
+        try (ClBuffer buf = cl.allocate(cap)) {
+            final int[] sentinel = new int[cap];
+            Arrays.fill(sentinel, SENTINEL);
+            final int[] got = new int[cap];
+            final int[] ref = new int[cap];
+            final float[] refEps = new float[cap];
+            for (int t = 0; t < 40; t++) {
+                final long seed = rnd.nextLong();
+                final long offset = (rnd.nextLong() >>> 2) + (t & 3);
+                final int n = t < 4 ? 1 + t : 1 + rnd.nextInt(cap);
+                final boolean normal = t % 2 == 0;
+                CL.clEnqueueWriteBuffer(ctx.queue(), buf.mem(), CL_TRUE, 0, 4L * cap, Pointer.to(sentinel), 0, null, null);
+                if (normal) {
+                    cl.fillNormal(seed, 3, offset, buf, n);
+                    NoiseStream.fillNormal(seed, 3, offset, refEps, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        ref[i] = Float.floatToRawIntBits(refEps[i]);
+                    }
+                } else {
+                    cl.fillBits(seed, 3, offset, buf, n);
+                    NoiseStream.fillBits(seed, 3, offset, ref, 0, n);
+                }
+                cl.read(buf, got, 0, cap);
+                assertArrayEquals(Arrays.copyOf(ref, n), Arrays.copyOf(got, n), (normal ? "eps" : "words") + ", n = " + n);
+                for (int i = n; i < cap; i++) {
+                    assertEquals(SENTINEL, got[i], "element " + i + " written by a fill of n = " + n);
+                }
             }
         }
     }
