@@ -89,22 +89,7 @@ public final class FloatMath {
         }
         final boolean sub = x < MIN_NORMAL;
         final float xs = sub ? x * TWO_POW_23 : x;
-        final int bits = Float.floatToRawIntBits(xs);
-        final int e = (bits - NormalTransform.SQRT_HALF_BITS) >> 23;
-        final float m = Float.intBitsToFloat(bits - (e << 23));
-        final float t = m - 1.0f;                             // exact (Sterbenz)
-        float q = NormalTransform.LOG_Q8;
-        q = Math.fma(q, t, NormalTransform.LOG_Q7);
-        q = Math.fma(q, t, NormalTransform.LOG_Q6);
-        q = Math.fma(q, t, NormalTransform.LOG_Q5);
-        q = Math.fma(q, t, NormalTransform.LOG_Q4);
-        q = Math.fma(q, t, NormalTransform.LOG_Q3);
-        q = Math.fma(q, t, NormalTransform.LOG_Q2);
-        q = Math.fma(q, t, NormalTransform.LOG_Q1);
-        q = Math.fma(q, t, NormalTransform.LOG_Q0);
-        final float p = Math.fma(t * t, q, t);
-        final float ef = (float) (e - (sub ? 23 : 0));
-        return Math.fma(ef, NormalTransform.LN2_HI, Math.fma(ef, NormalTransform.LN2_LO, p));
+        return NormalTransform.logOfNormalBits(Float.floatToRawIntBits(xs), sub ? -23 : 0);
     }
 
     /**

@@ -80,7 +80,15 @@ public final class NormalTransform {
 
     /** Natural log of a positive normal float32 (the domain the uniform produces). */
     public static float log(float u) {
-        final int bits = Float.floatToRawIntBits(u);
+        return logOfNormalBits(Float.floatToRawIntBits(u), 0);
+    }
+
+    /**
+     * The log of a positive normal float given by its bits, plus {@code extraExponent * ln 2}:
+     * the one definition of the polynomial log, shared with {@link FloatMath#log(float)} (which
+     * scales subnormals up by 2^23 and passes -23).
+     */
+    static float logOfNormalBits(int bits, int extraExponent) {
         final int e = (bits - SQRT_HALF_BITS) >> 23;
         final float m = Float.intBitsToFloat(bits - (e << 23));
         final float t = m - 1.0f;                 // exact: m is in [1/2, 2] (Sterbenz)
@@ -95,7 +103,7 @@ public final class NormalTransform {
         q = Math.fma(q, t, LOG_Q0);
         final float t2 = t * t;
         final float p = Math.fma(t2, q, t);
-        final float ef = (float) e;
+        final float ef = (float) (e + extraExponent);
         return Math.fma(ef, LN2_HI, Math.fma(ef, LN2_LO, p));
     }
 
