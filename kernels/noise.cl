@@ -11,7 +11,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 
 __kernel void noise_bits(__global uint *out, long n, ulong first_block, uint phase,
-                         uint k0, uint k1, uint s0, uint s1)
+                         uint k0, uint k1, uint s0, uint s1, int nt)
 {
     const ulong g = get_global_id(0);
     const long base = (long)(64 * g) - (long)phase;
@@ -20,11 +20,11 @@ __kernel void noise_bits(__global uint *out, long n, ulong first_block, uint pha
     }
     uint16 v0, v1, v2, v3;
     philox_stream_words_x16(first_block + 16 * g, k0, k1, s0, s1, &v0, &v1, &v2, &v3);
-    store_x64(out, base, n, v0, v1, v2, v3);
+    store_x64(out, base, n, v0, v1, v2, v3, nt);
 }
 
 __kernel void noise_normal(__global float *out, long n, ulong first_block, uint phase,
-                           uint k0, uint k1, uint s0, uint s1)
+                           uint k0, uint k1, uint s0, uint s1, int nt)
 {
     const ulong g = get_global_id(0);
     const long base = (long)(64 * g) - (long)phase;
@@ -33,7 +33,7 @@ __kernel void noise_normal(__global float *out, long n, ulong first_block, uint 
     }
     float16 e0, e1, e2, e3;
     nt_stream_normal_x16(first_block + 16 * g, k0, k1, s0, s1, &e0, &e1, &e2, &e3);
-    store_x64((__global uint *)out, base, n, as_uint16(e0), as_uint16(e1), as_uint16(e2), as_uint16(e3));
+    store_x64((__global uint *)out, base, n, as_uint16(e0), as_uint16(e1), as_uint16(e2), as_uint16(e3), nt);
 }
 
 /*
@@ -60,7 +60,7 @@ __kernel void noise_normal_lane_major(__global float *out, long n, ulong first_b
  * no generator: each element gets a cheap function of its index.
  */
 __kernel void roof_store(__global float *out, long n, ulong first_block, uint phase,
-                         uint k0, uint k1, uint s0, uint s1)
+                         uint k0, uint k1, uint s0, uint s1, int nt)
 {
     const ulong g = get_global_id(0);
     const long base = (long)(64 * g) - (long)phase;
@@ -68,5 +68,5 @@ __kernel void roof_store(__global float *out, long n, ulong first_block, uint ph
         return;
     }
     const uint16 w0 = (uint16)((uint)g) + (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    store_x64((__global uint *)out, base, n, w0 ^ k0, w0 ^ k1, w0 ^ s0, w0 ^ s1);
+    store_x64((__global uint *)out, base, n, w0 ^ k0, w0 ^ k1, w0 ^ s0, w0 ^ s1, nt);
 }

@@ -129,7 +129,8 @@ static inline __attribute__((always_inline)) void philox_stream_words_x16(ulong 
 typedef uint16 philox_uint16_a4 __attribute__((aligned(4)));
 
 /* Writes the 16 words of v at out[base .. base + 16), keeping only those at 0 <= i < n. */
-static inline __attribute__((always_inline)) void store_guarded_x16(__global uint *out, long base, long n, uint16 v)
+/* Out of line: the cold path of store_x64 (the ends of a fill). */
+static __attribute__((noinline)) void store_guarded_x16(__global uint *out, long base, long n, uint16 v)
 {
 #define PHILOX_STORE_LANE(c, j) if (base + (j) >= 0 && base + (j) < n) { out[base + (j)] = v.s##c; }
     PHILOX_STORE_LANE(0, 0)  PHILOX_STORE_LANE(1, 1)  PHILOX_STORE_LANE(2, 2)  PHILOX_STORE_LANE(3, 3)
@@ -140,19 +141,44 @@ static inline __attribute__((always_inline)) void store_guarded_x16(__global uin
 }
 
 /*
+ * Streaming (non-temporal) stores: written around the caches, which saves the read of each
+ * destination line that an ordinary store makes on a CPU; worth it only for outputs much larger
+ * than the caches (the host decides: ClContext.streamingStores). Where the compiler
+ * has no such builtin they are ordinary stores, and so are stores to addresses that are not
+ * 64-byte aligned (x86's streaming store faults on them). The values stored are the same either way.
+ */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define PHILOX_HAVE_NT_STORE 1
+#endif
+#endif
+#ifdef PHILOX_HAVE_NT_STORE
+#define PHILOX_STORE_NT(value, ptr) __builtin_nontemporal_store((value), (ptr))
+#else
+#define PHILOX_STORE_NT(value, ptr) (*(ptr) = (value))
+#endif
+
+/*
  * Writes the 64 words v0, v1, v2, v3 (16 each, in order) at out[base .. base + 64), keeping
- * only those at indices 0 <= i < n: four vector stores when all fit, guarded scalar stores
- * otherwise (only at the ends of a fill).
+ * only those at indices 0 <= i < n: four vector stores when all fit (streaming stores when nt),
+ * guarded scalar stores otherwise (only at the ends of a fill).
  */
 static inline __attribute__((always_inline)) void store_x64(__global uint *out, long base, long n,
-                                                            uint16 v0, uint16 v1, uint16 v2, uint16 v3)
+                                                            uint16 v0, uint16 v1, uint16 v2, uint16 v3, int nt)
 {
     if (base >= 0 && base + 64 <= n) {
         __global philox_uint16_a4 *p = (__global philox_uint16_a4 *)(out + base);
-        p[0] = v0;
-        p[1] = v1;
-        p[2] = v2;
-        p[3] = v3;
+        if (nt && ((ulong)p & 63) == 0) {     /* the instruction needs a 64-byte aligned address */
+            PHILOX_STORE_NT(v0, p);
+            PHILOX_STORE_NT(v1, p + 1);
+            PHILOX_STORE_NT(v2, p + 2);
+            PHILOX_STORE_NT(v3, p + 3);
+        } else {
+            p[0] = v0;
+            p[1] = v1;
+            p[2] = v2;
+            p[3] = v3;
+        }
     } else {
         store_guarded_x16(out, base, n, v0);
         store_guarded_x16(out, base + 16, n, v1);
@@ -171,7 +197,7 @@ static inline __attribute__((always_inline)) void store_interleaved_x16(__global
     uint16 v0, v1, v2, v3;
     philox_stream_order_x16(philox_pack_words(convert_ulong16(w0), convert_ulong16(w1)),
                             philox_pack_words(convert_ulong16(w2), convert_ulong16(w3)), &v0, &v1, &v2, &v3);
-    store_x64(out, base, n, v0, v1, v2, v3);
+    store_x64(out, base, n, v0, v1, v2, v3, 0);
 }
 
 /*

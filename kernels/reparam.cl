@@ -22,6 +22,9 @@
 #pragma OPENCL FP_CONTRACT OFF
 
 #define RP_INLINE static inline __attribute__((always_inline))
+/* The cold paths (the partial 64-element runs at the ends of a call): out of line, which keeps
+ * their private arrays and loops out of the hot path (PoCL: forward 0.89e9 -> 1.14e9 elements/s). */
+#define RP_COLD static __attribute__((noinline))
 
 /* Ordinals of org.reparamcl.Parameterization. */
 #define RP_SIGMA      0
@@ -236,15 +239,22 @@ RP_INLINE void rp_load(__global const float *src, long base, float16 *v)
     v[0] = p[0]; v[1] = p[1]; v[2] = p[2]; v[3] = p[3];
 }
 
-/* dst[base .. base + 64). */
-RP_INLINE void rp_store(__global float *dst, long base, const float16 *v)
+/* dst[base .. base + 64), with streaming stores when nt (PHILOX_STORE_NT, philox4x32.cl). */
+RP_INLINE void rp_store(__global float *dst, long base, const float16 *v, int nt)
 {
     __global rp_float16_a4 *p = (__global rp_float16_a4 *)(dst + base);
-    p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
+    if (nt && ((ulong)p & 63) == 0) {         /* the instruction needs a 64-byte aligned address */
+        PHILOX_STORE_NT(v[0], p);
+        PHILOX_STORE_NT(v[1], p + 1);
+        PHILOX_STORE_NT(v[2], p + 2);
+        PHILOX_STORE_NT(v[3], p + 3);
+    } else {
+        p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
+    }
 }
 
 /* src[base + j] for lo <= base + j < hi, pad elsewhere (the partial-run path). */
-RP_INLINE void rp_gather(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
+RP_COLD void rp_gather(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
     float t[64];
     for (int j = 0; j < 64; j++) {
@@ -255,7 +265,7 @@ RP_INLINE void rp_gather(__global const float *src, long base, long lo, long hi,
 }
 
 /* dst[base + j] = element j for lo <= base + j < hi. */
-RP_INLINE void rp_scatter(__global float *dst, long base, long lo, long hi, const float16 *v)
+RP_COLD void rp_scatter(__global float *dst, long base, long lo, long hi, const float16 *v)
 {
     float t[64];
     vstore16(v[0], 0, t); vstore16(v[1], 1, t); vstore16(v[2], 2, t); vstore16(v[3], 3, t);
@@ -277,11 +287,11 @@ RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, f
     }
 }
 
-/* dst[base ..] from 64 values, only inside [lo, hi). */
-RP_INLINE void rp_write(__global float *dst, long base, long lo, long hi, const float16 *v)
+/* dst[base ..] from 64 values, only inside [lo, hi); streaming stores when nt. */
+RP_INLINE void rp_write(__global float *dst, long base, long lo, long hi, const float16 *v, int nt)
 {
     if (base >= lo && base + 64 <= hi) {
-        rp_store(dst, base, v);
+        rp_store(dst, base, v, nt);
     } else {
         rp_scatter(dst, base, lo, hi, v);
     }
@@ -300,6 +310,57 @@ RP_INLINE float rp_block_sum(const float16 *v, int len)
 }
 
 /*
+ * The parameter element of call element i (i < 0 only for the first work-item of an unaligned
+ * call): i mod np, without a division when i < np (one sample row) and with a 32-bit one when
+ * both fit, a 64-bit division costing about a cycle per element of the work-item's 64.
+ */
+RP_INLINE long rp_param_index(long i, long np)
+{
+    if (i < np) {
+        return i < 0 ? 0 : i;
+    }
+    if ((ulong)i <= 0xFFFFFFFFul && (ulong)np <= 0xFFFFFFFFul) {
+        return (long)((uint)i % (uint)np);
+    }
+    return i % np;
+}
+
+/* reparam_forward on a partial run (the ends of a call, runs wrapping around np): gathered. */
+RP_COLD void rp_forward_partial(__global const float *mu, __global const float *rho, __global float *z,
+                                __global float *eps, long i0, long n, long np, long p0, int param, int store_eps,
+                                const float16 *e)
+{
+    float16 m[4], r[4], zz[4];
+    float mt[64], rt[64];
+    long p = p0;
+    for (int j = 0; j < 64; j++) {
+        const long i = i0 + j;
+        if (i >= 0 && i < n) {
+            mt[j] = mu[p];
+            rt[j] = rho[p];
+            if (++p == np) {
+                p = 0;
+            }
+        } else {
+            mt[j] = 0.0f;
+            rt[j] = 1.0f;
+        }
+    }
+    for (int q = 0; q < 4; q++) {
+        m[q] = vload16(q, mt);
+        r[q] = vload16(q, rt);
+    }
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        zz[q] = fma(rp_sigma(param, r[q]), e[q], m[q]);
+    }
+    rp_scatter(z, i0, 0, n, zz);
+    if (store_eps) {
+        rp_scatter(eps, i0, 0, n, e);
+    }
+}
+
+/*
  * z[i] = fma(sigma(rho[p]), eps[i], mu[p]) for i = 64 g - phase + (0 .. 63) in [0, n), p = i mod np;
  * eps[i] too when store_eps. Runs inside one pass over the parameters use vector loads; the ends
  * of the call and runs that wrap around np gather. When the host has precomputed sigma
@@ -308,7 +369,7 @@ RP_INLINE float rp_block_sum(const float16 *v, int len)
 __kernel void reparam_forward(__global const float *mu, __global const float *rho,
                               __global float *z, __global float *eps,
                               long n, long np, ulong first_block, uint phase,
-                              uint k0, uint k1, uint s0, uint s1, int param, int store_eps)
+                              uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt)
 {
     const ulong g = get_global_id(0);
     const long i0 = (long)(64 * g) - (long)phase;
@@ -317,32 +378,13 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     }
     float16 e[4], m[4], r[4], zz[4];
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-    const long p0 = (i0 < 0 ? 0 : i0) % np;
-    const int full = i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np;
-    if (full) {
-        rp_load(mu, p0, m);
-        rp_load(rho, p0, r);
-    } else {
-        float mt[64], rt[64];
-        long p = p0;
-        for (int j = 0; j < 64; j++) {
-            const long i = i0 + j;
-            if (i >= 0 && i < n) {
-                mt[j] = mu[p];
-                rt[j] = rho[p];
-                if (++p == np) {
-                    p = 0;
-                }
-            } else {
-                mt[j] = 0.0f;
-                rt[j] = 1.0f;
-            }
-        }
-        for (int q = 0; q < 4; q++) {
-            m[q] = vload16(q, mt);
-            r[q] = vload16(q, rt);
-        }
+    const long p0 = rp_param_index(i0, np);
+    if (!(i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np)) {
+        rp_forward_partial(mu, rho, z, eps, i0, n, np, p0, param, store_eps, e);
+        return;
     }
+    rp_load(mu, p0, m);
+    rp_load(rho, p0, r);
     if (param == RP_SIGMA) {
         zz[0] = fma(r[0], e[0], m[0]);
         zz[1] = fma(r[1], e[1], m[1]);
@@ -354,16 +396,9 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
             zz[q] = fma(rp_sigma(param, r[q]), e[q], m[q]);
         }
     }
-    if (full) {
-        rp_store(z, i0, zz);
-        if (store_eps) {
-            rp_store(eps, i0, e);
-        }
-    } else {
-        rp_scatter(z, i0, 0, n, zz);
-        if (store_eps) {
-            rp_scatter(eps, i0, 0, n, e);
-        }
+    rp_store(z, i0, zz, nt);
+    if (store_eps) {
+        rp_store(eps, i0, e, nt);
     }
 }
 
@@ -389,7 +424,7 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
         sg[q] = rp_sigma(param, r[q]);
     }
     if (!check) {
-        rp_write(out, p0, 0, np, sg);
+        rp_write(out, p0, 0, np, sg, 0);
         return;
     }
     rp_read(mu, p0, 0, np, 0.0f, m);
@@ -512,11 +547,11 @@ RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim
 RP_INLINE void rp_backward_finish(__global const float *mu, __global const float *rho,
                                   __global const float *gkl, __global const float *slq,
                                   __global float *gmu, __global float *grho,
-                                  long np, long dim, long p0, int param, int flags, float16 *tmu, float16 *tsig)
+                                  long np, long dim, long p0, int param, int flags, int nt, float16 *tmu, float16 *tsig)
 {
     float16 m[4], r[4], k[4], l[4], o[4];
-    rp_read(rho, p0, 0, np, 1.0f, r);
     if (flags & (RP_KL | RP_LOGQ)) {
+        rp_read(rho, p0, 0, np, 1.0f, r);
         rp_read(mu, p0, 0, np, 0.0f, m);
         if (flags & RP_KL) {
             rp_row_values(gkl, p0, np, dim, k);
@@ -538,7 +573,8 @@ RP_INLINE void rp_backward_finish(__global const float *mu, __global const float
             }
             tsig[q] = gr;
         }
-    } else {
+    } else if (param != RP_SIGMA) {          /* for sigma, dsigma/drho = 1 and rho is not read */
+        rp_read(rho, p0, 0, np, 1.0f, r);
         #pragma nounroll
         for (int q = 0; q < 4; q++) {
             tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
@@ -554,8 +590,8 @@ RP_INLINE void rp_backward_finish(__global const float *mu, __global const float
             tsig[q] = o[q] + tsig[q];
         }
     }
-    rp_write(gmu, p0, 0, np, tmu);
-    rp_write(grho, p0, 0, np, tsig);
+    rp_write(gmu, p0, 0, np, tmu, nt);
+    rp_write(grho, p0, 0, np, tsig, nt);
 }
 
 /*
@@ -572,7 +608,7 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                                __global const float *gkl, __global const float *slq,
                                __global float *gmu, __global float *grho, __global float *part,
                                long np, long nrows, long dim, long shift, long nchunks, long groups, int mode,
-                               ulong offset, uint k0, uint k1, uint s0, uint s1, int param, int flags)
+                               ulong offset, uint k0, uint k1, uint s0, uint s1, int param, int flags, int nt)
 {
     const long idx = get_global_id(0);
     const long gsplit = mode == 1 ? idx / nchunks : 0;
@@ -635,20 +671,54 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
             }
         }
         if (mode == 1) {
-            rp_write(part + gsplit * np, p0, 0, np, tmu);
-            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig);
+            rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
+            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig, 0);
             return;
         }
     }
-    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, tmu, tsig);
+    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, nt, tmu, tsig);
 }
 
 /*
- * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out), no
- * generator and sigma = rho: z = fma(rho, c, mu) with c a cheap function of the index.
+ * The backward pass with one row per parameter element (K = 1, no broadcast rows), elementwise,
+ * in the forward pass's layout: work-item g owns parameter elements p = 64 g - phase + (0 .. 63)
+ * in [0, np), whose eps are the 16 whole Philox blocks first_block + 16 g + (0 .. 15). The same
+ * operations as reparam_backward's direct mode with one row (block sums from +0.0f, totals from
+ * +0.0f), hence the same bits.
+ */
+__kernel void reparam_backward_elementwise(__global const float *mu, __global const float *rho,
+                                           __global const float *gz, __global const float *eps,
+                                           __global const float *gkl, __global const float *slq,
+                                           __global float *gmu, __global float *grho,
+                                           long np, long dim, ulong first_block, uint phase,
+                                           uint k0, uint k1, uint s0, uint s1, int param, int flags, int nt)
+{
+    const ulong g = get_global_id(0);
+    const long p0 = (long)(64 * g) - (long)phase;
+    if (p0 >= np) {
+        return;
+    }
+    float16 gv[4], e[4], tmu[4], tsig[4];
+    rp_read(gz, p0, 0, np, 0.0f, gv);
+    if (flags & RP_READ_EPS) {
+        rp_read(eps, p0, 0, np, 0.0f, e);
+    } else {
+        rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+    }
+    for (int q = 0; q < 4; q++) {
+        tmu[q] = 0.0f + (0.0f + gv[q]);
+        tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
+    }
+    rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, nt, tmu, tsig);
+}
+
+/*
+ * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out; streaming
+ * stores when nt), no generator and sigma = rho: z = fma(rho, c, mu) with c a cheap function of
+ * the index.
  */
 __kernel void reparam_forward_roof(__global const float *mu, __global const float *rho, __global float *z,
-                                   long n, long np, uint phase)
+                                   long n, long np, uint phase, int nt)
 {
     const ulong g = get_global_id(0);
     const long i0 = (long)(64 * g) - (long)phase;
@@ -657,7 +727,7 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
     }
     const float16 c = (float16)((float)(g & 15) * 0.0625f) + (float16)(0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f,
                                                                         8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f);
-    const long p0 = (i0 < 0 ? 0 : i0) % np;
+    const long p0 = rp_param_index(i0, np);
     if (i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np) {
         float16 m[4], r[4];
         rp_load(mu, p0, m);
@@ -665,7 +735,7 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
         for (int q = 0; q < 4; q++) {
             m[q] = fma(r[q], c, m[q]);
         }
-        rp_store(z, i0, m);
+        rp_store(z, i0, m, nt);
         return;
     }
     long p = p0;
@@ -681,12 +751,14 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
 }
 
 /*
- * Roof of reparam_backward (direct mode, RECOMPUTE): the same work-items, loads and stores
- * (gz per row, mu and rho once; gmu and grho out), no generator: eps is replaced by a constant.
+ * Roof of reparam_backward (direct mode, RECOMPUTE, no KL or log q): the same work-items, loads
+ * and stores (gz per row; rho once when read_rho, as the pass reads it for every
+ * parameterization but sigma; gmu and grho out, streaming when nt), no generator: eps is
+ * replaced by a constant.
  */
-__kernel void reparam_backward_roof(__global const float *mu, __global const float *rho, __global const float *gz,
+__kernel void reparam_backward_roof(__global const float *rho, __global const float *gz,
                                     __global float *gmu, __global float *grho, long np, long nrows, long shift,
-                                    long nchunks)
+                                    long nchunks, int read_rho, int nt)
 {
     const long c = get_global_id(0);
     if (c >= nchunks) {
@@ -710,13 +782,43 @@ __kernel void reparam_backward_roof(__global const float *mu, __global const flo
             b[q] = fma(gv[q], e, b[q]);
         }
     }
-    float16 m[4], rr[4];
-    rp_read(mu, p0, 0, np, 0.0f, m);
-    rp_read(rho, p0, 0, np, 0.0f, rr);
-    for (int q = 0; q < 4; q++) {
-        a[q] = a[q] + m[q];
-        b[q] = b[q] * rr[q];
+    if (read_rho) {
+        float16 rr[4];
+        rp_read(rho, p0, 0, np, 0.0f, rr);
+        for (int q = 0; q < 4; q++) {
+            b[q] = b[q] * rr[q];
+        }
     }
-    rp_write(gmu, p0, 0, np, a);
-    rp_write(grho, p0, 0, np, b);
+    rp_write(gmu, p0, 0, np, a, nt);
+    rp_write(grho, p0, 0, np, b, nt);
+}
+
+/*
+ * Roof of reparam_backward_elementwise (RECOMPUTE, no KL or log q): the same work-items, loads
+ * and stores (gz in; rho in when read_rho; gmu and grho out, streaming when nt), no generator.
+ */
+__kernel void reparam_backward_elementwise_roof(__global const float *rho, __global const float *gz,
+                                                __global float *gmu, __global float *grho, long np, uint phase,
+                                                int read_rho, int nt)
+{
+    const ulong g = get_global_id(0);
+    const long p0 = (long)(64 * g) - (long)phase;
+    if (p0 >= np) {
+        return;
+    }
+    const float16 e = (float16)((float)(g & 15) * 0.0625f);
+    float16 gv[4], b[4];
+    rp_read(gz, p0, 0, np, 0.0f, gv);
+    for (int q = 0; q < 4; q++) {
+        b[q] = gv[q] * e;
+    }
+    if (read_rho) {
+        float16 rr[4];
+        rp_read(rho, p0, 0, np, 0.0f, rr);
+        for (int q = 0; q < 4; q++) {
+            b[q] = b[q] * rr[q];
+        }
+    }
+    rp_write(gmu, p0, 0, np, gv, nt);
+    rp_write(grho, p0, 0, np, b, nt);
 }

@@ -65,7 +65,8 @@ public final class Backends {
             case "auto":
                 try {
                     final OpenClBackend cl = openCl(deviceSelector);
-                    return log(new Choice(cl, "auto chose OpenCL: " + cl.description()));
+                    final String note = routeSmallBatches(cl);
+                    return log(new Choice(cl, "auto chose OpenCL: " + cl.description() + note));
                 } catch (RuntimeException | LinkageError e) {
                     final CpuBackend cpu = cpu();
                     final Choice c = new Choice(cpu, "auto fell back to the CPU reference (" + cpu.description()
@@ -75,6 +76,30 @@ public final class Backends {
                 }
             default:
                 throw new IllegalArgumentException("unknown backend '" + backend + "' (expected auto, cpu or opencl)");
+        }
+    }
+
+    /**
+     * Applies the saved crossover ({@link CrossoverTable#find()}) to {@code cl} when there is one
+     * for its device: host-array batches below it then run on the CPU reference. Returns a note
+     * for the reason when the table is not used (unreadable, or measured on another device).
+     */
+    static String routeSmallBatches(OpenClBackend cl) {
+        final java.nio.file.Path where = CrossoverTable.location();
+        try {
+            final java.util.Optional<CrossoverTable> t = CrossoverTable.find();
+            if (t.isEmpty()) {
+                return "";
+            }
+            if (!t.get().appliesTo(cl.context().device().deviceName())) {
+                return " (the crossover in " + where + " was measured on another device: "
+                        + t.get().device().orElse("?") + "; not used)";
+            }
+            cl.routeSmallBatches(t.get(), where.toString());
+            return "";
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "crossover file " + where + " not used: " + e.getMessage());
+            return " (crossover file " + where + " not used: " + e.getMessage() + ")";
         }
     }
 

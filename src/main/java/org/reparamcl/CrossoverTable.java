@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * can use it to keep smaller batches on the CPU.
  *
  * <p>File format (java.util.Properties): {@code PASS.end-to-end=N} or {@code =none} (OpenCL was
- * not faster even at the largest size measured); other keys and comments are ignored. Location:
+ * not faster even at the largest size measured), and {@code device=} the OpenCL device measured
+ * (its description; optional); other keys and comments are ignored. Location:
  * the system property {@value #PROPERTY}, else the environment variable {@value #ENV}, else
  * {@link #defaultLocation()}.
  */
@@ -30,11 +31,29 @@ public final class CrossoverTable {
     /** The timing the routing decision uses: host arrays in and out. */
     static final String SUFFIX = ".end-to-end";
 
+    /** The key naming the OpenCL device the table was measured on. */
+    public static final String DEVICE_KEY = "device";
+
     /** Pass label to smallest OpenCL batch; Long.MAX_VALUE for "none". */
     private final Map<String, Long> minElements;
+    private final String device;
 
-    private CrossoverTable(Map<String, Long> minElements) {
-        this.minElements = Map.copyOf(minElements);
+    private CrossoverTable(Map<String, Long> minElements, String device) {
+        this.minElements = java.util.Collections.unmodifiableMap(new TreeMap<>(minElements));
+        this.device = device;
+    }
+
+    /** The description of the OpenCL device the table was measured on, when the file names it. */
+    public Optional<String> device() {
+        return Optional.ofNullable(device);
+    }
+
+    /**
+     * Whether the table applies to the device named {@code deviceName}: the file names no device,
+     * or its description contains that name.
+     */
+    public boolean appliesTo(String deviceName) {
+        return device == null || (deviceName != null && device.contains(deviceName));
     }
 
     /**
@@ -99,7 +118,20 @@ public final class CrossoverTable {
             }
             m.put(key.substring(0, key.length() - SUFFIX.length()), n);
         }
-        return new CrossoverTable(m);
+        final String dev = p.getProperty(DEVICE_KEY);
+        return new CrossoverTable(m, dev == null || dev.isBlank() ? null : dev.trim());
+    }
+
+    /** A one-line summary: the end-to-end crossover of each pass, e.g. {@code forward < 4096}. */
+    public String summary() {
+        final StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Long> e : minElements.entrySet()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(e.getKey()).append(e.getValue() == Long.MAX_VALUE ? " at every size" : " below " + e.getValue());
+        }
+        return sb.length() == 0 ? "no passes" : sb.toString();
     }
 
     /** The smallest batch from which OpenCL was faster for {@code pass}; empty when unknown or never. */

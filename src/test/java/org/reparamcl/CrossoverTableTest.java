@@ -58,4 +58,21 @@ class CrossoverTableTest {
         }
         assertTrue(CrossoverTable.defaultLocation().endsWith(Path.of("reparam-cl", "crossover.properties")));
     }
+
+    @Test
+    void deviceAndSummary() {
+        final Properties p = new Properties();
+        p.setProperty("noise.end-to-end", "16384");
+        p.setProperty("backward-store.end-to-end", "none");
+        final CrossoverTable anyDevice = CrossoverTable.of(p, "t");
+        assertTrue(anyDevice.device().isEmpty());
+        assertTrue(anyDevice.appliesTo("whatever"));
+        assertEquals("backward-store at every size, noise below 16384", anyDevice.summary());
+        p.setProperty(CrossoverTable.DEVICE_KEY, "[0:0] pthread-skylake-avx512-Intel(R) Xeon(R) Processor (CPU, 2 compute units)");
+        final CrossoverTable t = CrossoverTable.of(p, "t");
+        assertTrue(t.appliesTo("pthread-skylake-avx512-Intel(R) Xeon(R) Processor"));
+        assertFalse(t.appliesTo("NVIDIA H100 80GB HBM3"));
+        assertFalse(t.appliesTo(null));
+        assertEquals("no passes", CrossoverTable.of(new Properties(), "t").summary());
+    }
 }

@@ -26,6 +26,7 @@ import org.reparamcl.chart.Chart;
 import org.reparamcl.chart.Legend;
 import org.reparamcl.chart.Palette;
 import org.reparamcl.chart.Series;
+import org.reparamcl.CrossoverTable;
 
 /**
  * The artifacts of a run: a Markdown table, a JSON file with the raw numbers and the machine,
@@ -374,6 +375,9 @@ public final class BenchReport {
         sb.append("# smallest batch (elements) from which OpenCL is faster than the CPU reference (")
                 .append(reference).append("); none = not faster at the largest size measured\n");
         sb.append("# opencl: ").append(result.machine().openclDevice()).append('\n');
+        if (result.machine().openclDevice() != null) {
+            sb.append(CrossoverTable.DEVICE_KEY).append('=').append(result.machine().openclDevice()).append('\n');
+        }
         sb.append("# cpu: ").append(result.machine().cpuModel()).append(", ")
                 .append(result.machine().logicalProcessors()).append(" logical processors\n");
         for (Crossover c : crossovers()) {

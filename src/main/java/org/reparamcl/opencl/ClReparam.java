@@ -55,6 +55,8 @@ final class ClReparam {
     private ClKernel backward;
     private ClKernel forwardRoof;
     private ClKernel backwardRoof;
+    private ClKernel backwardElementwise;
+    private ClKernel backwardElementwiseRoof;
     /** One word: the value check's result, and the stand-in for absent optional buffers. */
     private ClBuffer flag;
     private final int[] flagHost = new int[1];
@@ -98,6 +100,8 @@ final class ClReparam {
         rowSums = new ClKernel(ctx, "reparam_row_sums");
         stridedSums = new ClKernel(ctx, "reparam_strided_sums");
         backward = new ClKernel(ctx, "reparam_backward");
+        backwardElementwise = new ClKernel(ctx, "reparam_backward_elementwise");
+        backwardElementwiseRoof = new ClKernel(ctx, "reparam_backward_elementwise_roof");
         forwardRoof = new ClKernel(ctx, "reparam_forward_roof");
         backwardRoof = new ClKernel(ctx, "reparam_backward_roof");
     }
@@ -136,7 +140,8 @@ final class ClReparam {
             forward.arg(0, mu).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
                     .arg(4, n).arg(5, np).arg(6, offset >>> 2).arg(7, phase)
                     .arg(8, key[0]).arg(9, key[1]).arg(10, key[2]).arg(11, key[3])
-                    .arg(12, param).arg(13, eps == null ? 0 : 1);
+                    .arg(12, param).arg(13, eps == null ? 0 : 1)
+                    .arg(14, ctx.streamingStores((eps == null ? 4L : 8L) * n));
             forward.launch((phase + n + 63) / 64);
         }
         if (kl != null) {
@@ -204,12 +209,24 @@ final class ClReparam {
             stridedSums.arg(0, glq).arg(1, slq).arg(2, rows).arg(3, prow);
             stridedSums.launch(prow);
         }
+        final int[] key = key(spec);
+        final ClBuffer slqArg = glq != null ? slq : flag;
+        final int nt = ctx.streamingStores(8L * np);
+        if (rows == 1) {
+            // One row per parameter element: elementwise, in the forward pass's layout (same bits).
+            final int phase = (int) (spec.offset() & 3);
+            backwardElementwise.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps)
+                    .arg(4, gkl == null ? flag : gkl).arg(5, slqArg).arg(6, gmu).arg(7, grho)
+                    .arg(8, np).arg(9, spec.dim()).arg(10, spec.offset() >>> 2).arg(11, phase)
+                    .arg(12, key[0]).arg(13, key[1]).arg(14, key[2]).arg(15, key[3])
+                    .arg(16, spec.parameterization().ordinal()).arg(17, flags).arg(18, nt);
+            backwardElementwise.launch((phase + np + BLOCK - 1) / BLOCK);
+            return;
+        }
         final long shift = np % 4 == 0 ? spec.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
         final long groups = (rows + BLOCK - 1) / BLOCK;
         final boolean split = groups > 1 && nchunks < splitBelowChunks;
-        final int[] key = key(spec);
-        final ClBuffer slqArg = glq != null ? slq : flag;
         ClBuffer part = flag;
         if (split) {
             backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
@@ -220,7 +237,7 @@ final class ClReparam {
                 .arg(9, np).arg(10, rows).arg(11, spec.dim()).arg(12, shift).arg(13, nchunks).arg(14, groups)
                 .arg(15, split ? 1 : 0).arg(16, spec.offset())
                 .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
-                .arg(21, spec.parameterization().ordinal()).arg(22, flags);
+                .arg(21, spec.parameterization().ordinal()).arg(22, flags).arg(23, nt);
         backward.launch(split ? groups * nchunks : nchunks);
         if (split) {
             backward.arg(15, 2);                  // the totals and the finish, same arguments
@@ -247,7 +264,8 @@ final class ClReparam {
         kernels();
         final long n = spec.elements();
         final int phase = (int) (spec.offset() & 3);
-        forwardRoof.arg(0, mu).arg(1, rho).arg(2, z).arg(3, n).arg(4, spec.paramElements()).arg(5, phase);
+        forwardRoof.arg(0, mu).arg(1, rho).arg(2, z).arg(3, n).arg(4, spec.paramElements()).arg(5, phase)
+                .arg(6, ctx.streamingStores(4L * n));
         forwardRoof.launch(n == 0 ? 0 : (phase + n + 63) / 64);
     }
 
@@ -259,10 +277,19 @@ final class ClReparam {
         requireBuffer("gradRho", grho, spec.paramElements(), true);
         kernels();
         final long np = spec.paramElements();
+        final int readRho = spec.parameterization() == Parameterization.SIGMA ? 0 : 1;
+        final int nt = ctx.streamingStores(8L * np);
+        if (spec.reductionRows() == 1) {
+            final int phase = (int) (spec.offset() & 3);
+            backwardElementwiseRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, phase)
+                    .arg(6, readRho).arg(7, nt);
+            backwardElementwiseRoof.launch(np == 0 ? 0 : (phase + np + BLOCK - 1) / BLOCK);
+            return;
+        }
         final long shift = np % 4 == 0 ? spec.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
-        backwardRoof.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, gmu).arg(4, grho).arg(5, np).arg(6, spec.reductionRows())
-                .arg(7, shift).arg(8, nchunks);
+        backwardRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, spec.reductionRows())
+                .arg(6, shift).arg(7, nchunks).arg(8, readRho).arg(9, nt);
         backwardRoof.launch(np == 0 ? 0 : nchunks);
     }
 
@@ -711,7 +738,7 @@ final class ClReparam {
                 .arg(9, np).arg(10, p.reductionRows()).arg(11, p.dim()).arg(12, shift).arg(13, nchunks).arg(14, groups)
                 .arg(15, 1).arg(16, p.offset())
                 .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
-                .arg(21, p.parameterization().ordinal()).arg(22, eps != null ? READ_EPS : 0);
+                .arg(21, p.parameterization().ordinal()).arg(22, eps != null ? READ_EPS : 0).arg(23, 0);
         backward.launch(groups * nchunks);
     }
 
@@ -734,7 +761,8 @@ final class ClReparam {
                 .arg(9, np).arg(10, s.reductionRows()).arg(11, s.dim()).arg(12, shift).arg(13, nchunks).arg(14, 1L)
                 .arg(15, 2).arg(16, s.offset())
                 .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
-                .arg(21, s.parameterization().ordinal()).arg(22, flags);
+                .arg(21, s.parameterization().ordinal()).arg(22, flags)
+                .arg(23, ctx.streamingStores(8L * np));
         backward.launch(nchunks);
     }
 

@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_TRUE;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
@@ -14,7 +15,10 @@ import org.jocl.Sizeof;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.reparamcl.Backend;
+import org.reparamcl.CrossoverTable;
+import org.reparamcl.NoiseMode;
 import org.reparamcl.ReparamSpec;
+import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.rng.NoiseStream;
 
 /**
@@ -55,6 +59,14 @@ public final class OpenClBackend implements Backend {
     private float[] hostFloat;
     private int[] hostInt;
     private volatile boolean closed;
+    /** Host-array calls routed to the CPU reference so far (tests check the routing). */
+    final java.util.concurrent.atomic.AtomicLong smallBatchCalls = new java.util.concurrent.atomic.AtomicLong();
+    /** Where host-array batches below the measured crossover go (null: all stay on the device). */
+    private volatile SmallBatches small;
+
+    /** A crossover table, where it came from, and the CPU reference this backend owns for it. */
+    private record SmallBatches(CrossoverTable table, String source, CpuBackend cpu) {
+    }
 
     private OpenClBackend(ClContext ctx, int stagingElements) {
         this.ctx = ctx;
@@ -96,7 +108,44 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public String description() {
-        return "OpenCL " + ctx.device().describe();
+        final SmallBatches sb = small;
+        return "OpenCL " + ctx.device().describe() + (sb == null ? ""
+                : "; host-array batches below the crossover in " + sb.source() + " (" + sb.table().summary()
+                  + ") run on the CPU reference");
+    }
+
+    /**
+     * From now on, host-array calls ({@code float[]} and {@code FloatBuffer} arguments) smaller
+     * than the crossover in {@code table} run on a CPU reference that this backend creates, owns
+     * and closes: noise fills by the {@code noise} entry, forward passes by {@code forward},
+     * backward passes by {@code backward-recompute} or {@code backward-store} (by the spec's noise
+     * mode); passes the table does not name stay on the device. The results are the same bits on
+     * either path; only the time differs. Device-buffer calls are not affected. {@code source}
+     * names the table in {@link #description()}. Used by {@link org.reparamcl.Backends#auto()}.
+     */
+    public void routeSmallBatches(CrossoverTable table, String source) {
+        Objects.requireNonNull(table, "table is null");
+        lock.lock();
+        try {
+            ensureOpen();
+            if (small != null) {
+                small.cpu().close();
+            }
+            small = new SmallBatches(table, source, CpuBackend.create(Runtime.getRuntime().availableProcessors()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The CPU reference to run a host-array call of {@code n} elements of {@code pass} on, or null. */
+    private Backend smallBatchBackend(String pass, long n) {
+        final SmallBatches sb = small;
+        if (sb == null || !sb.table().preferCpu(pass, n)) {
+            return null;
+        }
+        ensureOpen();
+        smallBatchCalls.incrementAndGet();
+        return sb.cpu();
     }
 
     /** Allocates a device buffer of {@code elements} 32-bit elements, owned by this backend. */
@@ -228,6 +277,11 @@ public final class OpenClBackend implements Backend {
     public void fillNormal(long seed, long stream, long offset, float[] dst, int pos, int n) {
         checkHost(dst == null ? -1 : dst.length, pos, n);
         NoiseStream.checkRange(offset, n);
+        final Backend cpu = smallBatchBackend("noise", n);
+        if (cpu != null) {
+            cpu.fillNormal(seed, stream, offset, dst, pos, n);
+            return;
+        }
         stage(normal, seed, stream, offset, n,
                 (chunk, done, m) -> readChunk(chunk, Pointer.to(dst).withByteOffset(4L * (pos + done)), m));
     }
@@ -240,6 +294,11 @@ public final class OpenClBackend implements Backend {
         } else {
             final int n = dst.remaining();
             NoiseStream.checkRange(offset, n);
+            final Backend cpu = smallBatchBackend("noise", n);
+            if (cpu != null) {
+                cpu.fillNormal(seed, stream, offset, dst);
+                return;
+            }
             final int base = dst.position();
             // JOCL does not reliably address views of direct buffers: go through a host array.
             stage(normal, seed, stream, offset, n, (chunk, done, m) -> {
@@ -296,6 +355,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
                                float[] logProb) {
+        final Backend cpu = spec == null ? null : smallBatchBackend("forward", spec.elements());
+        if (cpu != null) {
+            cpu.reparamForward(spec, mu, rho, z, eps, kl, logProb);
+            return;
+        }
         lock.lock();
         try {
             ensureOpen();
@@ -308,6 +372,12 @@ public final class OpenClBackend implements Backend {
     @Override
     public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
                                 float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
+        final Backend cpu = spec == null ? null : smallBatchBackend(
+                spec.noiseMode() == NoiseMode.STORE ? "backward-store" : "backward-recompute", spec.elements());
+        if (cpu != null) {
+            cpu.reparamBackward(spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
+            return;
+        }
         lock.lock();
         try {
             ensureOpen();
@@ -559,6 +629,10 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ctx.close();                          // idempotent
+            final SmallBatches sb = small;
+            if (sb != null) {
+                sb.cpu().close();
+            }
         } finally {
             lock.unlock();
         }
@@ -607,6 +681,7 @@ public final class OpenClBackend implements Backend {
             setInt(5, (int) (seed >>> 32));
             setInt(6, (int) stream);
             setInt(7, (int) (stream >>> 32));
+            setInt(8, out.owner().streamingStores(4 * n));
             final long items = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
             global[0] = (items + local[0] - 1) / local[0] * local[0];
             try {

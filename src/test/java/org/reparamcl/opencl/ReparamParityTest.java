@@ -340,7 +340,14 @@ class ReparamParityTest {
     @Test
     void roofKernelsWriteEveryOutput() {
         final SplittableRandom rnd = new SplittableRandom(6);
-        final ReparamSpec s = ReparamSpec.builder().shape(3, 7, 101).seed(1).offset(3).build();
+        for (ReparamSpec s : new ReparamSpec[] {ReparamSpec.builder().shape(3, 7, 101).seed(1).offset(3).build(),
+                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(3).parameterization(Parameterization.SOFTPLUS).build(),
+                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build()}) {
+            roofsWriteEveryOutput(s, rnd);
+        }
+    }
+
+    private static void roofsWriteEveryOutput(ReparamSpec s, SplittableRandom rnd) {
         final int n = (int) s.elements();
         final int np = (int) s.paramElements();
         try (ClBuffer mu = upload(ReparamCases.uniform(np, 1, rnd)); ClBuffer rho = upload(ReparamCases.uniform(np, 1, rnd));
