@@ -184,7 +184,7 @@ final class BenchSetup implements AutoCloseable {
                     return 0;
                 }));
                 out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
-                    b.parallel(np, (from, to) -> CpuRoof.backward(h.mu(), h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(),
+                    b.parallel(np, (from, to) -> CpuRoof.backward(h.eps(), h.gradZ(), h.gradMu(), h.gradRho(),
                             from, to));
                     return 0;
                 }));

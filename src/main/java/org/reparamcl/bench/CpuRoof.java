@@ -35,25 +35,25 @@ public final class CpuRoof {
     }
 
     /**
-     * The backward roof over parameter elements [from, to): reads gradZ for every sample row
-     * (and eps when not null), mu and rho, and writes gradMu and gradRho once per parameter.
+     * The backward roof over parameter elements [from, to): reads gradZ for every sample row (and
+     * eps when not null) and writes gradMu and gradRho once per parameter: the bytes the backward
+     * pass moves with the sigma parameterization, which needs neither mu nor rho (dsigma/drho = 1).
      */
-    public static void backward(float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradMu, float[] gradRho,
-                                int from, int to) {
+    public static void backward(float[] eps, float[] gradZ, float[] gradMu, float[] gradRho, int from, int to) {
         final int np = gradMu.length;
         final int rows = gradZ.length / np;
         if (rows == 1) {
             if (eps == null) {
                 for (int p = from; p < to; p++) {
                     final float g = gradZ[p];
-                    gradMu[p] = g + mu[p];
-                    gradRho[p] = g * rho[p];
+                    gradMu[p] = g;
+                    gradRho[p] = g * 0.5f;
                 }
             } else {
                 for (int p = from; p < to; p++) {
                     final float g = gradZ[p];
-                    gradMu[p] = g + mu[p];
-                    gradRho[p] = g * eps[p] * rho[p];
+                    gradMu[p] = g;
+                    gradRho[p] = g * eps[p];
                 }
             }
             return;
@@ -64,10 +64,10 @@ public final class CpuRoof {
             for (int k = 0, i = p; k < rows; k++, i += np) {
                 final float g = gradZ[i];
                 sm += g;
-                sr += eps == null ? g : g * eps[i];
+                sr += eps == null ? g * 0.5f : g * eps[i];
             }
-            gradMu[p] = sm + mu[p];
-            gradRho[p] = sr * rho[p];
+            gradMu[p] = sm;
+            gradRho[p] = sr;
         }
     }
 }

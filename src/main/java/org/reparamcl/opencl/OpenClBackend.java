@@ -450,8 +450,8 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The roof of the device forward pass: the same work-items, loads (mu, rho) and stores (z),
-     * no generator and no transform ({@code z = fma(rho, c, mu)}, c a function of the index).
+     * The roof of the device forward pass: the same work-items, loads (mu, rho) and stores (z,
+     * streaming as the pass's), no generator and no transform ({@code z = fma(rho, c, mu)}, c a function of the index).
      * For benchmarks; enqueues only.
      */
     public void reparamForwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
@@ -465,9 +465,10 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The roof of the device backward pass in RECOMPUTE mode: the same work-items, loads (gradZ per
-     * row, mu and rho) and stores (gradMu, gradRho), a constant in place of eps. For benchmarks;
-     * enqueues only.
+     * The roof of the device backward pass in RECOMPUTE mode without KL or log q: the same
+     * work-items, loads (gradZ per row; rho unless the parameterization is sigma, as the pass) and
+     * stores (gradMu, gradRho, streaming as the pass's), a constant in place of eps; mu is not read
+     * (the pass does not need it). For benchmarks; enqueues only.
      */
     public void reparamBackwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer gradZ, ClBuffer gradMu,
                                     ClBuffer gradRho) {

@@ -23,21 +23,21 @@ class CpuRoofTest {
 
     @Test
     void backwardRoofReadsEverySampleRow() {
-        final float[] mu = {100, 200};
-        final float[] rho = {2, 3};
         final float[] gradZ = {1, 2, 3, 4, 5, 6};            // K = 3 rows of P = 2
         final float[] eps = {1, 1, 2, 2, 3, 3};
         final float[] gm = new float[2];
         final float[] gr = new float[2];
-        CpuRoof.backward(mu, rho, eps, gradZ, gm, gr, 0, 2);
-        assertArrayEquals(new float[] {109, 212}, gm);
-        assertArrayEquals(new float[] {(1 + 6 + 15) * 2, (2 + 8 + 18) * 3}, gr);
+        CpuRoof.backward(eps, gradZ, gm, gr, 0, 2);
+        assertArrayEquals(new float[] {9, 12}, gm);
+        assertArrayEquals(new float[] {1 + 6 + 15, 2 + 8 + 18}, gr);
+        CpuRoof.backward(null, gradZ, gm, gr, 0, 2);
+        assertArrayEquals(new float[] {4.5f, 6}, gr);
         final float[] g1 = {4, 5};
-        CpuRoof.backward(mu, rho, null, g1, gm, gr, 0, 2);
-        assertArrayEquals(new float[] {104, 205}, gm);
-        assertArrayEquals(new float[] {8, 15}, gr);
-        CpuRoof.backward(mu, rho, new float[] {0.5f, 2}, g1, gm, gr, 1, 2);
-        assertEquals(30, gr[1]);
+        CpuRoof.backward(null, g1, gm, gr, 0, 2);
+        assertArrayEquals(new float[] {4, 5}, gm);
+        assertArrayEquals(new float[] {2, 2.5f}, gr);
+        CpuRoof.backward(new float[] {0.5f, 2}, g1, gm, gr, 1, 2);
+        assertEquals(10, gr[1]);
     }
 
     @Test
@@ -45,8 +45,9 @@ class CpuRoofTest {
         org.junit.jupiter.api.Assertions.assertEquals(4, Pass.NOISE.bytesPerElement(1));
         org.junit.jupiter.api.Assertions.assertEquals(12, Pass.FORWARD.bytesPerElement(1));
         org.junit.jupiter.api.Assertions.assertEquals(5, Pass.FORWARD.bytesPerElement(8));
-        org.junit.jupiter.api.Assertions.assertEquals(20, Pass.BACKWARD_RECOMPUTE.bytesPerElement(1));
-        org.junit.jupiter.api.Assertions.assertEquals(24, Pass.BACKWARD_STORE.bytesPerElement(1));
+        org.junit.jupiter.api.Assertions.assertEquals(12, Pass.BACKWARD_RECOMPUTE.bytesPerElement(1));
+        org.junit.jupiter.api.Assertions.assertEquals(4.5, Pass.BACKWARD_RECOMPUTE.bytesPerElement(16));
+        org.junit.jupiter.api.Assertions.assertEquals(16, Pass.BACKWARD_STORE.bytesPerElement(1));
     }
 
     @Test

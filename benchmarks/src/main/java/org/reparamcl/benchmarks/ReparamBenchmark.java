@@ -182,7 +182,7 @@ public class ReparamBenchmark {
     @Benchmark
     public float[] backwardRecomputeRoof(ElementCounter c) {
         if (b instanceof CpuBackend cpu) {
-            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, null, gradZ, gradMu, gradRho, from, to));
+            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(null, gradZ, gradMu, gradRho, from, to));
         } else {
             backwardRoofOnDevice(null);
         }
@@ -200,7 +200,7 @@ public class ReparamBenchmark {
     @Benchmark
     public float[] backwardStoreRoof(ElementCounter c) {
         if (b instanceof CpuBackend cpu) {
-            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(mu, rho, eps, gradZ, gradMu, gradRho, from, to));
+            cpu.parallel(gradMu.length, (from, to) -> CpuRoof.backward(eps, gradZ, gradMu, gradRho, from, to));
         } else {
             backwardRoofOnDevice(eps);
         }
