@@ -201,34 +201,37 @@ RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, fl
     nt_stream_normal_x16(first, k0, k1, s0, s1, &v[0], &v[1], &v[2], &v[3]);
 }
 
-/*
- * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
- * s is a multiple of 4, otherwise two, shifted by s mod 4 through private memory.
- */
-RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
+/* rp_eps_at for s not a multiple of 4: two groups of 16 blocks, shifted through private memory. */
+RP_COLD void rp_eps_at_unaligned(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
 {
     const ulong first = s >> 2;
     const uint ph = (uint)(s & 3);
-    const uint groups = ph == 0 ? 1u : 2u;
     float t[128];
     #pragma nounroll
-    for (uint q = 0; q < groups; q++) {
+    for (uint q = 0; q < 2; q++) {
         float16 u[4];
         rp_eps_blocks(first + 16 * q, k0, k1, s0, s1, u);
-        if (ph == 0) {
-            v[0] = u[0]; v[1] = u[1]; v[2] = u[2]; v[3] = u[3];
-        } else {
-            vstore16(u[0], 4 * q, t);
-            vstore16(u[1], 4 * q + 1, t);
-            vstore16(u[2], 4 * q + 2, t);
-            vstore16(u[3], 4 * q + 3, t);
-        }
+        vstore16(u[0], 4 * q, t);
+        vstore16(u[1], 4 * q + 1, t);
+        vstore16(u[2], 4 * q + 2, t);
+        vstore16(u[3], 4 * q + 3, t);
     }
-    if (ph != 0) {
-        v[0] = vload16(0, t + ph);
-        v[1] = vload16(0, t + ph + 16);
-        v[2] = vload16(0, t + ph + 32);
-        v[3] = vload16(0, t + ph + 48);
+    v[0] = vload16(0, t + ph);
+    v[1] = vload16(0, t + ph + 16);
+    v[2] = vload16(0, t + ph + 32);
+    v[3] = vload16(0, t + ph + 48);
+}
+
+/*
+ * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
+ * s is a multiple of 4 (inline), otherwise two (out of line).
+ */
+RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
+{
+    if ((s & 3) == 0) {
+        rp_eps_blocks(s >> 2, k0, k1, s0, s1, v);
+    } else {
+        rp_eps_at_unaligned(s, k0, k1, s0, s1, v);
     }
 }
 
