@@ -9,8 +9,10 @@
  * Implementation note: the rounds keep each 32-bit word in the low half of a 64-bit lane
  * (ulong16, "wide" form) and leave the high halves unspecified. A round is then two 32x32 -> 64
  * products of masked operands (one vpmuludq per 8 lanes on x86; the mask folds into it), two
- * shifts and two three-way xors, with no 32 <-> 64-bit conversions per round; high halves never
- * reach a low half. philox_pack_words then joins two words per 64-bit lane with one shuffle
+ * dword swaps that bring each product's high word to the low half (philox_high_to_low: a
+ * shuffle, which x86 issues on another port than the multiplier, where a 64-bit shift competes
+ * with it: noise +12 % on PoCL) and two three-way xors, with no 32 <-> 64-bit conversions per
+ * round; high halves never reach a low half. philox_pack_words then joins two words per 64-bit lane with one shuffle
  * (a shift-and-mask join lets LLVM narrow the last round's products to 64x64-bit multiplies,
  * three times the cost on x86).
  */
@@ -30,6 +32,20 @@
 #define PHILOX_LOW_HALF 1u
 #endif
 
+/* The high 32 bits of each lane moved to its low half (the high half gets the old low half, or
+ * zero): one dword shuffle per 8 lanes, which x86 runs on the shuffle port, beside the multiplier.
+ * OpenCL's shuffle() is not used: PoCL expands it lane by lane (7x slower). */
+static inline __attribute__((always_inline)) ulong16 philox_high_to_low(ulong16 p)
+{
+#if defined(__clang__)
+    const uint16 a = as_uint16(p.lo), b = as_uint16(p.hi);
+    return (ulong16)(as_ulong8(__builtin_shufflevector(a, a, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)),
+                     as_ulong8(__builtin_shufflevector(b, b, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
+#else
+    return p >> 32;                           /* the same low halves */
+#endif
+}
+
 /*
  * Philox4x32-10 in wide form: the low 32 bits of each lane of c0..c3 (counter) and k0, k1 (key)
  * are used, the high bits ignored; the outputs' low 32 bits are the words, their high bits
@@ -43,8 +59,8 @@ static inline __attribute__((always_inline)) void philox4x32_10_x16_wide(ulong16
     for (int r = 0; r < PHILOX_ROUNDS; r++) {
         const ulong16 p0 = (x0 & PHILOX_LO32) * (ulong)M_PHILOX_4X32_0;
         const ulong16 p1 = (x2 & PHILOX_LO32) * (ulong)M_PHILOX_4X32_1;
-        const ulong16 n0 = (p1 >> 32) ^ x1 ^ k0;
-        const ulong16 n2 = (p0 >> 32) ^ x3 ^ k1;
+        const ulong16 n0 = philox_high_to_low(p1) ^ x1 ^ k0;
+        const ulong16 n2 = philox_high_to_low(p0) ^ x3 ^ k1;
         x1 = p1;
         x3 = p0;
         x0 = n0;
