@@ -702,6 +702,26 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
         return;
     }
     float16 gv[4], e[4], tmu[4], tsig[4];
+    if (flags == 0 && p0 >= 0 && p0 + 64 <= np) {
+        /* The common case on its own: RECOMPUTE, no KL, no log q, no accumulation, a whole run. */
+        rp_load(gz, p0, gv);
+        rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+        for (int q = 0; q < 4; q++) {
+            tmu[q] = 0.0f + (0.0f + gv[q]);
+            tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
+        }
+        if (param != RP_SIGMA) {
+            float16 r[4];
+            rp_load(rho, p0, r);
+            #pragma nounroll
+            for (int q = 0; q < 4; q++) {
+                tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
+            }
+        }
+        rp_store(gmu, p0, tmu, nt);
+        rp_store(grho, p0, tsig, nt);
+        return;
+    }
     rp_read(gz, p0, 0, np, 0.0f, gv);
     if (flags & RP_READ_EPS) {
         rp_read(eps, p0, 0, np, 0.0f, e);
