@@ -64,7 +64,9 @@ class StreamingStoreParityTest {
         assertEquals(0, ctx.streamingStores(ClContext.STREAMING_STORE_BYTES - 1));
         assertEquals(ctx.device().type().equals("CPU") ? 1 : 0, ctx.streamingStores(ClContext.STREAMING_STORE_BYTES));
         System.clearProperty(ClContext.STREAMING_STORES_PROPERTY);
-        assertEquals(0, ctx.streamingStores(Long.MAX_VALUE), "default is never");
+        assertEquals(0, ctx.streamingStores(ClContext.STREAMING_STORE_BYTES - 1), "default is auto");
+        assertEquals(ctx.device().type().equals("CPU") ? 1 : 0, ctx.streamingStores(ClContext.STREAMING_STORE_BYTES),
+                "default is auto");
         System.setProperty(ClContext.STREAMING_STORES_PROPERTY, "sometimes");
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.streamingStores(4));
         assertTrue(e.getMessage().contains("sometimes"), e.getMessage());
