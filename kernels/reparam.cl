@@ -26,6 +26,28 @@
  * their private arrays and loops out of the hot path (PoCL: forward 0.89e9 -> 1.14e9 elements/s). */
 #define RP_COLD static __attribute__((noinline))
 
+/*
+ * A read prefetch of the 64 floats from p (four cache lines), where the compiler has the builtin.
+ * The row-walking backward kernel reads each work-item's 64 elements from K rows np elements
+ * apart; a work-group's work-items run one after another, so every row is a separate sequential
+ * stream, more than the hardware prefetchers follow: prefetching the next work-item's part of each
+ * row took K = 64 from 4.4e8 to 1.07e9 elements/s on PoCL (K = 16: +11 %).
+ */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define RP_HAVE_PREFETCH 1
+#endif
+#endif
+RP_INLINE void rp_prefetch64(__global const float *p)
+{
+#ifdef RP_HAVE_PREFETCH
+    __builtin_prefetch(p, 0, 3);
+    __builtin_prefetch(p + 16, 0, 3);
+    __builtin_prefetch(p + 32, 0, 3);
+    __builtin_prefetch(p + 48, 0, 3);
+#endif
+}
+
 /* Ordinals of org.reparamcl.Parameterization. */
 #define RP_SIGMA      0
 #define RP_LOG_SIGMA  1
@@ -634,8 +656,33 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                 tsig[q] = tsig[q] + a[q];
             }
         }
+    } else if (mode == 0 && !(flags & RP_READ_EPS) && p0 >= 0 && p0 + 2 * RP_BLOCK <= np && (np & 3) == 0
+               && ((offset + (ulong)p0) & 3) == 0) {
+        /* The common case on its own: RECOMPUTE, all row blocks in order, whole runs whose eps are
+         * whole Philox blocks in every row (np a multiple of 4), the next work-item's run prefetched. */
+        for (long g = 0; g < groups; g++) {
+            float16 smu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            float16 ssig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            const long rend = min(nrows, RP_BLOCK * (g + 1));
+            for (long r = RP_BLOCK * g; r < rend; r++) {
+                const long base = r * np + p0;
+                float16 gv[4], e[4];
+                rp_prefetch64(gz + base + RP_BLOCK);
+                rp_load(gz, base, gv);
+                rp_eps_blocks((offset + (ulong)base) >> 2, k0, k1, s0, s1, e);
+                for (int q = 0; q < 4; q++) {
+                    smu[q] = smu[q] + gv[q];
+                    ssig[q] = fma(gv[q], e[q], ssig[q]);
+                }
+            }
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + smu[q];
+                tsig[q] = tsig[q] + ssig[q];
+            }
+        }
     } else {
         const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
+        const int ahead = p0 >= 0 && p0 + 2 * RP_BLOCK <= np;
         const int read_eps = flags & RP_READ_EPS;
         const long gend = mode == 1 ? gsplit + 1 : groups;
         for (long g = gsplit; g < gend; g++) {
@@ -645,6 +692,12 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
             for (long r = RP_BLOCK * g; r < rend; r++) {
                 const long base = r * np + p0;
                 float16 gv[4], e[4];
+                if (ahead) {
+                    rp_prefetch64(gz + base + RP_BLOCK);
+                    if (read_eps) {
+                        rp_prefetch64(eps + base + RP_BLOCK);
+                    }
+                }
                 if (full) {
                     rp_load(gz, base, gv);
                 } else {

@@ -108,6 +108,41 @@ class ReparamParityTest {
         assertEquals(24, cases);
     }
 
+    /**
+     * The row-walking backward kernel (K > 1 or broadcast) on shapes whose parameter count is a
+     * multiple of 4, so that its whole-block fast path (with prefetching) runs, beside odd ones and
+     * unaligned offsets that take the general path: every parameterization, both noise modes,
+     * K up to 70 (more than one row block), with and without KL, log q and accumulation.
+     */
+    @Test
+    void rowWalkingBackwardMatchesTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0xAB0C);
+        final int[][] shapes = {{2, 4, 64}, {16, 3, 256}, {70, 2, 100}, {5, 7, 131}, {3, 1, 1000}, {66, 1, 32768}};
+        int cases = 0;
+        for (int[] sh : shapes) {
+            for (Parameterization pz : Parameterization.values()) {
+                final long offset = (rnd.nextLong() >>> 3 & ~3L) + (cases % 5 == 4 ? 1 + rnd.nextInt(3) : 0);
+                final ReparamSpec rec = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                final ReparamSpec sto = rec.toBuilder().noiseMode(NoiseMode.STORE).build();
+                final int np = (int) rec.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform((int) rec.elements(), 1, rnd);
+                final boolean extras = rnd.nextBoolean();
+                final float[] gkl = extras ? ReparamCases.uniform((int) rec.paramRows(), 1, rnd) : null;
+                final float[] glq = extras ? ReparamCases.uniform((int) rec.sampleRows(), 1, rnd) : null;
+                final float[] old = ReparamCases.uniform(np, 1, rnd);
+                final boolean acc = rnd.nextBoolean();
+                final Outputs ref = run(cpu, rec, mu, rho, gz, gkl, glq, old, acc);
+                assertSame(ref, run(cl, rec, mu, rho, gz, gkl, glq, old, acc), rec + " extras=" + extras);
+                assertSame(ref, run(cl, sto, mu, rho, gz, gkl, glq, old, acc), sto + " extras=" + extras);
+                cases++;
+            }
+        }
+        assertEquals(24, cases);
+    }
+
     /** Larger shapes through device buffers, outputs pre-filled with a sentinel; both backward modes. */
     @Test
     void deviceBufferCallsAreBitIdenticalAndWriteEveryElement() {
