@@ -1,6 +1,7 @@
 package org.reparamcl.cpu;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.reparamcl.GaussianHead;
@@ -47,13 +48,7 @@ public final class CpuGaussianHead implements GaussianHead {
 
     /** A head computed by {@code backend}; parameters start at zero. */
     public static CpuGaussianHead create(CpuBackend backend, Spec spec) {
-        if (backend == null) {
-            throw new NullPointerException("backend is null");
-        }
-        if (spec == null) {
-            throw new NullPointerException("spec is null");
-        }
-        return new CpuGaussianHead(backend, spec);
+        return new CpuGaussianHead(Objects.requireNonNull(backend, "backend is null"), Objects.requireNonNull(spec, "spec is null"));
     }
 
     @Override

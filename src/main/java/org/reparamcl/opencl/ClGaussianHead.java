@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
@@ -122,13 +123,7 @@ public final class ClGaussianHead implements GaussianHead {
 
     /** A head on {@code backend}'s device; allocates its buffers for {@code spec.maxBatch()} rows. */
     public static ClGaussianHead create(OpenClBackend backend, Spec spec) {
-        if (backend == null) {
-            throw new NullPointerException("backend is null");
-        }
-        if (spec == null) {
-            throw new NullPointerException("spec is null");
-        }
-        return new ClGaussianHead(backend, spec);
+        return new ClGaussianHead(Objects.requireNonNull(backend, "backend is null"), Objects.requireNonNull(spec, "spec is null"));
     }
 
     @Override
