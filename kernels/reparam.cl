@@ -565,6 +565,42 @@ RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim
     v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
 }
 
+/* One row of a row block: smu = smu + gz, ssig = fma(gz, eps, ssig) (ReparamSpec's block sums). */
+RP_INLINE void rp_row_step(const float16 *gv, const float16 *e, float16 *smu, float16 *ssig)
+{
+    for (int q = 0; q < 4; q++) {
+        smu[q] = smu[q] + gv[q];
+        ssig[q] = fma(gv[q], e[q], ssig[q]);
+    }
+}
+
+/* A row block's sums into the totals: t = t + block sum. */
+RP_INLINE void rp_add_block(const float16 *smu, const float16 *ssig, float16 *tmu, float16 *tsig)
+{
+    for (int q = 0; q < 4; q++) {
+        tmu[q] = tmu[q] + smu[q];
+        tsig[q] = tsig[q] + ssig[q];
+    }
+}
+
+/* The totals of a single row: one row step from +0.0f, then that block added to +0.0f. */
+RP_INLINE void rp_one_row(const float16 *gv, const float16 *e, float16 *tmu, float16 *tsig)
+{
+    for (int q = 0; q < 4; q++) {
+        tmu[q] = 0.0f + (0.0f + gv[q]);
+        tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
+    }
+}
+
+/* tsig = tsig * dsigma/drho(rho): the chain rule without KL or log q (sigma needs none). */
+RP_INLINE void rp_chain_dsigma(int param, const float16 *r, float16 *tsig)
+{
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
+    }
+}
+
 /*
  * The end of the backward pass for the 64 parameter elements from p0, given the row totals
  * tmu and tsig: the chain rule through sigma, the KL and log q terms, accumulation, stores.
@@ -600,10 +636,7 @@ RP_INLINE void rp_backward_finish(__global const float *mu, __global const float
         }
     } else if (param != RP_SIGMA) {          /* for sigma, dsigma/drho = 1 and rho is not read */
         rp_read(rho, p0, 0, np, 1.0f, r);
-        #pragma nounroll
-        for (int q = 0; q < 4; q++) {
-            tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
-        }
+        rp_chain_dsigma(param, r, tsig);
     }
     if (flags & RP_ACCUMULATE) {
         rp_read(gmu, p0, 0, np, 0.0f, o);
@@ -670,15 +703,9 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                 rp_prefetch64(gz + base + RP_BLOCK);
                 rp_load(gz, base, gv);
                 rp_eps_blocks((offset + (ulong)base) >> 2, k0, k1, s0, s1, e);
-                for (int q = 0; q < 4; q++) {
-                    smu[q] = smu[q] + gv[q];
-                    ssig[q] = fma(gv[q], e[q], ssig[q]);
-                }
+                rp_row_step(gv, e, smu, ssig);
             }
-            for (int q = 0; q < 4; q++) {
-                tmu[q] = tmu[q] + smu[q];
-                tsig[q] = tsig[q] + ssig[q];
-            }
+            rp_add_block(smu, ssig, tmu, tsig);
         }
     } else {
         const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
@@ -712,19 +739,9 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                 } else {
                     rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, e);
                 }
-                smu[0] = smu[0] + gv[0];
-                smu[1] = smu[1] + gv[1];
-                smu[2] = smu[2] + gv[2];
-                smu[3] = smu[3] + gv[3];
-                ssig[0] = fma(gv[0], e[0], ssig[0]);
-                ssig[1] = fma(gv[1], e[1], ssig[1]);
-                ssig[2] = fma(gv[2], e[2], ssig[2]);
-                ssig[3] = fma(gv[3], e[3], ssig[3]);
+                rp_row_step(gv, e, smu, ssig);
             }
-            for (int q = 0; q < 4; q++) {
-                tmu[q] = tmu[q] + smu[q];
-                tsig[q] = tsig[q] + ssig[q];
-            }
+            rp_add_block(smu, ssig, tmu, tsig);
         }
         if (mode == 1) {
             rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
@@ -759,17 +776,11 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
         /* The common case on its own: RECOMPUTE, no KL, no log q, no accumulation, a whole run. */
         rp_load(gz, p0, gv);
         rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-        for (int q = 0; q < 4; q++) {
-            tmu[q] = 0.0f + (0.0f + gv[q]);
-            tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
-        }
+        rp_one_row(gv, e, tmu, tsig);
         if (param != RP_SIGMA) {
             float16 r[4];
             rp_load(rho, p0, r);
-            #pragma nounroll
-            for (int q = 0; q < 4; q++) {
-                tsig[q] = tsig[q] * rp_dsigma(param, r[q]);
-            }
+            rp_chain_dsigma(param, r, tsig);
         }
         rp_store(gmu, p0, tmu, nt);
         rp_store(grho, p0, tsig, nt);
@@ -781,10 +792,7 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
     } else {
         rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
     }
-    for (int q = 0; q < 4; q++) {
-        tmu[q] = 0.0f + (0.0f + gv[q]);
-        tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
-    }
+    rp_one_row(gv, e, tmu, tsig);
     rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, nt, tmu, tsig);
 }
 

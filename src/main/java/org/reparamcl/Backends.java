@@ -1,7 +1,10 @@
 package org.reparamcl;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.opencl.ClDevices;
@@ -85,9 +88,9 @@ public final class Backends {
      * for the reason when the table is not used (unreadable, or measured on another device).
      */
     static String routeSmallBatches(OpenClBackend cl) {
-        final java.nio.file.Path where = CrossoverTable.location();
+        final Path where = CrossoverTable.location();
         try {
-            final java.util.Optional<CrossoverTable> t = CrossoverTable.find();
+            final Optional<CrossoverTable> t = CrossoverTable.find();
             if (t.isEmpty()) {
                 return "";
             }
@@ -97,7 +100,7 @@ public final class Backends {
             }
             cl.routeSmallBatches(t.get(), where.toString());
             return "";
-        } catch (java.io.IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             LOG.log(Level.WARNING, "crossover file " + where + " not used: " + e.getMessage());
             return " (crossover file " + where + " not used: " + e.getMessage() + ")";
         }

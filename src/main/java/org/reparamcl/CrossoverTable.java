@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,7 @@ public final class CrossoverTable {
     private final String device;
 
     private CrossoverTable(Map<String, Long> minElements, String device) {
-        this.minElements = java.util.Collections.unmodifiableMap(new TreeMap<>(minElements));
+        this.minElements = Collections.unmodifiableMap(new TreeMap<>(minElements));
         this.device = device;
     }
 

@@ -6,6 +6,7 @@ import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
@@ -60,7 +61,7 @@ public final class OpenClBackend implements Backend {
     private int[] hostInt;
     private volatile boolean closed;
     /** Host-array calls routed to the CPU reference so far (tests check the routing). */
-    final java.util.concurrent.atomic.AtomicLong smallBatchCalls = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicLong smallBatchCalls = new AtomicLong();
     /** Where host-array batches below the measured crossover go (null: all stay on the device). */
     private volatile SmallBatches small;
 
