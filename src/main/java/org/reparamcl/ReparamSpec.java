@@ -48,7 +48,8 @@ public final class ReparamSpec {
     private final boolean checkValues;
     private final long elements;
 
-    private ReparamSpec(Builder b) {
+    /** The spec a builder describes, after checking it. */
+    private static ReparamSpec of(Builder b) {
         if (!b.shapeSet) {
             throw new IllegalArgumentException("shape (samples, rows, dim) is not set");
         }
@@ -71,17 +72,24 @@ public final class ReparamSpec {
                     + ") has more than 2^63 - 1 elements", e);
         }
         NoiseStream.checkRange(b.offset, n);
-        this.parameterization = Objects.requireNonNull(b.parameterization, "parameterization is null");
-        this.noiseMode = Objects.requireNonNull(b.noiseMode, "noise mode is null");
-        this.samples = b.samples;
-        this.rows = b.rows;
-        this.dim = b.dim;
-        this.broadcast = b.broadcast;
-        this.seed = b.seed;
-        this.stream = b.stream;
-        this.offset = b.offset;
-        this.checkValues = b.checkValues;
-        this.elements = n;
+        return new ReparamSpec(Objects.requireNonNull(b.parameterization, "parameterization is null"),
+                Objects.requireNonNull(b.noiseMode, "noise mode is null"), b.samples, b.rows, b.dim, b.broadcast,
+                b.seed, b.stream, b.offset, b.checkValues, n);
+    }
+
+    private ReparamSpec(Parameterization parameterization, NoiseMode noiseMode, int samples, long rows, long dim,
+                        boolean broadcast, long seed, long stream, long offset, boolean checkValues, long elements) {
+        this.parameterization = parameterization;
+        this.noiseMode = noiseMode;
+        this.samples = samples;
+        this.rows = rows;
+        this.dim = dim;
+        this.broadcast = broadcast;
+        this.seed = seed;
+        this.stream = stream;
+        this.offset = offset;
+        this.checkValues = checkValues;
+        this.elements = elements;
     }
 
     /** A builder with parameterization sigma, stream 0, offset 0, no broadcast, RECOMPUTE and checked values. */
@@ -109,7 +117,12 @@ public final class ReparamSpec {
 
     /** This spec with another offset (an unsigned 64-bit index into the stream). */
     public ReparamSpec withOffset(long newOffset) {
-        return newOffset == offset ? this : toBuilder().offset(newOffset).build();
+        if (newOffset == offset) {
+            return this;
+        }
+        NoiseStream.checkRange(newOffset, elements);      // one object, no builder: samplers call this every step
+        return new ReparamSpec(parameterization, noiseMode, samples, rows, dim, broadcast, seed, stream, newOffset,
+                checkValues, elements);
     }
 
     /** The offset just past this call's noise: {@code offset + elements()} (where the next call may start). */
@@ -394,7 +407,7 @@ public final class ReparamSpec {
          * negative, K*B*D overflows a long, or offset + K*B*D runs past the end of the stream.
          */
         public ReparamSpec build() {
-            return new ReparamSpec(this);
+            return ReparamSpec.of(this);
         }
     }
 }

@@ -64,16 +64,16 @@ public final class ClAffineProduct implements AutoCloseable {
         if (init == AffineProduct.Init.BIAS && bias == null) {
             throw new NullPointerException("bias buffer is null but init is BIAS");
         }
-        CL.clSetKernelArg(matmul, 0, Sizeof.cl_mem, Pointer.to(a.mem()));
+        CL.clSetKernelArg(matmul, 0, Sizeof.cl_mem, a.argument());
         setInt(matmul, 1, aSi);
         setInt(matmul, 2, aSp);
-        CL.clSetKernelArg(matmul, 3, Sizeof.cl_mem, Pointer.to(b.mem()));
+        CL.clSetKernelArg(matmul, 3, Sizeof.cl_mem, b.argument());
         setInt(matmul, 4, bSp);
         setInt(matmul, 5, bSj);
         // An unused bias argument still needs a valid buffer: c stands in.
-        CL.clSetKernelArg(matmul, 6, Sizeof.cl_mem, Pointer.to((bias == null ? c : bias).mem()));
+        CL.clSetKernelArg(matmul, 6, Sizeof.cl_mem, (bias == null ? c : bias).argument());
         setInt(matmul, 7, init.code());
-        CL.clSetKernelArg(matmul, 8, Sizeof.cl_mem, Pointer.to(c.mem()));
+        CL.clSetKernelArg(matmul, 8, Sizeof.cl_mem, c.argument());
         setInt(matmul, 9, m);
         setInt(matmul, 10, n);
         setInt(matmul, 11, p);
@@ -87,10 +87,10 @@ public final class ClAffineProduct implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        CL.clSetKernelArg(columnSum, 0, Sizeof.cl_mem, Pointer.to(a.mem()));
+        CL.clSetKernelArg(columnSum, 0, Sizeof.cl_mem, a.argument());
         setInt(columnSum, 1, m);
         setInt(columnSum, 2, n);
-        CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, Pointer.to(out.mem()));
+        CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, out.argument());
         global1[0] = n;
         launch(columnSum, 1, global1, null);
     }

@@ -1,6 +1,7 @@
 package org.reparamcl.opencl;
 
 import org.jocl.CL;
+import org.jocl.Pointer;
 import org.jocl.cl_mem;
 
 /**
@@ -10,12 +11,15 @@ import org.jocl.cl_mem;
 public final class ClBuffer implements AutoCloseable {
     private final ClContext owner;
     private final cl_mem mem;
+    /** The handle as a kernel argument, made once: setting an argument then allocates nothing. */
+    private final Pointer argument;
     private final long bytes;
     private volatile boolean closed;
 
     ClBuffer(ClContext owner, cl_mem mem, long bytes) {
         this.owner = owner;
         this.mem = mem;
+        this.argument = Pointer.to(mem);
         this.bytes = bytes;
     }
 
@@ -40,6 +44,12 @@ public final class ClBuffer implements AutoCloseable {
             throw new IllegalStateException("device buffer of " + bytes + " bytes is closed");
         }
         return mem;
+    }
+
+    /** The handle as a {@code clSetKernelArg} value (size {@code Sizeof.cl_mem}); IllegalStateException once closed. */
+    Pointer argument() {
+        mem();
+        return argument;
     }
 
     /** Whether this buffer has been closed. */

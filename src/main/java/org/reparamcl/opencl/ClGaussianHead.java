@@ -65,8 +65,14 @@ public final class ClGaussianHead implements GaussianHead {
     private final Staging stageX;
     private final Staging stageGradZ;
     private final Staging stageParams;
+    /** Where b_mu, W_rho and b_rho start in stageParams (W_mu at its start), made once. */
+    private final Pointer bMuAt;
+    private final Pointer wRhoAt;
+    private final Pointer bRhoAt;
     private int batch;
     private ReparamSpec last;
+    /** The spec of the most recent forward call (unlike last, kept when a forward pass fails). */
+    private ReparamSpec recent;
     private boolean closed;
 
     private ClGaussianHead(OpenClBackend cl, Spec spec) {
@@ -101,6 +107,9 @@ public final class ClGaussianHead implements GaussianHead {
             stageX = new Staging(in);
             stageGradZ = new Staging(n);
             stageParams = new Staging(2L * spec.weights() + 2L * spec.outputs());
+            bMuAt = stageParams.pointer.withByteOffset(4L * spec.weights());
+            wRhoAt = stageParams.pointer.withByteOffset(4L * (spec.weights() + spec.outputs()));
+            bRhoAt = stageParams.pointer.withByteOffset(4L * (2 * spec.weights() + spec.outputs()));
             affine = a;
             // Parameters start at zero, as on the CPU.
             final float[] zeros = new float[2 * spec.weights() + 2 * spec.outputs()];
@@ -168,7 +177,7 @@ public final class ClGaussianHead implements GaussianHead {
         lock.lock();
         try {
             ensureOpen();
-            final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
+            final ReparamSpec rs = reparamSpec(batch, seed, stream, offset);
             awaitStaging(stageX);
             final int n = batch * spec.inputs();
             stageX.floats.put(0, x, 0, n);
@@ -196,12 +205,20 @@ public final class ClGaussianHead implements GaussianHead {
         lock.lock();
         try {
             ensureOpen();
-            final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
+            final ReparamSpec rs = reparamSpec(batch, seed, stream, offset);
             CL.clEnqueueCopyBuffer(ctx.queue(), x.mem(), this.x.mem(), 0, 0, 4L * batch * spec.inputs(), 0, null, null);
             enqueueForward(rs, batch);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The call's spec: the previous one at a new offset when batch, seed and stream repeat (one object, no builder). */
+    private ReparamSpec reparamSpec(int batch, long seed, long stream, long offset) {
+        final ReparamSpec r = recent;
+        recent = r != null && r.rows() == batch && r.seed() == seed && r.stream() == stream
+                ? r.withOffset(offset) : spec.reparamSpec(batch, seed, stream, offset);
+        return recent;
     }
 
     private void enqueueForward(ReparamSpec rs, int b) {
@@ -380,23 +397,25 @@ public final class ClGaussianHead implements GaussianHead {
     private void writeParameters() {
         final int w = spec.weights();
         final int d = spec.outputs();
-        writeAt(wMu, stageParams, 0, w);
-        writeAt(bMu, stageParams, w, d);
-        writeAt(wRho, stageParams, w + d, w);
-        writeAt(bRho, stageParams, 2 * w + d, d);
+        writeAt(wMu, stageParams, stageParams.pointer, w);
+        writeAt(bMu, stageParams, bMuAt, d);
+        writeAt(wRho, stageParams, wRhoAt, w);
+        writeAt(bRho, stageParams, bRhoAt, d);
     }
 
     private void write(ClBuffer dst, Staging src, int n) {
-        writeAt(dst, src, 0, n);
+        writeAt(dst, src, src.pointer, n);
     }
 
-    /** Non-blocking write of {@code n} floats from {@code src[from ..]}; the staging stays untouched until a wait. */
-    private void writeAt(ClBuffer dst, Staging src, int from, int n) {
+    /**
+     * Non-blocking write of {@code n} floats from {@code at}, a position in {@code src}; the
+     * staging stays untouched until a wait.
+     */
+    private void writeAt(ClBuffer dst, Staging src, Pointer at, int n) {
         if (n == 0) {
             return;
         }
-        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n,
-                src.pointer.withByteOffset(4L * from), 0, null, null);
+        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, at, 0, null, null);
         src.inFlight = true;
     }
 

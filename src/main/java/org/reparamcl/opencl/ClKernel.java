@@ -41,7 +41,7 @@ final class ClKernel {
     }
 
     ClKernel arg(int index, ClBuffer buffer) {
-        CL.clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(buffer.mem()));
+        CL.clSetKernelArg(kernel, index, Sizeof.cl_mem, buffer.argument());
         return this;
     }
 

@@ -2,6 +2,8 @@ package org.reparamcl.opencl;
 
 import static org.jocl.CL.CL_TRUE;
 
+import java.util.Arrays;
+
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.reparamcl.NoiseMode;
@@ -60,8 +62,12 @@ final class ClReparam {
     /** One word: the value check's result, and the stand-in for absent optional buffers. */
     private ClBuffer flag;
     private final int[] flagHost = new int[1];
-    private final int[] flagReset = {-1};
-    private final float[] zero = {0.0f};
+    private final Pointer flagHostPointer = Pointer.to(flagHost);
+    private final Pointer flagReset = Pointer.to(new int[] {-1});
+    private final Pointer zero = Pointer.to(new float[] {0.0f});
+    /** Scratch of requireDistinct: the call's outputs and inputs (calls are serialized by the backend). */
+    private final ClBuffer[] outs = new ClBuffer[4];
+    private final ClBuffer[] ins = new ClBuffer[6];
     private ClBuffer rowPartials;
     private ClBuffer backwardPartials;
     private ClBuffer slq;
@@ -115,8 +121,13 @@ final class ClReparam {
         requireBuffer("eps", eps, spec.elements(), spec.noiseMode() == NoiseMode.STORE);
         requireBuffer("kl", kl, spec.paramRows(), false);
         requireBuffer("logProb", logProb, spec.sampleRows(), false);
-        requireDistinct(new ClBuffer[] {z, eps, kl, logProb}, new String[] {"z", "eps", "kl", "logProb"},
-                new ClBuffer[] {mu, rho}, new String[] {"mu", "rho"});
+        outs[0] = z;
+        outs[1] = eps;
+        outs[2] = kl;
+        outs[3] = logProb;
+        ins[0] = mu;
+        ins[1] = rho;
+        requireDistinct(FORWARD_OUTS, FORWARD_INS);
         kernels();
         if (spec.checkValues()) {
             checkValues(spec, mu, rho);
@@ -163,7 +174,7 @@ final class ClReparam {
         }
         final long nblocks = blocks(spec.dim());
         if (nblocks == 0) {
-            CL.clEnqueueFillBuffer(ctx.queue(), out.mem(), Pointer.to(zero), 4, 0, 4L * rows, 0, null, null);
+            CL.clEnqueueFillBuffer(ctx.queue(), out.mem(), zero, 4, 0, 4L * rows, 0, null, null);
             return;
         }
         final ClBuffer partials = nblocks == 1 ? out : (rowPartials = grow(rowPartials, rows * nblocks));
@@ -190,8 +201,15 @@ final class ClReparam {
         requireBuffer("gradLogProb", glq, spec.sampleRows(), false);
         requireBuffer("gradMu", gmu, spec.paramElements(), true);
         requireBuffer("gradRho", grho, spec.paramElements(), true);
-        requireDistinct(new ClBuffer[] {gmu, grho}, new String[] {"gradMu", "gradRho"},
-                new ClBuffer[] {mu, rho, eps, gz, gkl, glq}, new String[] {"mu", "rho", "eps", "gradZ", "gradKl", "gradLogProb"});
+        outs[0] = gmu;
+        outs[1] = grho;
+        ins[0] = mu;
+        ins[1] = rho;
+        ins[2] = eps;
+        ins[3] = gz;
+        ins[4] = gkl;
+        ins[5] = glq;
+        requireDistinct(BACKWARD_OUTS, BACKWARD_INS);
         kernels();
         if (spec.checkValues()) {
             checkValues(spec, mu, rho);
@@ -249,7 +267,9 @@ final class ClReparam {
     void sigma(ReparamSpec spec, ClBuffer rho, ClBuffer out) {
         requireBuffer("rho", rho, spec.paramElements(), true);
         requireBuffer("sigma", out, spec.paramElements(), true);
-        requireDistinct(new ClBuffer[] {out}, new String[] {"sigma"}, new ClBuffer[] {rho}, new String[] {"rho"});
+        outs[0] = out;
+        ins[0] = rho;
+        requireDistinct(SIGMA_OUTS, SIGMA_INS);
         kernels();
         final long np = spec.paramElements();
         sigmaKernel.arg(0, rho).arg(1, rho).arg(2, out).arg(3, flag).arg(4, np)
@@ -306,11 +326,11 @@ final class ClReparam {
         if (chunks >= 0xFFFFFFFFL) {
             throw new IllegalArgumentException("the value check handles at most 2^38 parameter elements, got " + np);
         }
-        CL.clEnqueueFillBuffer(ctx.queue(), flag.mem(), Pointer.to(flagReset), 4, 0, 4, 0, null, null);
+        CL.clEnqueueFillBuffer(ctx.queue(), flag.mem(), flagReset, 4, 0, 4, 0, null, null);
         sigmaKernel.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, flag).arg(4, np)
                 .arg(5, spec.parameterization().ordinal()).arg(6, 1);
         sigmaKernel.launch(chunks);
-        CL.clEnqueueReadBuffer(ctx.queue(), flag.mem(), CL_TRUE, 0, 4, Pointer.to(flagHost), 0, null, null);
+        CL.clEnqueueReadBuffer(ctx.queue(), flag.mem(), CL_TRUE, 0, 4, flagHostPointer, 0, null, null);
         if (flagHost[0] == -1) {
             return;
         }
@@ -814,21 +834,37 @@ final class ClReparam {
         }
     }
 
-    private static void requireDistinct(ClBuffer[] outs, String[] outNames, ClBuffer[] ins, String[] inNames) {
-        for (int i = 0; i < outs.length; i++) {
-            if (outs[i] == null) {
-                continue;
-            }
-            for (int j = i + 1; j < outs.length; j++) {
-                if (outs[i] == outs[j]) {
-                    throw new IllegalArgumentException(outNames[i] + " and " + outNames[j] + " are the same buffer");
+    private static final String[] FORWARD_OUTS = {"z", "eps", "kl", "logProb"};
+    private static final String[] FORWARD_INS = {"mu", "rho"};
+    private static final String[] BACKWARD_OUTS = {"gradMu", "gradRho"};
+    private static final String[] BACKWARD_INS = {"mu", "rho", "eps", "gradZ", "gradKl", "gradLogProb"};
+    private static final String[] SIGMA_OUTS = {"sigma"};
+    private static final String[] SIGMA_INS = {"rho"};
+
+    /**
+     * No output buffer (outs[0 .. outNames.length)) is another output or an input
+     * (ins[0 .. inNames.length)); the scratch arrays are cleared either way, holding no buffer.
+     */
+    private void requireDistinct(String[] outNames, String[] inNames) {
+        try {
+            for (int i = 0; i < outNames.length; i++) {
+                if (outs[i] == null) {
+                    continue;
+                }
+                for (int j = i + 1; j < outNames.length; j++) {
+                    if (outs[i] == outs[j]) {
+                        throw new IllegalArgumentException(outNames[i] + " and " + outNames[j] + " are the same buffer");
+                    }
+                }
+                for (int j = 0; j < inNames.length; j++) {
+                    if (outs[i] == ins[j]) {
+                        throw new IllegalArgumentException(outNames[i] + " and " + inNames[j] + " are the same buffer");
+                    }
                 }
             }
-            for (int j = 0; j < ins.length; j++) {
-                if (outs[i] == ins[j]) {
-                    throw new IllegalArgumentException(outNames[i] + " and " + inNames[j] + " are the same buffer");
-                }
-            }
+        } finally {
+            Arrays.fill(outs, null);
+            Arrays.fill(ins, null);
         }
     }
 }

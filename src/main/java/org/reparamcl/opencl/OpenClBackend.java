@@ -251,7 +251,7 @@ public final class OpenClBackend implements Backend {
         try {
             ensureOpen();
             if (n > 0) {
-                readChunk(src, Pointer.to(dst).withByteOffset(4L * pos), n);
+                readChunk(src, host(dst, pos), n);
             }
         } finally {
             lock.unlock();
@@ -267,7 +267,7 @@ public final class OpenClBackend implements Backend {
         try {
             ensureOpen();
             if (n > 0) {
-                readChunk(src, Pointer.to(dst).withByteOffset(4L * pos), n);
+                readChunk(src, host(dst, pos), n);
             }
         } finally {
             lock.unlock();
@@ -346,7 +346,7 @@ public final class OpenClBackend implements Backend {
             ensureOpen();
             if (n > 0) {
                 CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_TRUE, 0, 4L * n,
-                        Pointer.to(src).withByteOffset(4L * pos), 0, null, null);
+                        host(src, pos), 0, null, null);
             }
         } finally {
             lock.unlock();
@@ -531,6 +531,15 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Blocking read of {@code n} 32-bit elements from the start of {@code src}; called under the lock. */
+    /** A pointer to {@code a[pos]} (one object fewer when pos is 0, the common case). */
+    private static Pointer host(float[] a, int pos) {
+        return pos == 0 ? Pointer.to(a) : Pointer.to(a).withByteOffset(4L * pos);
+    }
+
+    private static Pointer host(int[] a, int pos) {
+        return pos == 0 ? Pointer.to(a) : Pointer.to(a).withByteOffset(4L * pos);
+    }
+
     private void readChunk(ClBuffer src, Pointer dst, long n) {
         try {
             synchronized (ctx) {                  // src cannot be released between mem() and the read
@@ -675,7 +684,7 @@ public final class OpenClBackend implements Backend {
 
         /** Enqueues the launch; {@code event}, when not null, receives the launch's event. */
         void launchAt(long seed, long stream, long firstBlock, int phase, ClBuffer out, long n, cl_event event) {
-            CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(out.mem()));
+            CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, out.argument());
             setLong(1, n);
             setLong(2, firstBlock);
             setInt(3, phase);
