@@ -33,8 +33,8 @@ class SteadyStateAllocationTest {
     static final long DEVICE_STEP_BYTES = 128;
     /** Sampler step with three host reads and one host write (a JOCL Pointer and array wrapper each). */
     static final long HOST_STEP_BYTES = 1024;
-    /** Head step: host x in, z out, gradient in, five gradients out; JOCL's write bookkeeping. */
-    static final long HEAD_STEP_BYTES = 2048;
+    /** Head step: host x in, z out, dL/dz in, five gradients out (one read); JOCL's write bookkeeping. */
+    static final long HEAD_STEP_BYTES = 512;
     static final int STEPS = 1000;
     static final int WARM_UP = 500;
     static final int WINDOWS = 3;
