@@ -65,9 +65,10 @@ public final class ClGaussianHead implements GaussianHead {
     private final Staging stageX;
     private final Staging stageGradZ;
     /**
-     * The gradients of a host-array backward call, gathered on the device (dW_mu, db_mu, dW_rho,
-     * db_rho, dx one after another) so that one blocking read brings them into stageGrads: one
-     * round trip per call instead of one per gradient (about 100 us each on PoCL).
+     * The gradients of a host-array backward call (dW_mu, db_mu, dW_rho, db_rho, dx one after
+     * another), or the parameters for getParameters, gathered on the device so that one blocking
+     * read brings them into stageGrads: one round trip per call instead of one per tensor (about
+     * 100 us each on PoCL).
      */
     private final ClBuffer gathered;
     private final Staging stageGrads;
@@ -171,10 +172,14 @@ public final class ClGaussianHead implements GaussianHead {
         lock.lock();
         try {
             ensureOpen();
-            read(this.wMu, wMu, wMu.length);
-            read(this.bMu, bMu, bMu.length);
-            read(this.wRho, wRho, wRho.length);
-            read(this.bRho, bRho, bRho.length);
+            final int w = spec.weights();
+            final int d = spec.outputs();
+            gather(this.wMu, 0, w);
+            gather(this.bMu, w, d);
+            gather(this.wRho, w + d, w);
+            gather(this.bRho, 2 * w + d, d);
+            readGathered(2 * w + 2 * d);
+            stageGrads.floats.get(0, wMu, 0, w).get(w, bMu, 0, d).get(w + d, wRho, 0, w).get(2 * w + d, bRho, 0, d);
         } finally {
             lock.unlock();
         }
@@ -291,9 +296,7 @@ public final class ClGaussianHead implements GaussianHead {
             gather(gradWRho, w + d, w);
             gather(gradBRho, 2 * w + d, d);
             gather(gradX, 2 * w + 2 * d, nx);
-            CL.clEnqueueReadBuffer(ctx.queue(), gathered.mem(), CL_TRUE, 0, 4L * (2 * w + 2 * d + nx),
-                    stageGrads.pointer, 0, null, null);
-            settled();
+            readGathered(2 * w + 2 * d + nx);
             stageGrads.floats.get(0, out.weightsMu(), 0, w).get(w, out.biasMu(), 0, d)
                     .get(w + d, out.weightsRho(), 0, w).get(2 * w + d, out.biasRho(), 0, d);
             if (nx > 0) {
@@ -442,6 +445,12 @@ public final class ClGaussianHead implements GaussianHead {
         if (n > 0) {
             CL.clEnqueueCopyBuffer(ctx.queue(), src.mem(), gathered.mem(), 0, 4L * at, 4L * n, 0, null, null);
         }
+    }
+
+    /** Blocking read of {@code gathered[0 .. n)} into stageGrads (one round trip for what was gathered). */
+    private void readGathered(int n) {
+        CL.clEnqueueReadBuffer(ctx.queue(), gathered.mem(), CL_TRUE, 0, 4L * n, stageGrads.pointer, 0, null, null);
+        settled();
     }
 
     /** Blocking read of {@code n} floats; the in-order queue has then finished every earlier command. */

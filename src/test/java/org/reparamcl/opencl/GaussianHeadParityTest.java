@@ -110,6 +110,38 @@ class GaussianHeadParityTest {
         }
     }
 
+    /**
+     * setParameters then getParameters returns every array exactly (the four come back through one
+     * gathered read, so a wrong offset would swap or shift them), also after backward calls that
+     * used the same gather buffer and with batches past the gathered parameters' length.
+     */
+    @Test
+    void parametersRoundTripThroughTheGatheredRead() {
+        final GaussianHead.Spec spec = new GaussianHead.Spec(7, 3, 2, 11, Parameterization.SOFTPLUS, NoiseMode.RECOMPUTE);
+        final SplittableRandom rnd = new SplittableRandom(17);
+        try (GaussianHead h = GaussianHead.create(cl, spec)) {
+            for (int round = 0; round < 3; round++) {
+                final Params p = Params.random(rnd, spec);
+                p.set(h);
+                if (round > 0) {
+                    final int batch = 4 + 3 * round;
+                    final float[] z = new float[2 * batch * 3];
+                    h.forward(Params.values(rnd, batch * 7, 1.0), batch, round, 0, 0, z);
+                    h.backward(Params.values(rnd, z.length, 1.0), HeadGradients.of(spec, true));
+                }
+                final float[] wMu = new float[21];
+                final float[] bMu = new float[3];
+                final float[] wRho = new float[21];
+                final float[] bRho = new float[3];
+                h.getParameters(wMu, bMu, wRho, bRho);
+                assertArrayEquals(p.wMu(), wMu, "W_mu, round " + round);
+                assertArrayEquals(p.bMu(), bMu, "b_mu, round " + round);
+                assertArrayEquals(p.wRho(), wRho, "W_rho, round " + round);
+                assertArrayEquals(p.bRho(), bRho, "b_rho, round " + round);
+            }
+        }
+    }
+
     @Test
     void closedHeadThrowsAndClosingTwiceIsSafe() {
         final GaussianHead.Spec spec = new GaussianHead.Spec(2, 2, 1, 4, Parameterization.SIGMA, NoiseMode.STORE);
