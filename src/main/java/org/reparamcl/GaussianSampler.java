@@ -29,8 +29,9 @@ import org.reparamcl.opencl.OpenClBackend;
  * Each tensor is allocated on first use, then reused: in steady state a call allocates no device
  * memory, builds nothing, and on OpenCL waits only for reads (and for the value check when the
  * spec asks for it). On the Java heap a forward or backward call on OpenCL allocates at most the
- * spec of a new offset (80 bytes); a host read or write, JOCL's wrapper of the array. The EPS tensor exists only in {@link NoiseMode#STORE} mode. The formulas
- * are those of {@link Backend#reparamForward} and {@link Backend#reparamBackward}.
+ * spec of a new offset (80 bytes); a host read or write, JOCL's wrapper of the array. The EPS
+ * tensor exists only in {@link NoiseMode#STORE} mode. The formulas are those of
+ * {@link Backend#reparamForward} and {@link Backend#reparamBackward}.
  *
  * <p>Thread-safe: calls are serialized on the sampler. Closing releases the tensors (not the
  * backend); use after close throws IllegalStateException; closing twice is safe.

@@ -64,6 +64,11 @@ public final class ClGaussianHead implements GaussianHead {
     /** Direct (non-moving) host staging for non-blocking writes: x, dL/dz and the parameters. */
     private final Staging stageX;
     private final Staging stageGradZ;
+    private final Staging stageParams;
+    /** Where b_mu, W_rho and b_rho start in stageParams (W_mu at its start), made once. */
+    private final Pointer bMuAt;
+    private final Pointer wRhoAt;
+    private final Pointer bRhoAt;
     /**
      * The gradients of a host-array backward call (dW_mu, db_mu, dW_rho, db_rho, dx one after
      * another), or the parameters for getParameters, gathered on the device so that one blocking
@@ -72,11 +77,6 @@ public final class ClGaussianHead implements GaussianHead {
      */
     private final ClBuffer gathered;
     private final Staging stageGrads;
-    private final Staging stageParams;
-    /** Where b_mu, W_rho and b_rho start in stageParams (W_mu at its start), made once. */
-    private final Pointer bMuAt;
-    private final Pointer wRhoAt;
-    private final Pointer bRhoAt;
     private int batch;
     private ReparamSpec last;
     /** The spec of the most recent forward call (unlike last, kept when a forward pass fails). */
