@@ -102,18 +102,20 @@ def main():
     cmp = [c for c in (b.get("peer_comparison") or []) if c["n"] in show]
     if cmp:
         peers = sorted({c["peer"] for c in cmp})
-        print("forward + backward (RECOMPUTE) per element, and how many times faster than each peer's "
-              "forward+backward at the same size (issue 3: >= 10x PyTorch on the CPU at 2^20 and 2^24):\n")
-        print("| n | reparam-cl | ns/element | " + " | ".join(f"vs {p}" for p in peers) + " |")
-        print("|---:|---|---:|" + "---:|" * len(peers))
+        print("forward + backward per element, and how many times faster than each peer's forward+backward at "
+              "the same size (issue 3: >= 10x PyTorch on the CPU at 2^20 and 2^24); mode RECOMPUTE is forward + "
+              "backward-recompute, STORE forward-store + backward-store (eps kept, as autograd keeps it):\n")
+        print("| n | reparam-cl | mode | ns/element | " + " | ".join(f"vs {p}" for p in peers) + " |")
+        print("|---:|---|---|---:|" + "---:|" * len(peers))
         rows = {}
         for c in cmp:
-            rows.setdefault((c["n"], c["ours"]), {})[c["peer"]] = c
-        for (n, ours), byp in sorted(rows.items()):
+            # bench.json files written before the STORE pair was reported have no mode: RECOMPUTE
+            rows.setdefault((c["n"], c["ours"], c.get("mode", "RECOMPUTE")), {})[c["peer"]] = c
+        for (n, ours, mode), byp in sorted(rows.items()):
             any_c = next(iter(byp.values()))
             cells = [f"{fmt(byp[p]['speedup'])}x ({fmt(byp[p]['peer_forward_plus_backward_ns'] / n)} ns)"
                      if p in byp else "" for p in peers]
-            print(f"| {size_label(n)} | {ours} | {fmt(any_c['ours_forward_plus_backward_ns'] / n)} | "
+            print(f"| {size_label(n)} | {ours} | {mode} | {fmt(any_c['ours_forward_plus_backward_ns'] / n)} | "
                   + " | ".join(cells) + " |")
         print()
 

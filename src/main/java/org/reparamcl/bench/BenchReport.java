@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.imageio.ImageIO;
 
+import org.reparamcl.NoiseMode;
 import org.reparamcl.chart.Axis;
 import org.reparamcl.chart.Chart;
 import org.reparamcl.chart.Legend;
@@ -160,38 +161,44 @@ public final class BenchReport {
 
     /**
      * forward plus backward per element, ours against a peer's {@code forward+backward} at the
-     * same size: ours is the sum of the forward and backward-recompute medians of one backend and
-     * timing.
+     * same size: ours is the sum of the forward and backward medians of one backend and timing, in
+     * one noise mode (RECOMPUTE: forward + backward-recompute; STORE: forward-store +
+     * backward-store, which keeps eps as the peers' autograd does).
      *
      * @param n        elements
      * @param ours     "backend timing" of our series
+     * @param mode     the noise mode of our pair of passes
      * @param oursNs   our forward + backward nanoseconds per call
      * @param peer     the peer's label
      * @param peerNs   the peer's forward+backward nanoseconds per call
      */
-    public record PeerComparison(long n, String ours, double oursNs, String peer, double peerNs) {
+    public record PeerComparison(long n, String ours, NoiseMode mode, double oursNs, String peer, double peerNs) {
         /** Peer time over ours: how many times faster ours is. */
         public double speedup() {
             return peerNs / oursNs;
         }
     }
 
-    /** Every (size, our series, peer) with forward, backward-recompute and a peer forward+backward. */
+    /** The forward and backward passes of each noise mode, in report order. */
+    private static final Pass[][] PAIRS = {{Pass.FORWARD, Pass.BACKWARD_RECOMPUTE}, {Pass.FORWARD_STORE, Pass.BACKWARD_STORE}};
+
+    /** Every (size, our series, noise mode, peer) with both of the mode's passes and a peer forward+backward. */
     public List<PeerComparison> peerComparisons() {
         final List<PeerComparison> out = new ArrayList<>();
         for (PeerRow peer : result.peers()) {
             if (!peer.pass().equals("forward+backward")) {
                 continue;
             }
-            for (Measurement f : result.measurements()) {
-                if (f.roof() || !f.pass().equals(Pass.FORWARD.label()) || f.elements() != peer.elements()) {
-                    continue;
-                }
-                final Measurement b = result.find(Pass.BACKWARD_RECOMPUTE.label(), f.backend(), f.timing(), false,
-                        f.elements());
-                if (b != null) {
-                    out.add(new PeerComparison(f.elements(), f.backend() + " " + f.timing().label(),
-                            f.medianNs() + b.medianNs(), peer.peer(), peer.medianNs()));
+            for (Pass[] pair : PAIRS) {
+                for (Measurement f : result.measurements()) {
+                    if (f.roof() || !f.pass().equals(pair[0].label()) || f.elements() != peer.elements()) {
+                        continue;
+                    }
+                    final Measurement b = result.find(pair[1].label(), f.backend(), f.timing(), false, f.elements());
+                    if (b != null) {
+                        out.add(new PeerComparison(f.elements(), f.backend() + " " + f.timing().label(), pair[1].noiseMode(),
+                                f.medianNs() + b.medianNs(), peer.peer(), peer.medianNs()));
+                    }
                 }
             }
         }
@@ -253,10 +260,12 @@ public final class BenchReport {
         }
         final List<PeerComparison> pcs = peerComparisons();
         if (!pcs.isEmpty()) {
-            sb.append("\nforward + backward (RECOMPUTE) per element against the peers' forward+backward:\n\n");
-            sb.append("| n | reparam-cl | ns/element | peer | ns/element | speed-up |\n|---:|---|---:|---|---:|---:|\n");
+            sb.append("\nforward + backward per element against the peers' forward+backward (RECOMPUTE: forward +"
+                    + " backward-recompute; STORE: forward-store + backward-store, eps kept as autograd keeps it):\n\n");
+            sb.append("| n | reparam-cl | mode | ns/element | peer | ns/element | speed-up |\n|---:|---|---|---:|---|---:|---:|\n");
             for (PeerComparison c : pcs) {
                 sb.append("| ").append(BenchRunner.sizeLabel(c.n())).append(" | ").append(c.ours()).append(" | ")
+                        .append(c.mode()).append(" | ")
                         .append(fmt3(c.oursNs() / c.n())).append(" | ").append(c.peer()).append(" | ")
                         .append(fmt3(c.peerNs() / c.n())).append(" | ")
                         .append(String.format(Locale.ROOT, "%.3gx", c.speedup())).append(" |\n");
@@ -355,6 +364,7 @@ public final class BenchReport {
             final Map<String, Object> x = new LinkedHashMap<>();
             x.put("n", c.n());
             x.put("ours", c.ours());
+            x.put("mode", c.mode().name());
             x.put("ours_forward_plus_backward_ns", c.oursNs());
             x.put("peer", c.peer());
             x.put("peer_forward_plus_backward_ns", c.peerNs());

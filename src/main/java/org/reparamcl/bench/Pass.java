@@ -27,7 +27,7 @@ public enum Pass {
     BACKWARD_STORE("backward-store", NoiseMode.STORE, 8, 8);
 
     /** The passes a run does when none are named. */
-    public static final List<Pass> DEFAULT = List.of(NOISE, FORWARD, BACKWARD_RECOMPUTE, BACKWARD_STORE);
+    public static final List<Pass> DEFAULT = List.of(NOISE, FORWARD, FORWARD_STORE, BACKWARD_RECOMPUTE, BACKWARD_STORE);
 
     private final String label;
     private final NoiseMode mode;

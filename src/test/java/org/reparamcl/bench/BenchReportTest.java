@@ -13,6 +13,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.NoiseMode;
 
 /** Derived figures (fraction of roof, speed-up, crossover) on hand-made measurements. */
 class BenchReportTest {
@@ -121,17 +122,26 @@ class BenchReportTest {
         ms.add(new Measurement("forward", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1000}));
         ms.add(new Measurement("backward-recompute", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {3000}));
         ms.add(new Measurement("forward", "cpu-2", Timing.END_TO_END, false, 1024, 1, new double[] {5000}));
+        ms.add(new Measurement("forward-store", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1500}));
+        ms.add(new Measurement("backward-store", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1700}));
+        ms.add(new Measurement("backward-store", "opencl", Timing.KERNEL, false, 1024, 1, new double[] {1600}));
         final List<PeerRow> peers = List.of(new PeerRow("torch", "forward+backward", 1024, 80_000, 70_000),
                 new PeerRow("torch", "forward", 1024, 50_000, 40_000), new PeerRow("torch", "forward+backward", 2048, 1, 1));
         final BenchOptions o = new BenchOptions(List.of(1024), List.of(Pass.FORWARD, Pass.BACKWARD_RECOMPUTE),
                 BenchOptions.BACKENDS, 1, 1, 0, 0, "auto", Path.of("unused"), null, 1, false);
         final BenchReport r = new BenchReport(new BenchResult(o, "c", "t", 1, MACHINE, "", List.of(), ms, peers));
         final List<BenchReport.PeerComparison> pc = r.peerComparisons();
-        assertEquals(1, pc.size(), "only series with both passes, only the peer's forward+backward at the same size");
+        assertEquals(2, pc.size(), "only series with both passes of a mode, only the peer's forward+backward at the same size");
         assertEquals("opencl device", pc.get(0).ours());
+        assertEquals(NoiseMode.RECOMPUTE, pc.get(0).mode());
         assertEquals(4000, pc.get(0).oursNs(), 0);
         assertEquals(20, pc.get(0).speedup(), 1e-12);
-        assertTrue(r.markdown().contains("| 2^10 | opencl device | 3.91 | torch | 78.1 | 20.0x |"), r.markdown());
+        assertEquals(NoiseMode.STORE, pc.get(1).mode());
+        assertEquals(3200, pc.get(1).oursNs(), 0, "forward-store + backward-store of the same backend and timing");
+        assertEquals(25, pc.get(1).speedup(), 1e-12);
+        assertTrue(r.markdown().contains("| 2^10 | opencl device | RECOMPUTE | 3.91 | torch | 78.1 | 20.0x |"), r.markdown());
+        assertTrue(r.markdown().contains("| 2^10 | opencl device | STORE | 3.13 | torch | 78.1 | 25.0x |"), r.markdown());
+        assertTrue(Json.write(r.toMap()).contains("\"mode\": \"STORE\""), Json.write(r.toMap()));
     }
 
     @Test
