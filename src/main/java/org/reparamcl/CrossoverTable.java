@@ -141,6 +141,11 @@ public final class CrossoverTable {
         return n == null || n == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(n);
     }
 
+    /** Whether the table has a crossover (a size or {@code none}) for {@code pass}. */
+    public boolean knows(String pass) {
+        return minElements.containsKey(pass);
+    }
+
     /**
      * Whether a batch of {@code n} elements of {@code pass} should stay on the CPU reference:
      * true below the measured crossover, and at every size when OpenCL never won; false for a

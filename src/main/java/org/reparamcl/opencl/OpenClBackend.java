@@ -138,6 +138,16 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * The bench pass whose crossover decides a host-array forward call: {@code forward-store} when
+     * it writes eps and the table measured that pass (tables from before it was a default pass
+     * did not), otherwise {@code forward}.
+     */
+    private String forwardPass(boolean writesEps) {
+        final SmallBatches sb = small;
+        return writesEps && sb != null && sb.table().knows("forward-store") ? "forward-store" : "forward";
+    }
+
     /** The CPU reference to run a host-array call of {@code n} elements of {@code pass} on, or null. */
     private Backend smallBatchBackend(String pass, long n) {
         final SmallBatches sb = small;
@@ -356,7 +366,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
                                float[] logProb) {
-        final Backend cpu = spec == null ? null : smallBatchBackend("forward", spec.elements());
+        final Backend cpu = spec == null ? null : smallBatchBackend(forwardPass(eps != null), spec.elements());
         if (cpu != null) {
             cpu.reparamForward(spec, mu, rho, z, eps, kl, logProb);
             return;

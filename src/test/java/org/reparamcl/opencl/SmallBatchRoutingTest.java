@@ -76,6 +76,36 @@ class SmallBatchRoutingTest {
         }
     }
 
+    /** A forward call that writes eps follows the forward-store crossover when the table has one, else forward's. */
+    @Test
+    void forwardsWritingEpsFollowTheForwardStoreCrossover() {
+        final SplittableRandom rnd = new SplittableRandom(32);
+        try (OpenClBackend cl = OpenClTestSupport.backend(); CpuBackend cpu = CpuBackend.create(1)) {
+            for (boolean measured : new boolean[] {true, false}) {
+                cl.routeSmallBatches(measured ? table("forward.end-to-end", "500", "forward-store.end-to-end", "2000")
+                        : table("forward.end-to-end", "500"), "test table");
+                for (int d : new int[] {300, 1300, 2500}) {
+                    // RECOMPUTE: eps is an optional output, written when asked for (STORE requires it).
+                    final ReparamSpec s = ReparamSpec.builder().shape(1, 1, d).seed(rnd.nextLong()).build();
+                    final float[] mu = ReparamCases.uniform(d, 1, rnd);
+                    final float[] rho = ReparamCases.rhos(s.parameterization(), d, rnd);
+                    final float[] z1 = new float[d], e1 = new float[d], z2 = new float[d], e2 = new float[d];
+                    long before = cl.smallBatchCalls.get();
+                    cl.reparamForward(s, mu, rho, z1, e1);
+                    cpu.reparamForward(s, mu, rho, z2, e2);
+                    assertArrayEquals(ReparamCases.bits(z2), ReparamCases.bits(z1));
+                    assertArrayEquals(ReparamCases.bits(e2), ReparamCases.bits(e1));
+                    assertEquals(d < (measured ? 2000 : 500) ? 1 : 0, cl.smallBatchCalls.get() - before,
+                            "forward writing eps, d = " + d + (measured ? ", forward-store measured" : ", old table"));
+                    before = cl.smallBatchCalls.get();
+                    cl.reparamForward(s, mu, rho, z1, null);
+                    assertArrayEquals(ReparamCases.bits(z2), ReparamCases.bits(z1));
+                    assertEquals(d < 500 ? 1 : 0, cl.smallBatchCalls.get() - before, "forward without eps, d = " + d);
+                }
+            }
+        }
+    }
+
     @Test
     void autoUsesASavedCrossoverForItsDeviceOnly(@TempDir Path dir) throws Exception {
         final Path file = dir.resolve("crossover.properties");
