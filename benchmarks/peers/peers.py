@@ -18,6 +18,14 @@ Writes JSON: {"tool", "started_at", "machine", "options", "results": [{"peer", "
 "median_ns", "min_ns", "ns_per_call", "calls_per_rep"}]} where n counts elements (parameters * K).
 `reparam bench --peers FILE` reads it. Run with Debian's python3 (/usr/bin/python3) and its
 python3-torch / python3-numpy packages (benchmarks/peers/install.sh installs them).
+
+The allocator matters at large sizes: glibc serves the tensors a PyTorch call allocates above its
+mmap threshold (at most 32 MiB) with fresh mappings, so every such call pays the kernel's page
+faults and page zeroing. A non-default allocator setting in the environment (GLIBC_TUNABLES,
+MALLOC_* variables, LD_PRELOAD) is recorded in "machine" and appended to every peer label, e.g.
+`GLIBC_TUNABLES=glibc.malloc.hugetlb=1` (2 MiB pages where transparent huge pages are `madvise`).
+`--combine A.json B.json ... --out C.json` writes one file with the results of several runs (for
+example the default allocator and that setting), which `reparam bench --peers` then shows side by side.
 """
 import argparse
 import datetime
@@ -47,6 +55,55 @@ def parse_sizes(spec):
     if not out or min(out) < 1:
         raise ValueError("sizes must be >= 1")
     return sorted(out)
+
+
+ALLOCATOR_ENV = ("GLIBC_TUNABLES", "LD_PRELOAD", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
+                 "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
+
+
+def allocator_setting():
+    """The allocator variables set in the environment, as 'NAME=value' strings (empty: the defaults)."""
+    return [f"{k}={os.environ[k]}" for k in ALLOCATOR_ENV if os.environ.get(k)]
+
+
+def transparent_hugepages():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            text = f.read().strip()
+        return text[text.index("[") + 1:text.index("]")] if "[" in text else text
+    except (OSError, ValueError):
+        return "unknown"
+
+
+def combine(files, out):
+    """One peers document holding the results of several runs, each run's machine kept."""
+    docs = []
+    for path in files:
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            sys.exit(f"peers.py: cannot read {path}: {e}")
+        if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+            sys.exit(f"peers.py: {path} is not a peers.py result file (no results list)")
+        docs.append((path, doc))
+    labels = {}
+    for path, doc in docs:
+        for r in doc["results"]:
+            key = (r.get("peer"), r.get("pass"), r.get("n"), r.get("k"))
+            if key in labels:
+                sys.exit(f"peers.py: {path} and {labels[key]} both hold {key[0]!r} {key[1]} n={key[2]}; "
+                         "run them with different settings or sizes")
+            labels[key] = path
+    first = docs[0][1]
+    merged = dict(first)
+    merged["combined_from"] = [{"file": path, "started_at": d.get("started_at"), "machine": d.get("machine"),
+                                "load_average": d.get("load_average")} for path, d in docs]
+    merged["results"] = [r for _, d in docs for r in d["results"]]
+    merged["notes"] = [n for _, d in docs for n in d.get("notes", [])]
+    with open(out, "w") as f:
+        json.dump(merged, f, indent=1)
+    print(f"wrote {out} ({len(merged['results'])} results from {len(docs)} files)", file=sys.stderr)
 
 
 def cpu_model():
@@ -182,7 +239,12 @@ def main():
     ap.add_argument("--warmup-ms", type=float, default=30)
     ap.add_argument("--min-rep-ms", type=float, default=2)
     ap.add_argument("--out", default="peers.json")
+    ap.add_argument("--combine", nargs="+", metavar="FILE",
+                    help="write the results of these peers.py files into --out instead of measuring")
     a = ap.parse_args()
+    if a.combine:
+        combine(a.combine, a.out)
+        return
     sizes = parse_sizes(a.sizes)
     passes = [p.strip() for p in a.passes.split(",") if p.strip()]
     for p in passes:
@@ -191,8 +253,11 @@ def main():
     if a.samples < 1 or a.reps < 1:
         sys.exit("peers.py: --samples and --reps must be >= 1")
 
+    alloc = allocator_setting()
     machine = {"cpu_model": cpu_model(), "logical_processors": os.cpu_count(),
-               "python": sys.version.split()[0], "executable": sys.executable}
+               "python": sys.version.split()[0], "executable": sys.executable,
+               "allocator_env": alloc, "transparent_hugepages": transparent_hugepages()}
+    suffix = (", " + ", ".join(alloc)) if alloc else ""
     libs = {}
     notes = []
     for peer in [p.strip() for p in a.peers.split(",") if p.strip()]:
@@ -204,12 +269,12 @@ def main():
                 for t in sorted({int(x) for x in a.threads.split(",") if x.strip()}):
                     if t < 1:
                         sys.exit("peers.py: --threads must be >= 1")
-                    libs[f"{peer}-{t}"] = (f"pytorch {torch.__version__} cpu ({t} thread{'s' if t > 1 else ''})",
+                    libs[f"{peer}-{t}"] = (f"pytorch {torch.__version__} cpu ({t} thread{'s' if t > 1 else ''}{suffix})",
                                            lambda n, k, torch=torch, t=t: torch_cases(torch, n, k, t))
             elif peer == "numpy":
                 import numpy as np
                 machine["numpy"] = np.__version__
-                libs[peer] = (f"numpy {np.__version__} (1 thread)", lambda n, k, np=np: numpy_cases(np, n, k))
+                libs[peer] = (f"numpy {np.__version__} (1 thread{suffix})", lambda n, k, np=np: numpy_cases(np, n, k))
             else:
                 sys.exit(f"peers.py: unknown peer {peer!r} (pytorch, numpy)")
         except ImportError as e:
