@@ -277,6 +277,23 @@ final class ClReparam {
         sigmaKernel.launch((np + BLOCK - 1) / BLOCK);
     }
 
+    /**
+     * The launches that touch at least this many bytes run their roof kernels with the passes'
+     * prefetch of the inputs ahead (reparam.cl, RP_PREFETCH_AHEAD). The passes always prefetch;
+     * for a roof, which has no generator to hide its loads behind, the prefetch pays only once the
+     * data no longer sit in the caches: on PoCL (AMD EPYC, 2026-12-06, three alternating runs)
+     * it slowed the forward and backward roofs at 2^20 elements (12 MiB: 5.0e9 -> 4.4e9
+     * elements/s) and sped them up from 2^22 on (backward 3.1e9 -> 4.9e9 at 2^22; at 2^21 the
+     * forward roof 3.7e9 -> 4.4e9, the backward one level). Each roof is meant to be the faster of
+     * the two, so that "of roof" is not flattered.
+     */
+    static final long ROOF_PREFETCH_BYTES = 16L << 20;
+
+    /** The roof kernels' prefetch argument for a launch touching {@code bytes} bytes: 1 or 0. */
+    static int roofPrefetch(long bytes) {
+        return bytes > ROOF_PREFETCH_BYTES ? 1 : 0;
+    }
+
     void forwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
@@ -285,7 +302,7 @@ final class ClReparam {
         final long n = spec.elements();
         final int phase = (int) (spec.offset() & 3);
         forwardRoof.arg(0, mu).arg(1, rho).arg(2, z).arg(3, n).arg(4, spec.paramElements()).arg(5, phase)
-                .arg(6, ctx.streamingStores(4L * n));
+                .arg(6, ctx.streamingStores(4L * n)).arg(7, roofPrefetch(8L * spec.paramElements() + 4L * n));
         forwardRoof.launch(n == 0 ? 0 : (phase + n + 63) / 64);
     }
 
@@ -302,14 +319,15 @@ final class ClReparam {
         if (spec.reductionRows() == 1) {
             final int phase = (int) (spec.offset() & 3);
             backwardElementwiseRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, phase)
-                    .arg(6, readRho).arg(7, nt);
+                    .arg(6, readRho).arg(7, nt).arg(8, roofPrefetch((12L + 4L * readRho) * np));
             backwardElementwiseRoof.launch(np == 0 ? 0 : (phase + np + BLOCK - 1) / BLOCK);
             return;
         }
         final long shift = np % 4 == 0 ? spec.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
         backwardRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, spec.reductionRows())
-                .arg(6, shift).arg(7, nchunks).arg(8, readRho).arg(9, nt);
+                .arg(6, shift).arg(7, nchunks).arg(8, readRho).arg(9, nt)
+                .arg(10, roofPrefetch(4L * spec.elements() + (8L + 4L * readRho) * np));
         backwardRoof.launch(np == 0 ? 0 : nchunks);
     }
 

@@ -380,6 +380,15 @@ class ReparamParityTest {
                 ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build()}) {
             roofsWriteEveryOutput(s, rnd);
         }
+        /* Launches past ClReparam.ROOF_PREFETCH_BYTES: the roofs' prefetching paths. */
+        final ReparamSpec big1 = ReparamSpec.builder().shape(1, 1024, 1501).seed(1).offset(1).build();
+        final ReparamSpec bigK = ReparamSpec.builder().shape(4, 1024, 1100).seed(1).offset(0).build();
+        assertEquals(1, ClReparam.roofPrefetch(8L * big1.paramElements() + 4L * big1.elements()));
+        assertEquals(1, ClReparam.roofPrefetch(12L * big1.paramElements()));
+        assertEquals(1, ClReparam.roofPrefetch(4L * bigK.elements() + 8L * bigK.paramElements()));
+        assertEquals(0, ClReparam.roofPrefetch(ClReparam.ROOF_PREFETCH_BYTES));
+        roofsWriteEveryOutput(big1, rnd);
+        roofsWriteEveryOutput(bigK, rnd);
     }
 
     private static void roofsWriteEveryOutput(ReparamSpec s, SplittableRandom rnd) {
