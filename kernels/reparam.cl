@@ -38,14 +38,24 @@
 #define RP_HAVE_PREFETCH 1
 #endif
 #endif
+/* The four cache lines of 64 floats from p, for reading (rw 0) or writing (rw 1): the builtin
+ * takes rw as a constant, hence a macro. */
+#ifdef RP_HAVE_PREFETCH
+#define RP_PREFETCH_X64(p, rw) do { __builtin_prefetch((p), (rw), 3); __builtin_prefetch((p) + 16, (rw), 3); \
+                                    __builtin_prefetch((p) + 32, (rw), 3); __builtin_prefetch((p) + 48, (rw), 3); } while (0)
+#else
+#define RP_PREFETCH_X64(p, rw) do { } while (0)
+#endif
+
 RP_INLINE void rp_prefetch64(__global const float *p)
 {
-#ifdef RP_HAVE_PREFETCH
-    __builtin_prefetch(p, 0, 3);
-    __builtin_prefetch(p + 16, 0, 3);
-    __builtin_prefetch(p + 32, 0, 3);
-    __builtin_prefetch(p + 48, 0, 3);
-#endif
+    RP_PREFETCH_X64(p, 0);
+}
+
+/* A write prefetch of the 64 floats from p (four cache lines), where the compiler has the builtin. */
+RP_INLINE void rp_prefetchw64(__global float *p)
+{
+    RP_PREFETCH_X64(p, 1);
 }
 
 /*
@@ -76,15 +86,9 @@ RP_INLINE void rp_prefetch_ahead(__global const float *src, long p0, long end)
  */
 RP_INLINE void rp_prefetchw_ahead(__global float *dst, long p0, long end)
 {
-#ifdef RP_HAVE_PREFETCH
     if (p0 + RP_PREFETCH_AHEAD + 64 <= end) {
-        __global float *p = dst + p0 + RP_PREFETCH_AHEAD;
-        __builtin_prefetch(p, 1, 3);
-        __builtin_prefetch(p + 16, 1, 3);
-        __builtin_prefetch(p + 32, 1, 3);
-        __builtin_prefetch(p + 48, 1, 3);
+        rp_prefetchw64(dst + p0 + RP_PREFETCH_AHEAD);
     }
-#endif
 }
 
 /* Ordinals of org.reparamcl.Parameterization. */

@@ -278,7 +278,7 @@ final class ClReparam {
     }
 
     /**
-     * The launches that touch at least this many bytes run their roof kernels with the passes'
+     * The launches that touch more than this many bytes run their roof kernels with the passes'
      * prefetch of the inputs ahead (reparam.cl, RP_PREFETCH_AHEAD). The passes always prefetch;
      * for a roof, which has no generator to hide its loads behind, the prefetch pays only once the
      * data no longer sit in the caches: on PoCL (AMD EPYC, 2026-12-06, three alternating runs)
