@@ -17,7 +17,20 @@
  * 64 consecutive elements are held as four float16 (v[0] = elements 0 .. 15, ...). Launches are
  * one-dimensional with a fixed work-group size (ClKernel pads the global size); work-items past
  * the end return at once. Every kernel has one inlined copy of the generator and the sigma
- * transforms run in loops over the four vectors, which keeps PoCL's build time down.
+ * transforms run in loops over the four vectors (or, in the hot paths, as calls), which keeps
+ * PoCL's build time down.
+ *
+ * Private arrays in the hot paths. PoCL runs a work-group as a loop over its work-items and gives
+ * every private array that is still in memory after LLVM's scalar replacement (an array indexed
+ * in a loop that is not unrolled, or passed to an out-of-line function) one slot per work-item: a
+ * float16[4] becomes a 16 KiB "context array" for a work-group of 64, written and read back
+ * through the caches on every work-item. The hot paths of the forward and K = 1 backward kernels
+ * and of all roofs therefore use arrays of their own, indexed only by constants and never passed
+ * out of line (their cold paths keep theirs). PoCL, AMD EPYC, 2026-12-06, eight alternating pairs
+ * of runs, elements/s at 2^24 and 2^20: forward 2.54e9 -> 3.02e9 and 2.41e9 -> 3.15e9, backward
+ * RECOMPUTE 2.36e9 -> 2.64e9 and 2.00e9 -> 2.69e9; the roofs gained more (forward roof at 2^24
+ * 4.72e9 -> 6.40e9), so the passes' roof fractions fell (docs/PERFORMANCE.md). The row-walking
+ * backward pass keeps its context arrays (see there).
  */
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -225,6 +238,18 @@ RP_INLINE float16 rp_dsigma(int param, float16 rho)
     }
     const float16 e = fm_exp(-fabs(rho));
     return select(e, (float16)(1.0f), rho >= 0.0f) / (1.0f + e);
+}
+
+/* rp_sigma and rp_dsigma out of line, one vector per call: for the hot paths, whose arrays must
+ * not be indexed in a loop (see the note at the top), without four inlined copies of the math. */
+static __attribute__((noinline)) float16 rp_sigma_call(int param, float16 rho)
+{
+    return rp_sigma(param, rho);
+}
+
+static __attribute__((noinline)) float16 rp_dsigma_call(int param, float16 rho)
+{
+    return rp_dsigma(param, rho);
 }
 
 /* Parameterization.sigma, dSigma, logSigma and dLogSigma at once (softplus shares exp(-|rho|)). */
@@ -444,7 +469,7 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     if (i0 >= n) {
         return;
     }
-    float16 e[4], m[4], r[4], zz[4];
+    float16 e[4], m[4], r[4], zz[4];            /* constant indices only (see the note at the top) */
     const long p0 = rp_param_index(i0, np);
     rp_prefetch_ahead(mu, p0, np);
     rp_prefetch_ahead(rho, p0, np);
@@ -456,22 +481,22 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     }
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
     if (!(i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np)) {
-        rp_forward_partial(mu, rho, z, eps, i0, n, np, p0, param, store_eps, e);
+        float16 ep[4] = {e[0], e[1], e[2], e[3]};  /* the cold path's own copy, passed out of line */
+        rp_forward_partial(mu, rho, z, eps, i0, n, np, p0, param, store_eps, ep);
         return;
     }
     rp_load(mu, p0, m);
     rp_load(rho, p0, r);
-    if (param == RP_SIGMA) {
-        zz[0] = fma(r[0], e[0], m[0]);
-        zz[1] = fma(r[1], e[1], m[1]);
-        zz[2] = fma(r[2], e[2], m[2]);
-        zz[3] = fma(r[3], e[3], m[3]);
-    } else {
-        #pragma nounroll
-        for (int q = 0; q < 4; q++) {
-            zz[q] = fma(rp_sigma(param, r[q]), e[q], m[q]);
-        }
+    if (param != RP_SIGMA) {
+        r[0] = rp_sigma_call(param, r[0]);
+        r[1] = rp_sigma_call(param, r[1]);
+        r[2] = rp_sigma_call(param, r[2]);
+        r[3] = rp_sigma_call(param, r[3]);
     }
+    zz[0] = fma(r[0], e[0], m[0]);
+    zz[1] = fma(r[1], e[1], m[1]);
+    zz[2] = fma(r[2], e[2], m[2]);
+    zz[3] = fma(r[3], e[3], m[3]);
     rp_store(z, i0, zz, nt);
     if (store_eps) {
         rp_store(eps, i0, e, nt);
@@ -637,6 +662,7 @@ RP_INLINE void rp_add_block(const float16 *smu, const float16 *ssig, float16 *tm
 /* The totals of a single row: one row step from +0.0f, then that block added to +0.0f. */
 RP_INLINE void rp_one_row(const float16 *gv, const float16 *e, float16 *tmu, float16 *tsig)
 {
+    #pragma unroll                               /* constant indices for the hot paths (note at the top) */
     for (int q = 0; q < 4; q++) {
         tmu[q] = 0.0f + (0.0f + gv[q]);
         tsig[q] = 0.0f + fma(gv[q], e[q], (float16)(0.0f));
@@ -743,7 +769,10 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
     } else if (mode == 0 && !(flags & RP_READ_EPS) && p0 >= 0 && p0 + 2 * RP_BLOCK <= np && (np & 3) == 0
                && ((offset + (ulong)p0) & 3) == 0) {
         /* The common case on its own: RECOMPUTE, all row blocks in order, whole runs whose eps are
-         * whole Philox blocks in every row (np a multiple of 4), the next work-item's run prefetched. */
+         * whole Philox blocks in every row (np a multiple of 4), the next work-item's run prefetched.
+         * Its arrays stay as they are (context arrays, see the note at the top): kept in registers
+         * with #pragma unroll, the row loop's eight accumulators leave the generator too few and
+         * the pass ran 5 to 40 % slower (K = 16, 2026-12-06). */
         for (long g = 0; g < groups; g++) {
             float16 smu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
             float16 ssig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -822,9 +851,10 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
     if (p0 >= np) {
         return;
     }
-    float16 gv[4], e[4], tmu[4], tsig[4];
     if (flags == 0 && p0 >= 0 && p0 + 64 <= np) {
-        /* The common case on its own: RECOMPUTE, no KL, no log q, no accumulation, a whole run. */
+        /* The common case on its own: RECOMPUTE, no KL, no log q, no accumulation, a whole run;
+         * its own arrays, indexed by constants only (see the note at the top). */
+        float16 hg[4], he[4], hm[4], hs[4];
         rp_prefetch_ahead(gz, p0, np);
         if (param != RP_SIGMA) {
             rp_prefetch_ahead(rho, p0, np);
@@ -833,18 +863,22 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
             rp_prefetchw_ahead(gmu, p0, np);
             rp_prefetchw_ahead(grho, p0, np);
         }
-        rp_load(gz, p0, gv);
-        rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-        rp_one_row(gv, e, tmu, tsig);
-        if (param != RP_SIGMA) {
-            float16 r[4];
-            rp_load(rho, p0, r);
-            rp_chain_dsigma(param, r, tsig);
+        rp_load(gz, p0, hg);
+        rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, he);
+        rp_one_row(hg, he, hm, hs);
+        if (param != RP_SIGMA) {                 /* rp_chain_dsigma, one call per vector */
+            float16 hr[4];
+            rp_load(rho, p0, hr);
+            hs[0] = hs[0] * rp_dsigma_call(param, hr[0]);
+            hs[1] = hs[1] * rp_dsigma_call(param, hr[1]);
+            hs[2] = hs[2] * rp_dsigma_call(param, hr[2]);
+            hs[3] = hs[3] * rp_dsigma_call(param, hr[3]);
         }
-        rp_store(gmu, p0, tmu, nt);
-        rp_store(grho, p0, tsig, nt);
+        rp_store(gmu, p0, hm, nt);
+        rp_store(grho, p0, hs, nt);
         return;
     }
+    float16 gv[4], e[4], tmu[4], tsig[4];
     rp_prefetch_ahead(gz, p0, np);
     if (flags & RP_READ_EPS) {
         rp_prefetch_ahead(eps, p0, np);
@@ -891,6 +925,7 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
         float16 m[4], r[4];
         rp_load(mu, p0, m);
         rp_load(rho, p0, r);
+        #pragma unroll
         for (int q = 0; q < 4; q++) {
             m[q] = fma(r[q], c, m[q]);
         }
@@ -928,6 +963,34 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
     const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
     const int ahead = prefetch && p0 >= 0 && p0 + 2 * RP_BLOCK <= np;
     const float16 e = (float16)((float)(c & 15) * 0.0625f);
+    if (full) {                                   /* whole runs, with arrays of their own as the pass has */
+        float16 ha[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        float16 hb[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (long r = 0; r < nrows; r++) {
+            const long base = r * np + p0;
+            float16 gv[4];
+            if (ahead) {
+                rp_prefetch64(gz + base + RP_BLOCK);
+            }
+            rp_load(gz, base, gv);
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                ha[q] = ha[q] + gv[q];
+                hb[q] = fma(gv[q], e, hb[q]);
+            }
+        }
+        if (read_rho) {
+            float16 rr[4];
+            rp_load(rho, p0, rr);
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                hb[q] = hb[q] * rr[q];
+            }
+        }
+        rp_store(gmu, p0, ha, nt);
+        rp_store(grho, p0, hb, nt);
+        return;
+    }
     float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (long r = 0; r < nrows; r++) {
@@ -972,7 +1035,6 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
         return;
     }
     const float16 e = (float16)((float)(g & 15) * 0.0625f);
-    float16 gv[4], b[4];
     if (prefetch) {                               /* as reparam_backward_elementwise does */
         rp_prefetch_ahead(gz, p0, np);
         if (read_rho) {
@@ -983,6 +1045,26 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
             rp_prefetchw_ahead(grho, p0, np);
         }
     }
+    if (p0 >= 0 && p0 + 64 <= np) {              /* a whole run, with arrays of its own as the pass has */
+        float16 hg[4], hb[4];
+        rp_load(gz, p0, hg);
+        #pragma unroll
+        for (int q = 0; q < 4; q++) {
+            hb[q] = hg[q] * e;
+        }
+        if (read_rho) {
+            float16 hr[4];
+            rp_load(rho, p0, hr);
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                hb[q] = hb[q] * hr[q];
+            }
+        }
+        rp_store(gmu, p0, hg, nt);
+        rp_store(grho, p0, hb, nt);
+        return;
+    }
+    float16 gv[4], b[4];
     rp_read(gz, p0, 0, np, 0.0f, gv);
     for (int q = 0; q < 4; q++) {
         b[q] = gv[q] * e;
