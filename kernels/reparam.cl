@@ -851,11 +851,16 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
     if (p0 >= np) {
         return;
     }
-    if (flags == 0 && p0 >= 0 && p0 + 64 <= np) {
-        /* The common case on its own: RECOMPUTE, no KL, no log q, no accumulation, a whole run;
-         * its own arrays, indexed by constants only (see the note at the top). */
+    if (!(flags & (RP_KL | RP_LOGQ)) && p0 >= 0 && p0 + 64 <= np) {
+        /* The common case on its own: no KL, no log q, a whole run (eps recomputed or, in STORE
+         * mode, read; accumulation or not); rp_backward_finish's steps for it, in its order, on
+         * arrays of its own indexed by constants only (see the note at the top). */
         float16 hg[4], he[4], hm[4], hs[4];
+        const int read_eps = flags & RP_READ_EPS;
         rp_prefetch_ahead(gz, p0, np);
+        if (read_eps) {
+            rp_prefetch_ahead(eps, p0, np);
+        }
         if (param != RP_SIGMA) {
             rp_prefetch_ahead(rho, p0, np);
         }
@@ -864,7 +869,11 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
             rp_prefetchw_ahead(grho, p0, np);
         }
         rp_load(gz, p0, hg);
-        rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, he);
+        if (read_eps) {
+            rp_load(eps, p0, he);
+        } else {
+            rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, he);
+        }
         rp_one_row(hg, he, hm, hs);
         if (param != RP_SIGMA) {                 /* rp_chain_dsigma, one call per vector */
             float16 hr[4];
@@ -873,6 +882,13 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
             hs[1] = hs[1] * rp_dsigma_call(param, hr[1]);
             hs[2] = hs[2] * rp_dsigma_call(param, hr[2]);
             hs[3] = hs[3] * rp_dsigma_call(param, hr[3]);
+        }
+        if (flags & RP_ACCUMULATE) {
+            float16 ho[4];
+            rp_load(gmu, p0, ho);
+            hm[0] = ho[0] + hm[0]; hm[1] = ho[1] + hm[1]; hm[2] = ho[2] + hm[2]; hm[3] = ho[3] + hm[3];
+            rp_load(grho, p0, ho);
+            hs[0] = ho[0] + hs[0]; hs[1] = ho[1] + hs[1]; hs[2] = ho[2] + hs[2]; hs[3] = ho[3] + hs[3];
         }
         rp_store(gmu, p0, hm, nt);
         rp_store(grho, p0, hs, nt);

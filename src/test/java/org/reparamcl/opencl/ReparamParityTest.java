@@ -143,6 +143,46 @@ class ReparamParityTest {
         assertEquals(24, cases);
     }
 
+    /**
+     * The K = 1 backward kernel (one row per parameter element, elementwise) on shapes with whole
+     * 64-element runs, where its hot path runs for RECOMPUTE and STORE, with and without
+     * accumulation, beside odd lengths and offsets of every phase whose ends take the general path,
+     * and with KL and log q weights, which take the general path throughout: every
+     * parameterization, bit for bit against the CPU reference.
+     */
+    @Test
+    void elementwiseBackwardMatchesTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0xE1E7);
+        final int[][] shapes = {{4, 64}, {3, 1000}, {7, 131}, {1, 4099}};
+        int cases = 0;
+        for (int[] sh : shapes) {
+            for (Parameterization pz : Parameterization.values()) {
+                for (int variant = 0; variant < 4; variant++) {
+                    final boolean acc = (variant & 1) != 0;
+                    final boolean extras = (variant & 2) != 0;
+                    final long offset = cases % 2 == 0 ? rnd.nextInt(8) : rnd.nextLong() >>> 1;
+                    final ReparamSpec rec = ReparamSpec.builder().shape(1, sh[0], sh[1]).parameterization(pz)
+                            .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                    final ReparamSpec sto = rec.toBuilder().noiseMode(NoiseMode.STORE).build();
+                    assertEquals(1, rec.reductionRows());
+                    final int np = (int) rec.paramElements();
+                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                    final float[] gz = ReparamCases.uniform((int) rec.elements(), 1, rnd);
+                    final float[] gkl = extras ? ReparamCases.uniform((int) rec.paramRows(), 1, rnd) : null;
+                    final float[] glq = extras ? ReparamCases.uniform((int) rec.sampleRows(), 1, rnd) : null;
+                    final float[] old = ReparamCases.uniform(np, 1, rnd);
+                    final Outputs ref = run(cpu, rec, mu, rho, gz, gkl, glq, old, acc);
+                    final String what = " extras=" + extras + " accumulate=" + acc;
+                    assertSame(ref, run(cl, rec, mu, rho, gz, gkl, glq, old, acc), rec + what);
+                    assertSame(ref, run(cl, sto, mu, rho, gz, gkl, glq, old, acc), sto + what);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(64, cases);
+    }
+
     /** Larger shapes through device buffers, outputs pre-filled with a sentinel; both backward modes. */
     @Test
     void deviceBufferCallsAreBitIdenticalAndWriteEveryElement() {
