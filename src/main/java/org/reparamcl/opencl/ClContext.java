@@ -314,7 +314,9 @@ public final class ClContext implements AutoCloseable {
      * project's machine, but leave the data out of the caches, which costs a following kernel that
      * reads it when it would have fit there (break-even at 16 MiB written there, 35 % slower at
      * 4 MiB): hence the threshold. Measured at 2^24 elements (docs/PERFORMANCE.md, "Streaming
-     * stores"): backward +14 %, forward +2 %, noise unchanged.
+     * stores"): backward +14 %, forward +2 %, noise unchanged on the Intel Xeon; on the AMD EPYC the
+     * roofs 11 to 42 % and backward STORE up to 40 % faster, while the launches that store only
+     * the generator's output were faster with ordinary stores ({@link #streamingStoresAfterGenerator}).
      */
     public static final long STREAMING_STORE_BYTES = 32L << 20;
 
@@ -331,7 +333,7 @@ public final class ClContext implements AutoCloseable {
      * kernels' {@code nt} argument (the pass and its roof kernel get the same).
      */
     public int streamingStores(long bytes) {
-        final String mode = System.getProperty(STREAMING_STORES_PROPERTY, "auto");
+        final String mode = mode();
         switch (mode) {
             case "always":
                 return 1;
@@ -343,6 +345,35 @@ public final class ClContext implements AutoCloseable {
                 throw new IllegalArgumentException("system property " + STREAMING_STORES_PROPERTY
                         + " must be auto, never or always, not '" + mode + "'");
         }
+    }
+
+    /**
+     * Whether a launch whose only stores are the normal generator's output, 4 bytes per element
+     * (noise fills; forward passes writing z alone), writing {@code bytes} bytes, uses streaming
+     * stores. In {@code auto} mode on AMD CPU devices: never. There ordinary stores overlap with the
+     * generator's arithmetic where streaming ones stall it (PoCL on an AMD EPYC, Zen 5,
+     * 2026-12-06, three batches of alternating runs at 2^24 elements: noise 16 to 23 % and forward
+     * 8 to 14 % faster with ordinary stores, while the backward passes, the forward pass that also
+     * writes eps and every roof kernel were as fast or faster streaming; docs/PERFORMANCE.md,
+     * "Streaming stores on this machine"). Elsewhere, and for {@code always} and {@code never}, as
+     * {@link #streamingStores(long)} (on the Intel Xeon measured earlier noise did not care and
+     * forward was 2 % faster streaming). Stored values are the same bits either way.
+     */
+    public int streamingStoresAfterGenerator(long bytes) {
+        if (mode().equals("auto") && device.type().equals("CPU") && isAmd(device.deviceVendor())) {
+            return 0;
+        }
+        return streamingStores(bytes);
+    }
+
+    /** Whether an OpenCL vendor string names AMD (CPU devices report the CPUID vendor, "AuthenticAMD"). */
+    static boolean isAmd(String vendor) {
+        final String v = vendor == null ? "" : vendor.trim();
+        return v.contains("AuthenticAMD") || v.contains("Advanced Micro Devices") || v.equals("AMD");
+    }
+
+    private static String mode() {
+        return System.getProperty(STREAMING_STORES_PROPERTY, "auto");
     }
 
     /** Blocks until all queued commands have finished. */

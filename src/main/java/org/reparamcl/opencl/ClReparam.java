@@ -152,7 +152,7 @@ final class ClReparam {
                     .arg(4, n).arg(5, np).arg(6, offset >>> 2).arg(7, phase)
                     .arg(8, key[0]).arg(9, key[1]).arg(10, key[2]).arg(11, key[3])
                     .arg(12, param).arg(13, eps == null ? 0 : 1)
-                    .arg(14, ctx.streamingStores((eps == null ? 4L : 8L) * n));
+                    .arg(14, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n));
             forward.launch((phase + n + 63) / 64);
         }
         if (kl != null) {

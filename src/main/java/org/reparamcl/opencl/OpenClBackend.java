@@ -72,9 +72,9 @@ public final class OpenClBackend implements Backend {
     private OpenClBackend(ClContext ctx, int stagingElements) {
         this.ctx = ctx;
         this.stagingElements = stagingElements;
-        this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"));
-        this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"));
-        this.roof = new FillKernel(ctx, ctx.kernel("roof_store"));
+        this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"), false);
+        this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"), true);
+        this.roof = new FillKernel(ctx, ctx.kernel("roof_store"), false);
         this.reparam = new ClReparam(ctx);
     }
 
@@ -667,6 +667,8 @@ public final class OpenClBackend implements Backend {
      */
     private static final class FillKernel {
         private final cl_kernel kernel;
+        /** Whether the kernel's stores follow the normal generator (ClContext.streamingStoresAfterGenerator). */
+        private final boolean afterGenerator;
         private final long[] longArg = new long[1];
         private final int[] intArg = new int[1];
         private final Pointer longPtr = Pointer.to(longArg);
@@ -680,8 +682,9 @@ public final class OpenClBackend implements Backend {
          * compiles a work-group function for every new one: 100 fills of random lengths took 38 s
          * and left 108 compiled functions in a cold POCL_CACHE_DIR (docs/RELIABILITY.md).
          */
-        FillKernel(ClContext ctx, cl_kernel kernel) {
+        FillKernel(ClContext ctx, cl_kernel kernel, boolean afterGenerator) {
             this.kernel = kernel;
+            this.afterGenerator = afterGenerator;
             final long[] max = new long[1];
             CL.clGetKernelWorkGroupInfo(kernel, ctx.device().device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                     Pointer.to(max), null);
@@ -702,7 +705,7 @@ public final class OpenClBackend implements Backend {
             setInt(5, (int) (seed >>> 32));
             setInt(6, (int) stream);
             setInt(7, (int) (stream >>> 32));
-            setInt(8, out.owner().streamingStores(4 * n));
+            setInt(8, afterGenerator ? out.owner().streamingStoresAfterGenerator(4 * n) : out.owner().streamingStores(4 * n));
             final long items = (phase + n + ELEMENTS_PER_WORK_ITEM - 1) / ELEMENTS_PER_WORK_ITEM;
             global[0] = (items + local[0] - 1) / local[0] * local[0];
             try {

@@ -70,6 +70,28 @@ class StreamingStoreParityTest {
         System.setProperty(ClContext.STREAMING_STORES_PROPERTY, "sometimes");
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.streamingStores(4));
         assertTrue(e.getMessage().contains("sometimes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ctx.streamingStoresAfterGenerator(4));
+    }
+
+    /**
+     * Launches that store only the generator's output: no streaming stores on AMD CPU devices in
+     * auto mode, whatever the size; elsewhere, and under always and never, the general policy.
+     */
+    @Test
+    void generatorOutputPolicyDependsOnTheVendorOnlyInAutoMode() {
+        final ClContext ctx = cl.context();
+        final boolean amdCpu = ctx.device().type().equals("CPU") && ClContext.isAmd(ctx.device().deviceVendor());
+        for (long bytes : new long[] {4, ClContext.STREAMING_STORE_BYTES - 1, ClContext.STREAMING_STORE_BYTES, Long.MAX_VALUE}) {
+            System.clearProperty(ClContext.STREAMING_STORES_PROPERTY);
+            assertEquals(amdCpu ? 0 : ctx.streamingStores(bytes), ctx.streamingStoresAfterGenerator(bytes), "auto, " + bytes);
+            System.setProperty(ClContext.STREAMING_STORES_PROPERTY, "always");
+            assertEquals(1, ctx.streamingStoresAfterGenerator(bytes), "always, " + bytes);
+            System.setProperty(ClContext.STREAMING_STORES_PROPERTY, "never");
+            assertEquals(0, ctx.streamingStoresAfterGenerator(bytes), "never, " + bytes);
+        }
+        assertTrue(ClContext.isAmd("AuthenticAMD"));
+        assertTrue(ClContext.isAmd("Advanced Micro Devices, Inc."));
+        assertTrue(!ClContext.isAmd("GenuineIntel") && !ClContext.isAmd("NVIDIA Corporation") && !ClContext.isAmd(null));
     }
 
     @Test
