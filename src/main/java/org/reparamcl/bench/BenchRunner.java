@@ -11,7 +11,11 @@ import java.util.List;
  * Runs a sweep. At each size and pass, every case (the pass on each backend and its roofs) is
  * warmed up, then timed in rounds: round r times each case once, so a pass and its roof see the
  * same machine conditions. A repetition repeats the call until it lasts at least
- * {@link BenchOptions#minRepMillis()} and records nanoseconds per call.
+ * {@link BenchOptions#minRepMillis()} and records nanoseconds per call. Where a round times
+ * several cases, each repetition follows one untimed call of its own case, so that it starts from
+ * the state its own calls leave behind (as in a loop calling it), not the one the case timed
+ * before it left: a pass with ordinary stores leaves dirty cache lines (up to the size of the
+ * last-level cache) whose write-back would otherwise be charged to the roof timed after it.
  */
 public final class BenchRunner {
     /** Upper bound on calls per repetition and per warm-up. */
@@ -52,7 +56,8 @@ public final class BenchRunner {
         }
     }
 
-    private static List<Measurement> measureGroup(List<BenchCase> cases, BenchOptions o, ProgressBar bar) {
+    /** Times one group of cases (a pass and its roofs at one size) in interleaved rounds. */
+    static List<Measurement> measureGroup(List<BenchCase> cases, BenchOptions o, ProgressBar bar) {
         final int k = cases.size();
         final int[] inner = new int[k];
         final double[][] ns = new double[k][o.reps()];
@@ -69,6 +74,9 @@ public final class BenchRunner {
             for (int i = 0; i < k; i++) {
                 final BenchCase c = cases.get(i);
                 bar.advance(1, "round " + (r + 1) + "/" + o.reps() + " " + label(c));
+                if (k > 1) {
+                    c.call().getAsLong();                 // untimed: settle into this case's own state
+                }
                 final long w = timeCalls(c, inner[i], kernel);
                 wallNs[i][r] = (double) w / inner[i];
                 ns[i][r] = c.timing() == Timing.KERNEL ? (double) kernel[0] / inner[i] : wallNs[i][r];
