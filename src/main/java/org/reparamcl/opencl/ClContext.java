@@ -57,9 +57,12 @@ public final class ClContext implements AutoCloseable {
     /** Events of the kernel launches made while timing (benchmarks); null when not timing. */
     private List<cl_event> timedLaunches;
     private boolean closed;
+    /** A CPU device from AMD (streamingStoresAfterGenerator); decided once, not per launch. */
+    private final boolean amdCpu;
 
     private ClContext(ClDeviceInfo device, cl_context context, cl_command_queue queue, cl_program program) {
         this.device = device;
+        this.amdCpu = device.type().equals("CPU") && isAmd(device.deviceVendor());
         this.context = context;
         this.queue = queue;
         this.program = program;
@@ -330,7 +333,8 @@ public final class ClContext implements AutoCloseable {
 
     /**
      * Whether a launch writing {@code bytes} bytes uses streaming stores: 1 or 0, the value of the
-     * kernels' {@code nt} argument (the pass and its roof kernel get the same).
+     * kernels' {@code nt} argument (the roof kernels always use this; so do the passes, except the
+     * launches that {@link #streamingStoresAfterGenerator} decides).
      */
     public int streamingStores(long bytes) {
         final String mode = mode();
@@ -360,7 +364,7 @@ public final class ClContext implements AutoCloseable {
      * forward was 2 % faster streaming). Stored values are the same bits either way.
      */
     public int streamingStoresAfterGenerator(long bytes) {
-        if (mode().equals("auto") && device.type().equals("CPU") && isAmd(device.deviceVendor())) {
+        if (amdCpu && mode().equals("auto")) {
             return 0;
         }
         return streamingStores(bytes);
