@@ -352,16 +352,18 @@ public final class ClContext implements AutoCloseable {
     }
 
     /**
-     * Whether a launch whose only stores are the normal generator's output, 4 bytes per element
-     * (noise fills; forward passes writing z alone), writing {@code bytes} bytes, uses streaming
-     * stores. In {@code auto} mode on AMD CPU devices: never. There ordinary stores overlap with the
-     * generator's arithmetic where streaming ones stall it (PoCL on an AMD EPYC, Zen 5,
-     * 2026-12-06, three batches of alternating runs at 2^24 elements: noise 16 to 23 % and forward
-     * 8 to 14 % faster with ordinary stores, while the backward passes, the forward pass that also
-     * writes eps and every roof kernel were as fast or faster streaming; docs/PERFORMANCE.md,
-     * "Streaming stores on this machine"). Elsewhere, and for {@code always} and {@code never}, as
-     * {@link #streamingStores(long)} (on the Intel Xeon measured earlier noise did not care and
-     * forward was 2 % faster streaming). Stored values are the same bits either way.
+     * Whether a launch whose stores follow the normal generator, writing {@code bytes} bytes, uses
+     * streaming stores: noise fills, forward passes writing z alone, and the K = 1 backward pass in
+     * RECOMPUTE mode (the generator's eps times dL/dz). In {@code auto} mode on AMD CPU devices:
+     * never. There ordinary stores overlap with the generator's arithmetic where streaming ones
+     * stall it (PoCL on an AMD EPYC, Zen 5, 2026-12-06, batches of alternating runs at 2^24
+     * elements: noise 16 to 23 % and forward 3 to 14 % faster with ordinary stores in every batch,
+     * backward RECOMPUTE by a median of 11 % over six batches, five of them faster; the forward
+     * pass that also writes eps, backward STORE and every roof kernel were faster streaming;
+     * docs/PERFORMANCE.md, "Streaming stores on this machine"). Elsewhere, and for {@code always}
+     * and {@code never}, as {@link #streamingStores(long)} (on the Intel Xeon measured earlier noise
+     * did not care, forward was 2 % and backward 14 % faster streaming). Stored values are the same
+     * bits either way.
      */
     public int streamingStoresAfterGenerator(long bytes) {
         if (amdCpu && mode().equals("auto")) {

@@ -231,13 +231,15 @@ final class ClReparam {
         final ClBuffer slqArg = glq != null ? slq : flag;
         final int nt = ctx.streamingStores(8L * np);
         if (rows == 1) {
+            // RECOMPUTE: the stores follow the generator (ClContext.streamingStoresAfterGenerator).
+            final int ntElementwise = eps == null ? ctx.streamingStoresAfterGenerator(8L * np) : nt;
             // One row per parameter element: elementwise, in the forward pass's layout (same bits).
             final int phase = (int) (spec.offset() & 3);
             backwardElementwise.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps)
                     .arg(4, gkl == null ? flag : gkl).arg(5, slqArg).arg(6, gmu).arg(7, grho)
                     .arg(8, np).arg(9, spec.dim()).arg(10, spec.offset() >>> 2).arg(11, phase)
                     .arg(12, key[0]).arg(13, key[1]).arg(14, key[2]).arg(15, key[3])
-                    .arg(16, spec.parameterization().ordinal()).arg(17, flags).arg(18, nt);
+                    .arg(16, spec.parameterization().ordinal()).arg(17, flags).arg(18, ntElementwise);
             backwardElementwise.launch((phase + np + BLOCK - 1) / BLOCK);
             return;
         }
