@@ -914,6 +914,25 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
 }
 
 /*
+ * The backward roofs' end of a whole run (64 parameter elements from p0): b = b * rho where the
+ * pass reads rho, then gmu = m and grho = b; constant indices only (see the note at the top).
+ */
+RP_INLINE void rp_roof_finish(__global const float *rho, __global float *gmu, __global float *grho, long p0,
+                              int read_rho, int nt, const float16 *m, float16 *b)
+{
+    if (read_rho) {
+        float16 rr[4];
+        rp_load(rho, p0, rr);
+        #pragma unroll
+        for (int q = 0; q < 4; q++) {
+            b[q] = b[q] * rr[q];
+        }
+    }
+    rp_store(gmu, p0, m, nt);
+    rp_store(grho, p0, b, nt);
+}
+
+/*
  * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out; streaming
  * stores when nt), no generator and sigma = rho: z = fma(rho, c, mu) with c a cheap function of
  * the index. With prefetch, the pass's prefetch of its inputs RP_PREFETCH_AHEAD elements ahead
@@ -995,16 +1014,7 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
                 hb[q] = fma(gv[q], e, hb[q]);
             }
         }
-        if (read_rho) {
-            float16 rr[4];
-            rp_load(rho, p0, rr);
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                hb[q] = hb[q] * rr[q];
-            }
-        }
-        rp_store(gmu, p0, ha, nt);
-        rp_store(grho, p0, hb, nt);
+        rp_roof_finish(rho, gmu, grho, p0, read_rho, nt, ha, hb);
         return;
     }
     float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -1068,16 +1078,7 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
         for (int q = 0; q < 4; q++) {
             hb[q] = hg[q] * e;
         }
-        if (read_rho) {
-            float16 hr[4];
-            rp_load(rho, p0, hr);
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                hb[q] = hb[q] * hr[q];
-            }
-        }
-        rp_store(gmu, p0, hg, nt);
-        rp_store(grho, p0, hb, nt);
+        rp_roof_finish(rho, gmu, grho, p0, read_rho, nt, hg, hb);
         return;
     }
     float16 gv[4], b[4];
