@@ -1017,19 +1017,12 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
         rp_roof_finish(rho, gmu, grho, p0, read_rho, nt, ha, hb);
         return;
     }
-    float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};     /* a partial run (the ends of the parameters): gathered */
     float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (long r = 0; r < nrows; r++) {
         const long base = r * np + p0;
         float16 gv[4];
-        if (ahead) {
-            rp_prefetch64(gz + base + RP_BLOCK);     /* as reparam_backward does */
-        }
-        if (full) {
-            rp_load(gz, base, gv);
-        } else {
-            rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
-        }
+        rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
         for (int q = 0; q < 4; q++) {
             a[q] = a[q] + gv[q];
             b[q] = fma(gv[q], e, b[q]);
