@@ -851,23 +851,23 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
     if (p0 >= np) {
         return;
     }
+    const int read_eps = flags & RP_READ_EPS;
+    rp_prefetch_ahead(gz, p0, np);
+    if (read_eps) {
+        rp_prefetch_ahead(eps, p0, np);
+    }
+    if (param != RP_SIGMA) {
+        rp_prefetch_ahead(rho, p0, np);
+    }
+    if (!nt) {
+        rp_prefetchw_ahead(gmu, p0, np);
+        rp_prefetchw_ahead(grho, p0, np);
+    }
     if (!(flags & (RP_KL | RP_LOGQ)) && p0 >= 0 && p0 + 64 <= np) {
         /* The common case on its own: no KL, no log q, a whole run (eps recomputed or, in STORE
          * mode, read; accumulation or not); rp_backward_finish's steps for it, in its order, on
          * arrays of its own indexed by constants only (see the note at the top). */
         float16 hg[4], he[4], hm[4], hs[4];
-        const int read_eps = flags & RP_READ_EPS;
-        rp_prefetch_ahead(gz, p0, np);
-        if (read_eps) {
-            rp_prefetch_ahead(eps, p0, np);
-        }
-        if (param != RP_SIGMA) {
-            rp_prefetch_ahead(rho, p0, np);
-        }
-        if (!nt) {
-            rp_prefetchw_ahead(gmu, p0, np);
-            rp_prefetchw_ahead(grho, p0, np);
-        }
         rp_load(gz, p0, hg);
         if (read_eps) {
             rp_load(eps, p0, he);
@@ -895,16 +895,8 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
         return;
     }
     float16 gv[4], e[4], tmu[4], tsig[4];
-    rp_prefetch_ahead(gz, p0, np);
-    if (flags & RP_READ_EPS) {
-        rp_prefetch_ahead(eps, p0, np);
-    }
-    if (!nt) {
-        rp_prefetchw_ahead(gmu, p0, np);
-        rp_prefetchw_ahead(grho, p0, np);
-    }
     rp_read(gz, p0, 0, np, 0.0f, gv);
-    if (flags & RP_READ_EPS) {
+    if (read_eps) {
         rp_read(eps, p0, 0, np, 0.0f, e);
     } else {
         rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
