@@ -925,13 +925,15 @@ RP_INLINE void rp_roof_finish(__global const float *rho, __global float *gmu, __
 }
 
 /*
- * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out; streaming
- * stores when nt), no generator and sigma = rho: z = fma(rho, c, mu) with c a cheap function of
- * the index. With prefetch, the pass's prefetch of its inputs RP_PREFETCH_AHEAD elements ahead
- * (the host asks for it where it makes the roof faster: ClReparam.roofPrefetch).
+ * Roof of reparam_forward: the same work-items, loads and stores (mu, rho in; z out, and eps out
+ * when store_eps, as the STORE forward pass writes it; streaming stores when nt), no generator and
+ * sigma = rho: z = fma(rho, c, mu) with c a cheap function of the index, stored as eps. With
+ * prefetch, the pass's prefetch of its inputs RP_PREFETCH_AHEAD elements ahead (the host asks for
+ * it where it makes the roof faster: ClReparam.roofPrefetch).
  */
 __kernel void reparam_forward_roof(__global const float *mu, __global const float *rho, __global float *z,
-                                   long n, long np, uint phase, int nt, int prefetch)
+                                   __global float *eps, long n, long np, uint phase, int store_eps, int nt,
+                                   int prefetch)
 {
     const ulong g = get_global_id(0);
     const long i0 = (long)(64 * g) - (long)phase;
@@ -946,17 +948,24 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
         rp_prefetch_ahead(rho, p0, np);
         if (!nt) {
             rp_prefetchw_ahead(z, i0 < 0 ? 0 : i0, n);
+            if (store_eps) {
+                rp_prefetchw_ahead(eps, i0 < 0 ? 0 : i0, n);
+            }
         }
     }
     if (i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np) {
-        float16 m[4], r[4];
+        float16 m[4], r[4], e[4];
         rp_load(mu, p0, m);
         rp_load(rho, p0, r);
         #pragma unroll
         for (int q = 0; q < 4; q++) {
-            m[q] = fma(r[q], c, m[q]);
+            e[q] = c + (float)q;
+            m[q] = fma(r[q], e[q], m[q]);
         }
         rp_store(z, i0, m, nt);
+        if (store_eps) {
+            rp_store(eps, i0, e, nt);
+        }
         return;
     }
     long p = p0;
@@ -964,6 +973,9 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
         const long i = i0 + j;
         if (i >= 0 && i < n) {
             z[i] = fma(rho[p], c.s0, mu[p]);
+            if (store_eps) {
+                eps[i] = c.s0;
+            }
             if (++p == np) {
                 p = 0;
             }
@@ -972,15 +984,15 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
 }
 
 /*
- * Roof of reparam_backward (direct mode, RECOMPUTE, no KL or log q): the same work-items, loads
- * and stores (gz per row; rho once when read_rho, as the pass reads it for every
- * parameterization but sigma; gmu and grho out, streaming when nt), no generator: eps is
- * replaced by a constant; the pass's prefetch of the next work-item's run when prefetch
- * (ClReparam.roofPrefetch).
+ * Roof of reparam_backward (direct mode, no KL or log q): the same work-items, loads and stores
+ * (gz per row, and eps per row when read_eps, as the STORE pass reads it; rho once when
+ * read_rho, as the pass reads it for every parameterization but sigma; gmu and grho out,
+ * streaming when nt), no generator: in RECOMPUTE mode eps is replaced by a constant; the pass's
+ * prefetch of the next work-item's run when prefetch (ClReparam.roofPrefetch).
  */
-__kernel void reparam_backward_roof(__global const float *rho, __global const float *gz,
+__kernel void reparam_backward_roof(__global const float *rho, __global const float *gz, __global const float *eps,
                                     __global float *gmu, __global float *grho, long np, long nrows, long shift,
-                                    long nchunks, int read_rho, int nt, int prefetch)
+                                    long nchunks, int read_eps, int read_rho, int nt, int prefetch)
 {
     const long c = get_global_id(0);
     if (c >= nchunks) {
@@ -998,12 +1010,25 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
             float16 gv[4];
             if (ahead) {
                 rp_prefetch64(gz + base + RP_BLOCK);
+                if (read_eps) {
+                    rp_prefetch64(eps + base + RP_BLOCK);
+                }
             }
             rp_load(gz, base, gv);
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                ha[q] = ha[q] + gv[q];
-                hb[q] = fma(gv[q], e, hb[q]);
+            if (read_eps) {
+                float16 ev[4];
+                rp_load(eps, base, ev);
+                #pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    ha[q] = ha[q] + gv[q];
+                    hb[q] = fma(gv[q], ev[q], hb[q]);
+                }
+            } else {
+                #pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    ha[q] = ha[q] + gv[q];
+                    hb[q] = fma(gv[q], e, hb[q]);
+                }
             }
         }
         rp_roof_finish(rho, gmu, grho, p0, read_rho, nt, ha, hb);
@@ -1013,11 +1038,14 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
     float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (long r = 0; r < nrows; r++) {
         const long base = r * np + p0;
-        float16 gv[4];
+        float16 gv[4], ev[4] = {e, e, e, e};
         rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
+        if (read_eps) {
+            rp_gather(eps, base, r * np, r * np + np, 0.0f, ev);
+        }
         for (int q = 0; q < 4; q++) {
             a[q] = a[q] + gv[q];
-            b[q] = fma(gv[q], e, b[q]);
+            b[q] = fma(gv[q], ev[q], b[q]);
         }
     }
     if (read_rho) {
@@ -1032,12 +1060,14 @@ __kernel void reparam_backward_roof(__global const float *rho, __global const fl
 }
 
 /*
- * Roof of reparam_backward_elementwise (RECOMPUTE, no KL or log q): the same work-items, loads
- * and stores (gz in; rho in when read_rho; gmu and grho out, streaming when nt), no generator;
- * the pass's prefetch when prefetch (ClReparam.roofPrefetch).
+ * Roof of reparam_backward_elementwise (no KL or log q): the same work-items, loads and stores
+ * (gz in; eps in when read_eps, as the STORE pass reads it; rho in when read_rho; gmu and grho
+ * out, streaming when nt), no generator (in RECOMPUTE mode a constant in place of eps); the
+ * pass's prefetch when prefetch (ClReparam.roofPrefetch).
  */
 __kernel void reparam_backward_elementwise_roof(__global const float *rho, __global const float *gz,
-                                                __global float *gmu, __global float *grho, long np, uint phase,
+                                                __global const float *eps, __global float *gmu,
+                                                __global float *grho, long np, uint phase, int read_eps,
                                                 int read_rho, int nt, int prefetch)
 {
     const ulong g = get_global_id(0);
@@ -1048,6 +1078,9 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
     const float16 e = (float16)((float)(g & 15) * 0.0625f);
     if (prefetch) {                               /* as reparam_backward_elementwise does */
         rp_prefetch_ahead(gz, p0, np);
+        if (read_eps) {
+            rp_prefetch_ahead(eps, p0, np);
+        }
         if (read_rho) {
             rp_prefetch_ahead(rho, p0, np);
         }
@@ -1059,17 +1092,28 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
     if (p0 >= 0 && p0 + 64 <= np) {              /* a whole run, with arrays of its own as the pass has */
         float16 hg[4], hb[4];
         rp_load(gz, p0, hg);
-        #pragma unroll
-        for (int q = 0; q < 4; q++) {
-            hb[q] = hg[q] * e;
+        if (read_eps) {
+            rp_load(eps, p0, hb);
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                hb[q] = hg[q] * hb[q];
+            }
+        } else {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                hb[q] = hg[q] * e;
+            }
         }
         rp_roof_finish(rho, gmu, grho, p0, read_rho, nt, hg, hb);
         return;
     }
-    float16 gv[4], b[4];
+    float16 gv[4], b[4] = {e, e, e, e};
     rp_read(gz, p0, 0, np, 0.0f, gv);
+    if (read_eps) {
+        rp_read(eps, p0, 0, np, 0.0f, b);
+    }
     for (int q = 0; q < 4; q++) {
-        b[q] = gv[q] * e;
+        b[q] = gv[q] * b[q];
     }
     if (read_rho) {
         float16 rr[4];

@@ -207,9 +207,9 @@ final class BenchSetup implements AutoCloseable {
 
     /**
      * OpenCL cases of a reparameterized pass. Kernel roofs: the library's forward and backward
-     * roof kernels; for the STORE passes plus the noise roof kernel on an eps-sized buffer, so the
-     * roof moves the pass's bytes (backward-store's roof writes those 4 bytes where the pass reads
-     * them). End-to-end roofs: the same uploads, roof kernels and downloads as the host-array call.
+     * roof kernels, which for the STORE passes also write (forward) or read (backward) eps in the
+     * same kernel, so the roof moves the pass's bytes in one launch as the pass does. End-to-end
+     * roofs: the same uploads, roof kernels and downloads as the host-array call.
      */
     private List<BenchCase> openClReparamCases(Pass pass, ReparamSpec spec, HostArrays h) {
         final OpenClBackend c = cl;
@@ -219,7 +219,6 @@ final class BenchSetup implements AutoCloseable {
         final boolean store = pass.noiseMode() == NoiseMode.STORE;
         final ClBuffer mu = groupBuffer(np);
         final ClBuffer rho = groupBuffer(np);
-        final ClBuffer epsRoof = store ? groupBuffer(n) : null;
         c.write(mu, h.mu(), 0, np);
         c.write(rho, h.rho(), 0, np);
         final List<BenchCase> out = new ArrayList<>();
@@ -233,12 +232,7 @@ final class BenchSetup implements AutoCloseable {
                 c.write(eps, h.eps(), 0, n);
             }
             final Runnable pass1 = () -> c.reparamBackward(spec, mu, rho, eps, gz, gmu, grho, false);
-            final Runnable roof = () -> {
-                c.reparamBackwardRoof(spec, mu, rho, gz, gmu, grho);
-                if (store) {
-                    c.fillRoof(epsRoof, n);
-                }
-            };
+            final Runnable roof = () -> c.reparamBackwardRoof(spec, mu, rho, eps, gz, gmu, grho);
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
@@ -252,7 +246,7 @@ final class BenchSetup implements AutoCloseable {
                 if (store) {
                     c.write(eps, h.eps(), 0, n);
                 }
-                c.reparamBackwardRoof(spec, mu, rho, gz, gmu, grho);
+                c.reparamBackwardRoof(spec, mu, rho, eps, gz, gmu, grho);
                 c.read(gmu, h.gradMu(), 0, np);
                 c.read(grho, h.gradRho(), 0, np);
                 return 0;
@@ -261,12 +255,7 @@ final class BenchSetup implements AutoCloseable {
             final ClBuffer z = groupBuffer(n);
             final ClBuffer eps = store ? groupBuffer(n) : null;
             final Runnable pass1 = () -> c.reparamForward(spec, mu, rho, z, eps);
-            final Runnable roof = () -> {
-                c.reparamForwardRoof(spec, mu, rho, z);
-                if (store) {
-                    c.fillRoof(epsRoof, n);
-                }
-            };
+            final Runnable roof = () -> c.reparamForwardRoof(spec, mu, rho, z, eps);
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
@@ -276,11 +265,10 @@ final class BenchSetup implements AutoCloseable {
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
                 c.write(mu, h.mu(), 0, np);
                 c.write(rho, h.rho(), 0, np);
-                c.reparamForwardRoof(spec, mu, rho, z);
+                c.reparamForwardRoof(spec, mu, rho, z, eps);
                 c.read(z, h.z(), 0, n);
                 if (store) {
-                    c.fillRoof(epsRoof, n);
-                    c.read(epsRoof, h.eps(), 0, n);
+                    c.read(eps, h.eps(), 0, n);
                 }
                 return 0;
             }));

@@ -296,40 +296,54 @@ final class ClReparam {
         return bytes > ROOF_PREFETCH_BYTES ? 1 : 0;
     }
 
-    void forwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
+    /** The forward roof; with {@code eps} non-null it also writes eps there, as the STORE forward pass does. */
+    void forwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps) {
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
         requireBuffer("z", z, spec.elements(), true);
+        requireBuffer("eps", eps, spec.elements(), false);
         kernels();
         final long n = spec.elements();
         final int phase = (int) (spec.offset() & 3);
-        forwardRoof.arg(0, mu).arg(1, rho).arg(2, z).arg(3, n).arg(4, spec.paramElements()).arg(5, phase)
-                .arg(6, ctx.streamingStores(4L * n)).arg(7, roofPrefetch(8L * spec.paramElements() + 4L * n));
+        final int storeEps = eps == null ? 0 : 1;
+        forwardRoof.arg(0, mu).arg(1, rho).arg(2, z).arg(3, eps == null ? z : eps).arg(4, n)
+                .arg(5, spec.paramElements()).arg(6, phase).arg(7, storeEps)
+                .arg(8, ctx.streamingStores(4L * (1 + storeEps) * n))
+                .arg(9, roofPrefetch(8L * spec.paramElements() + 4L * (1 + storeEps) * n));
         forwardRoof.launch(n == 0 ? 0 : (phase + n + 63) / 64);
     }
 
-    void backwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer gz, ClBuffer gmu, ClBuffer grho) {
+    /**
+     * The backward roof; with {@code eps} non-null it reads eps there, as the STORE backward pass
+     * does, where the RECOMPUTE roof uses a constant.
+     */
+    void backwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer gz, ClBuffer gmu,
+                      ClBuffer grho) {
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
+        requireBuffer("eps", eps, spec.elements(), false);
         requireBuffer("gradZ", gz, spec.elements(), true);
         requireBuffer("gradMu", gmu, spec.paramElements(), true);
         requireBuffer("gradRho", grho, spec.paramElements(), true);
         kernels();
         final long np = spec.paramElements();
         final int readRho = spec.parameterization() == Parameterization.SIGMA ? 0 : 1;
+        final int readEps = eps == null ? 0 : 1;
+        final ClBuffer epsArg = eps == null ? gz : eps;
         final int nt = ctx.streamingStores(8L * np);
         if (spec.reductionRows() == 1) {
             final int phase = (int) (spec.offset() & 3);
-            backwardElementwiseRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, phase)
-                    .arg(6, readRho).arg(7, nt).arg(8, roofPrefetch((12L + 4L * readRho) * np));
+            backwardElementwiseRoof.arg(0, rho).arg(1, gz).arg(2, epsArg).arg(3, gmu).arg(4, grho).arg(5, np)
+                    .arg(6, phase).arg(7, readEps).arg(8, readRho).arg(9, nt)
+                    .arg(10, roofPrefetch((12L + 4L * readEps + 4L * readRho) * np));
             backwardElementwiseRoof.launch(np == 0 ? 0 : (phase + np + BLOCK - 1) / BLOCK);
             return;
         }
         final long shift = np % 4 == 0 ? spec.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
-        backwardRoof.arg(0, rho).arg(1, gz).arg(2, gmu).arg(3, grho).arg(4, np).arg(5, spec.reductionRows())
-                .arg(6, shift).arg(7, nchunks).arg(8, readRho).arg(9, nt)
-                .arg(10, roofPrefetch(4L * spec.elements() + (8L + 4L * readRho) * np));
+        backwardRoof.arg(0, rho).arg(1, gz).arg(2, epsArg).arg(3, gmu).arg(4, grho).arg(5, np)
+                .arg(6, spec.reductionRows()).arg(7, shift).arg(8, nchunks).arg(9, readEps).arg(10, readRho)
+                .arg(11, nt).arg(12, roofPrefetch(4L * (1 + readEps) * spec.elements() + (8L + 4L * readRho) * np));
         backwardRoof.launch(np == 0 ? 0 : nchunks);
     }
 

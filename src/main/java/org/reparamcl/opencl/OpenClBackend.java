@@ -466,10 +466,19 @@ public final class OpenClBackend implements Backend {
      * For benchmarks; enqueues only.
      */
     public void reparamForwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z) {
+        reparamForwardRoof(spec, mu, rho, z, null);
+    }
+
+    /**
+     * The roof of the device forward pass, which with {@code eps} non-null also writes eps there
+     * (the roof of the STORE forward pass: z and eps written by one kernel, as the pass writes
+     * them). For benchmarks; enqueues only.
+     */
+    public void reparamForwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps) {
         lock.lock();
         try {
             ensureOpen();
-            reparam.forwardRoof(spec, mu, rho, z);
+            reparam.forwardRoof(spec, mu, rho, z, eps);
         } finally {
             lock.unlock();
         }
@@ -483,10 +492,20 @@ public final class OpenClBackend implements Backend {
      */
     public void reparamBackwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer gradZ, ClBuffer gradMu,
                                     ClBuffer gradRho) {
+        reparamBackwardRoof(spec, mu, rho, null, gradZ, gradMu, gradRho);
+    }
+
+    /**
+     * The roof of the device backward pass without KL or log q; with {@code eps} non-null it reads
+     * eps there as the STORE pass does (one kernel reading gradZ and eps), with {@code eps} null it
+     * is the RECOMPUTE roof. For benchmarks; enqueues only.
+     */
+    public void reparamBackwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer gradZ,
+                                    ClBuffer gradMu, ClBuffer gradRho) {
         lock.lock();
         try {
             ensureOpen();
-            reparam.backwardRoof(spec, mu, rho, gradZ, gradMu, gradRho);
+            reparam.backwardRoof(spec, mu, rho, eps, gradZ, gradMu, gradRho);
         } finally {
             lock.unlock();
         }

@@ -445,6 +445,26 @@ class ReparamParityTest {
                 }
             }
         }
+        /* The STORE roofs: the forward one writes eps beside z, the backward one reads eps for every
+         * element (NaN in eps reaches every dL/drho, and only dL/drho). */
+        try (ClBuffer mu = upload(ReparamCases.uniform(np, 1, rnd)); ClBuffer rho = upload(ReparamCases.uniform(np, 1, rnd));
+             ClBuffer z = sentinel(n); ClBuffer eps = sentinel(n); ClBuffer gz = upload(ReparamCases.uniform(n, 1, rnd));
+             ClBuffer gm = sentinel(np); ClBuffer gr = sentinel(np)) {
+            cl.reparamBackwardRoof(s, mu, rho, eps, gz, gm, gr);
+            for (float v : download(gm, np)) {
+                assertTrue(Float.isFinite(v));
+            }
+            for (float v : download(gr, np)) {
+                assertTrue(Float.isNaN(v), "the backward STORE roof must read eps for every element");
+            }
+            cl.reparamForwardRoof(s, mu, rho, z, eps);
+            cl.reparamBackwardRoof(s, mu, rho, eps, gz, gm, gr);
+            for (float[] out : new float[][] {download(z, n), download(eps, n), download(gm, np), download(gr, np)}) {
+                for (float v : out) {
+                    assertTrue(Float.isFinite(v));
+                }
+            }
+        }
     }
 
     static float[] fill(int n, float v) {

@@ -133,10 +133,9 @@ public class ReparamBenchmark {
         final OpenClBackend cl = roof.cl;
         cl.write(roof.mu, mu, 0, mu.length);
         cl.write(roof.rho, rho, 0, rho.length);
-        cl.reparamForwardRoof(recompute, roof.mu, roof.rho, roof.big);
+        cl.reparamForwardRoof(recompute, roof.mu, roof.rho, roof.big, epsOut == null ? null : roof.big2);
         cl.read(roof.big, z, 0, size);
         if (epsOut != null) {
-            cl.fillRoof(roof.big2, size);
             cl.read(roof.big2, epsOut, 0, size);
         }
     }
@@ -149,7 +148,8 @@ public class ReparamBenchmark {
         if (epsIn != null) {
             cl.write(roof.big2, epsIn, 0, size);
         }
-        cl.reparamBackwardRoof(recompute, roof.mu, roof.rho, roof.big, roof.gmu, roof.grho);
+        cl.reparamBackwardRoof(recompute, roof.mu, roof.rho, epsIn == null ? null : roof.big2, roof.big, roof.gmu,
+                roof.grho);
         cl.read(roof.gmu, gradMu, 0, gradMu.length);
         cl.read(roof.grho, gradRho, 0, gradRho.length);
     }
