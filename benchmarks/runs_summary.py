@@ -10,6 +10,10 @@ kernel and device timings are held to them).
     for i in 1 2 3 4 5; do ./reparam bench --passes noise,forward,backward-recompute \\
         --backends opencl --sizes 2^20,2^24 --reps 7 --out target/runs/$i --no-progress; done
     python3 benchmarks/runs_summary.py target/runs/*/bench.json
+
+With --peers (the JSON of benchmarks/peers/peers.py) it adds the forward + backward table: per
+run the kernel-timed ns per element of forward + backward-recompute (RECOMPUTE) and of
+forward-store + backward-store (STORE), and the ratio of each PyTorch peer to their median.
 """
 import argparse
 import json
@@ -32,6 +36,8 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", help="bench.json files, one per run")
     ap.add_argument("--sizes", default="", help="comma-separated element counts to keep (default: all)")
+    ap.add_argument("--peers", default="", help="peers JSON (benchmarks/peers/peers.py): adds the forward + "
+                    "backward table with the ratio to each PyTorch peer")
     a = ap.parse_args(argv)
     keep = {int(x) for x in a.sizes.split(",") if x}
     runs = []
@@ -60,7 +66,47 @@ def main(argv):
             met = f"{ok} of {len(ms)}"
         print(f"| {p} | {size_label(n)} | {b} {t} | {len(ms)} | {rates[0]:.3g} | {statistics.median(rates):.3g} | "
               f"{rates[-1]:.3g} | {fr:.2f} | {target} | {met} |")
+    if a.peers:
+        with open(a.peers) as fh:
+            peers = json.load(fh)
+        print()
+        print(forward_backward_table(runs, keep, peers))
     return 0
+
+
+# Forward + backward pairs, as the issue counts a training step: RECOMPUTE regenerates eps in the
+# backward pass; STORE keeps it, as PyTorch's autograd does.
+PAIRS = (("RECOMPUTE", "forward", "backward-recompute"), ("STORE", "forward-store", "backward-store"))
+
+
+def forward_backward_table(runs, keep, peers):
+    """Per size and mode, the per-run sum of the two passes' kernel-timed ns per element (median
+    and range over the runs that measured both), and the ratio of each PyTorch peer's forward +
+    backward ns per element to that median (K = 1 peers only)."""
+    torch = {}
+    for r in peers["results"]:
+        if r["pass"] == "forward+backward" and r["peer"].startswith("pytorch") and r.get("k", 1) == 1:
+            torch.setdefault(r["peer"], {})[r["n"]] = r["median_ns"] / r["n"]
+    labels = sorted(torch)
+    lines = ["forward + backward per element (kernel timing; per run the sum of the two passes' medians; "
+             "median and range over runs; x peer = peer ns / median ns):", "",
+             "| n | mode | runs | ns/element median (range) | " + " | ".join(f"x {lb}" for lb in labels) + " |",
+             "|---:|---|---:|---:|" + "---:|" * len(labels)]
+    sizes = sorted({m["n"] for r in runs for m in r["measurements"] if not keep or m["n"] in keep})
+    for n in sizes:
+        for mode, fwd, bwd in PAIRS:
+            sums = []
+            for r in runs:
+                t = {m["pass"]: m["median_ns"] / m["n"] for m in r["measurements"]
+                     if m["n"] == n and not m["roof"] and m["backend"].startswith("opencl") and m["timing"] == "kernel"}
+                if fwd in t and bwd in t:
+                    sums.append(t[fwd] + t[bwd])
+            if not sums:
+                continue
+            med = statistics.median(sums)
+            ratios = " | ".join(f"{torch[lb][n] / med:.1f}" if n in torch[lb] else "" for lb in labels)
+            lines.append(f"| {size_label(n)} | {mode} | {len(sums)} | {med:.3f} ({min(sums):.3f}-{max(sums):.3f}) | {ratios} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
