@@ -104,6 +104,46 @@ RP_INLINE void rp_prefetchw_ahead(__global float *dst, long p0, long end)
     }
 }
 
+/*
+ * The forward pass's prefetch for the run of z from i0 (parameters from p0): mu and rho ahead,
+ * and, where the stores are ordinary, z (and eps when store_eps) ahead for writing. The roof
+ * calls the same, so that it prefetches as the pass does.
+ */
+RP_INLINE void rp_forward_prefetch(__global const float *mu, __global const float *rho, __global float *z,
+                                   __global float *eps, long i0, long n, long p0, long np, int store_eps, int nt)
+{
+    rp_prefetch_ahead(mu, p0, np);
+    rp_prefetch_ahead(rho, p0, np);
+    if (!nt) {
+        rp_prefetchw_ahead(z, i0 < 0 ? 0 : i0, n);
+        if (store_eps) {
+            rp_prefetchw_ahead(eps, i0 < 0 ? 0 : i0, n);
+        }
+    }
+}
+
+/*
+ * The K = 1 backward pass's prefetch for the run of parameters from p0: dL/dz, eps when read_eps
+ * and rho when read_rho ahead, and, where the stores are ordinary, both gradients ahead for
+ * writing. The roof calls the same.
+ */
+RP_INLINE void rp_backward_prefetch(__global const float *gz, __global const float *eps, __global const float *rho,
+                                    __global float *gmu, __global float *grho, long p0, long np, int read_eps,
+                                    int read_rho, int nt)
+{
+    rp_prefetch_ahead(gz, p0, np);
+    if (read_eps) {
+        rp_prefetch_ahead(eps, p0, np);
+    }
+    if (read_rho) {
+        rp_prefetch_ahead(rho, p0, np);
+    }
+    if (!nt) {
+        rp_prefetchw_ahead(gmu, p0, np);
+        rp_prefetchw_ahead(grho, p0, np);
+    }
+}
+
 /* Ordinals of org.reparamcl.Parameterization. */
 #define RP_SIGMA      0
 #define RP_LOG_SIGMA  1
@@ -471,14 +511,7 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     }
     float16 e[4], m[4], r[4], zz[4];            /* constant indices only (see the note at the top) */
     const long p0 = rp_param_index(i0, np);
-    rp_prefetch_ahead(mu, p0, np);
-    rp_prefetch_ahead(rho, p0, np);
-    if (!nt) {
-        rp_prefetchw_ahead(z, i0 < 0 ? 0 : i0, n);
-        if (store_eps) {
-            rp_prefetchw_ahead(eps, i0 < 0 ? 0 : i0, n);
-        }
-    }
+    rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
     if (!(i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np)) {
         float16 ep[4] = {e[0], e[1], e[2], e[3]};  /* the cold path's own copy, passed out of line */
@@ -852,17 +885,7 @@ __kernel void reparam_backward_elementwise(__global const float *mu, __global co
         return;
     }
     const int read_eps = flags & RP_READ_EPS;
-    rp_prefetch_ahead(gz, p0, np);
-    if (read_eps) {
-        rp_prefetch_ahead(eps, p0, np);
-    }
-    if (param != RP_SIGMA) {
-        rp_prefetch_ahead(rho, p0, np);
-    }
-    if (!nt) {
-        rp_prefetchw_ahead(gmu, p0, np);
-        rp_prefetchw_ahead(grho, p0, np);
-    }
+    rp_backward_prefetch(gz, eps, rho, gmu, grho, p0, np, read_eps, param != RP_SIGMA, nt);
     if (!(flags & (RP_KL | RP_LOGQ)) && p0 >= 0 && p0 + 64 <= np) {
         /* The common case on its own: no KL, no log q, a whole run (eps recomputed or, in STORE
          * mode, read; accumulation or not); rp_backward_finish's steps for it, in its order, on
@@ -944,14 +967,7 @@ __kernel void reparam_forward_roof(__global const float *mu, __global const floa
                                                                         8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f);
     const long p0 = rp_param_index(i0, np);
     if (prefetch) {                               /* as reparam_forward does */
-        rp_prefetch_ahead(mu, p0, np);
-        rp_prefetch_ahead(rho, p0, np);
-        if (!nt) {
-            rp_prefetchw_ahead(z, i0 < 0 ? 0 : i0, n);
-            if (store_eps) {
-                rp_prefetchw_ahead(eps, i0 < 0 ? 0 : i0, n);
-            }
-        }
+        rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     }
     if (i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np) {
         float16 m[4], r[4], e[4];
@@ -1077,17 +1093,7 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
     }
     const float16 e = (float16)((float)(g & 15) * 0.0625f);
     if (prefetch) {                               /* as reparam_backward_elementwise does */
-        rp_prefetch_ahead(gz, p0, np);
-        if (read_eps) {
-            rp_prefetch_ahead(eps, p0, np);
-        }
-        if (read_rho) {
-            rp_prefetch_ahead(rho, p0, np);
-        }
-        if (!nt) {
-            rp_prefetchw_ahead(gmu, p0, np);
-            rp_prefetchw_ahead(grho, p0, np);
-        }
+        rp_backward_prefetch(gz, eps, rho, gmu, grho, p0, np, read_eps, read_rho, nt);
     }
     if (p0 >= 0 && p0 + 64 <= np) {              /* a whole run, with arrays of its own as the pass has */
         float16 hg[4], hb[4];
