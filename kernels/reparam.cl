@@ -1098,6 +1098,8 @@ __kernel void reparam_backward_elementwise_roof(__global const float *rho, __glo
     if (p0 >= 0 && p0 + 64 <= np) {              /* a whole run, with arrays of its own as the pass has */
         float16 hg[4], hb[4];
         rp_load(gz, p0, hg);
+        /* Two loops, not hb preset to e and overwritten by the load: that form put hb in a
+         * context array (PoCL, 2026-12-06 disassembly) and slowed the RECOMPUTE roof. */
         if (read_eps) {
             rp_load(eps, p0, hb);
             #pragma unroll

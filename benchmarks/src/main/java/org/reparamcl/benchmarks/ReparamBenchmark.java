@@ -148,8 +148,8 @@ public class ReparamBenchmark {
         if (epsIn != null) {
             cl.write(roof.big2, epsIn, 0, size);
         }
-        cl.reparamBackwardRoof(recompute, roof.mu, roof.rho, epsIn == null ? null : roof.big2, roof.big, roof.gmu,
-                roof.grho);
+        cl.reparamBackwardRoof(epsIn == null ? recompute : store, roof.mu, roof.rho, epsIn == null ? null : roof.big2,
+                roof.big, roof.gmu, roof.grho);
         cl.read(roof.gmu, gradMu, 0, gradMu.length);
         cl.read(roof.grho, gradRho, 0, gradRho.length);
     }
