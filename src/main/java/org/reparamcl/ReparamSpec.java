@@ -125,9 +125,18 @@ public final class ReparamSpec {
                 checkValues, elements);
     }
 
-    /** The offset just past this call's noise: {@code offset + elements()} (where the next call may start). */
+    /**
+     * The offset just past this call's noise: {@code offset + elements()} (where the next call may
+     * start). Throws IllegalStateException when this call ends the stream (its last element is
+     * eps_{2^64 - 1}): no offset follows it, and wrapping to 0 would reuse the stream's first eps.
+     */
     public long nextOffset() {
-        return offset + elements;
+        final long next = offset + elements;
+        if (elements > 0 && Long.compareUnsigned(next, offset) <= 0) {
+            throw new IllegalStateException("the stream ends with this call (offset " + Long.toUnsignedString(offset)
+                    + ", " + elements + " elements): no next offset");
+        }
+        return next;
     }
 
     public Parameterization parameterization() {

@@ -25,6 +25,11 @@ class ReparamSpecTest {
         assertEquals(NoiseMode.RECOMPUTE, s.noiseMode());
         assertTrue(s.checkValues());
         assertEquals(105, s.nextOffset());
+        // Across 2^63 the offset is unsigned; at the end of the stream there is no next offset.
+        assertEquals(Long.MIN_VALUE + 101, s.withOffset(Long.MAX_VALUE - 3).nextOffset());
+        assertEquals(-1L, s.withOffset(-106L).nextOffset());
+        final IllegalStateException end = assertThrows(IllegalStateException.class, () -> s.withOffset(-105L).nextOffset());
+        assertTrue(end.getMessage().contains("stream ends"), end.getMessage());
         assertEquals(s, s.withOffset(0));
         assertEquals(9, s.withOffset(9).offset());
         assertEquals(s, s.toBuilder().build());
