@@ -34,7 +34,9 @@ import org.reparamcl.opencl.OpenClBackend;
  * {@link Backend#reparamForward} and {@link Backend#reparamBackward}.
  *
  * <p>Thread-safe: calls are serialized on the sampler. Closing releases the tensors (not the
- * backend); use after close throws IllegalStateException; closing twice is safe.
+ * backend); use after close, or after the backend's close, throws IllegalStateException; closing
+ * twice is safe. A tensor reads as zeros until written (accumulating into a fresh GRAD_MU adds to
+ * zeros), on either backend.
  */
 public final class GaussianSampler implements AutoCloseable {
     /** The tensors of a sampler, with their element counts. */
@@ -100,9 +102,17 @@ public final class GaussianSampler implements AutoCloseable {
         if (!(backend instanceof OpenClBackend) && !(backend instanceof CpuBackend)) {
             throw new IllegalArgumentException("unsupported backend " + backend.name());
         }
-        if (!(backend instanceof OpenClBackend) && spec.elements() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("the CPU reference holds at most 2^31 - 9 elements per tensor, "
-                    + spec + " has " + spec.elements());
+        if (backend instanceof CpuBackend cpu && cpu.isClosed()
+                || backend instanceof OpenClBackend ocl && ocl.context().isClosed()) {
+            throw new IllegalStateException(backend.name() + " backend is closed");
+        }
+        if (!(backend instanceof OpenClBackend)) {
+            for (Tensor t : Tensor.values()) {              // not only Z: with D = 0 the row tensors can be longer
+                if (t.length(spec) > Integer.MAX_VALUE - 8) {
+                    throw new IllegalArgumentException("the CPU reference holds at most 2^31 - 9 elements per tensor, "
+                            + t + " of " + spec + " has " + t.length(spec));
+                }
+            }
         }
         return new GaussianSampler(backend, spec);
     }
@@ -251,6 +261,9 @@ public final class GaussianSampler implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("sampler is closed");
+        }
+        if (cl == null && ((CpuBackend) backend).isClosed()) {
+            throw new IllegalStateException("sampler's CPU backend is closed");   // OpenCL's calls say so themselves
         }
     }
 }

@@ -105,6 +105,21 @@ class GaussianSamplerTest {
         assertThrows(NullPointerException.class, () -> GaussianSampler.create(null, spec));
     }
 
+    /** On the CPU reference every tensor must fit a Java array, not only Z: with D = 0 the row tensors are the long ones. */
+    @Test
+    void cpuSamplerRejectsTensorsPastAJavaArray() {
+        final ReparamSpec tooManyRows = ReparamSpec.builder().shape(2, 1L << 31, 0).seed(1).build();
+        final IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
+                () -> GaussianSampler.create(cpu, tooManyRows));
+        org.junit.jupiter.api.Assertions.assertTrue(rows.getMessage().contains("KL") && rows.getMessage().contains("2147483648"),
+                rows.getMessage());
+        final ReparamSpec wideBroadcast = ReparamSpec.builder().shape(1, 0, (1L << 32) + 5).broadcast(true).seed(1).build();
+        final IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> GaussianSampler.create(cpu, wideBroadcast));
+        org.junit.jupiter.api.Assertions.assertTrue(wide.getMessage().contains("MU") && wide.getMessage().contains("4294967301"),
+                wide.getMessage());
+    }
+
     /** One sampler shared by several threads: every call is atomic (each thread's read sees its own forward). */
     @Test
     void oneSamplerManyThreads() throws Exception {

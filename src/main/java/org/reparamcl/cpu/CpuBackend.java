@@ -149,14 +149,31 @@ public final class CpuBackend implements Backend {
      * operations (more than n when each index carries a loop), which decides whether to use threads.
      */
     public void parallel(int n, long work, RangeTask task) {
-        final Lock call = inFlight.readLock();
+        call(() -> run(n, work, task));
+    }
+
+    /**
+     * Runs {@code body} as one call: under the read lock that {@link #close()} waits for, after
+     * one check that the backend is open. A call already in progress on this thread (a pass made of
+     * several parallel phases, a head's step) is not checked again: close waits for it to finish
+     * rather than failing it half-way.
+     */
+    void call(Runnable body) {
+        final ReentrantReadWriteLock.ReadLock call = inFlight.readLock();
         call.lock();
         try {
-            ensureOpen();
-            run(n, work, task);
+            if (inFlight.getReadHoldCount() == 1) {
+                ensureOpen();
+            }
+            body.run();
         } finally {
             call.unlock();
         }
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed;
     }
 
     private void run(int n, long work, RangeTask task) {
@@ -218,27 +235,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void reparamForward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl,
                                float[] logProb) {
-        final Lock call = inFlight.readLock();                  // held across the pass's phases
-        call.lock();
-        try {
-            ensureOpen();
-            CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb);
-        } finally {
-            call.unlock();
-        }
+        call(() -> CpuReparam.forward(this, spec, mu, rho, z, eps, kl, logProb));   // one call across the pass's phases
     }
 
     @Override
     public void reparamBackward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gradZ, float[] gradKl,
                                 float[] gradLogProb, float[] gradMu, float[] gradRho, boolean accumulate) {
-        final Lock call = inFlight.readLock();
-        call.lock();
-        try {
-            ensureOpen();
-            CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
-        } finally {
-            call.unlock();
-        }
+        call(() -> CpuReparam.backward(this, spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate));
     }
 
     private static void checkWritable(Buffer dst) {

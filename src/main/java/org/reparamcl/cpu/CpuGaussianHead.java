@@ -15,7 +15,9 @@ import org.reparamcl.ReparamSpec;
  * of what {@code org.reparamcl.opencl.ClGaussianHead} computes on a device, bit for bit.
  *
  * <p>Host arrays sized for the current batch are kept and reused while the batch size stays the
- * same. Thread-safe: calls are serialized by a lock.
+ * same. Thread-safe: calls are serialized by a lock. A forward or backward step is one call on the
+ * backend (closing the backend waits for it); once the backend is closed every call throws
+ * IllegalStateException, as on OpenCL.
  */
 public final class CpuGaussianHead implements GaussianHead {
     private final CpuBackend backend;
@@ -48,7 +50,12 @@ public final class CpuGaussianHead implements GaussianHead {
 
     /** A head computed by {@code backend}; parameters start at zero. */
     public static CpuGaussianHead create(CpuBackend backend, Spec spec) {
-        return new CpuGaussianHead(Objects.requireNonNull(backend, "backend is null"), Objects.requireNonNull(spec, "spec is null"));
+        Objects.requireNonNull(backend, "backend is null");
+        Objects.requireNonNull(spec, "spec is null");
+        if (backend.isClosed()) {
+            throw new IllegalStateException("CPU backend is closed");
+        }
+        return new CpuGaussianHead(backend, spec);
     }
 
     @Override
@@ -92,23 +99,27 @@ public final class CpuGaussianHead implements GaussianHead {
         lock.lock();
         try {
             ensureOpen();
-            final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
-            resize(batch);
-            System.arraycopy(x, 0, this.x, 0, batch * spec.inputs());
-            final int din = spec.inputs();
-            final int d = spec.outputs();
-            backend.parallel(batch, 2L * batch * din * d, (from, to) -> {
-                AffineProduct.multiplyRows(this.x, din, 1, wMu, d, 1, bMu, AffineProduct.Init.BIAS, mu, d, din, from, to);
-                AffineProduct.multiplyRows(this.x, din, 1, wRho, d, 1, bRho, AffineProduct.Init.BIAS, rho, d, din, from, to);
-            });
-            last = null;
-            backend.reparamForward(rs, mu, rho, this.z, eps, null, null);
-            last = rs;
-            if (z != null) {
-                System.arraycopy(this.z, 0, z, 0, this.z.length);
-            }
+            backend.call(() -> forwardStep(x, batch, seed, stream, offset, z));   // close waits for the whole step
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void forwardStep(float[] x, int batch, long seed, long stream, long offset, float[] z) {
+        final ReparamSpec rs = spec.reparamSpec(batch, seed, stream, offset);
+        resize(batch);
+        System.arraycopy(x, 0, this.x, 0, batch * spec.inputs());
+        final int din = spec.inputs();
+        final int d = spec.outputs();
+        backend.parallel(batch, 2L * batch * din * d, (from, to) -> {
+            AffineProduct.multiplyRows(this.x, din, 1, wMu, d, 1, bMu, AffineProduct.Init.BIAS, mu, d, din, from, to);
+            AffineProduct.multiplyRows(this.x, din, 1, wRho, d, 1, bRho, AffineProduct.Init.BIAS, rho, d, din, from, to);
+        });
+        last = null;
+        backend.reparamForward(rs, mu, rho, this.z, eps, null, null);
+        last = rs;
+        if (z != null) {
+            System.arraycopy(this.z, 0, z, 0, this.z.length);
         }
     }
 
@@ -148,33 +159,37 @@ public final class CpuGaussianHead implements GaussianHead {
         try {
             ensureForward();
             GaussianHead.Spec.requireRoom("gradZ", gradZ, this.gradZ.length);
-            System.arraycopy(gradZ, 0, this.gradZ, 0, this.gradZ.length);
-            backend.reparamBackward(last, mu, rho, spec.noiseMode() == NoiseMode.STORE ? eps : null, this.gradZ,
-                    null, null, gradMu, gradRho, false);
-            final int din = spec.inputs();
-            final int d = spec.outputs();
-            final int b = batch;
-            // dW = x^T dmu: A(i, p) = x[p * Din + i], B(p, j) = dmu[p * D + j]; parallel over the Din rows.
-            backend.parallel(din, 2L * b * din * d, (from, to) -> {
-                AffineProduct.multiplyRows(x, 1, din, gradMu, d, 1, null, AffineProduct.Init.ZERO, out.weightsMu(),
-                        d, b, from, to);
-                AffineProduct.multiplyRows(x, 1, din, gradRho, d, 1, null, AffineProduct.Init.ZERO, out.weightsRho(),
-                        d, b, from, to);
-            });
-            AffineProduct.columnSum(gradMu, b, d, out.biasMu());
-            AffineProduct.columnSum(gradRho, b, d, out.biasRho());
-            if (out.hasInput()) {
-                // dx = dmu W_mu^T, continued by drho W_rho^T: B(p, j) = W[j * D + p].
-                final float[] dx = out.input();
-                backend.parallel(b, 2L * b * din * d, (from, to) -> {
-                    AffineProduct.multiplyRows(gradMu, d, 1, wMu, 1, d, null, AffineProduct.Init.ZERO, dx, din, d,
-                            from, to);
-                    AffineProduct.multiplyRows(gradRho, d, 1, wRho, 1, d, null, AffineProduct.Init.ACCUMULATE, dx, din,
-                            d, from, to);
-                });
-            }
+            backend.call(() -> backwardStep(gradZ, out));                      // close waits for the whole step
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void backwardStep(float[] gradZ, HeadGradients out) {
+        System.arraycopy(gradZ, 0, this.gradZ, 0, this.gradZ.length);
+        backend.reparamBackward(last, mu, rho, spec.noiseMode() == NoiseMode.STORE ? eps : null, this.gradZ,
+                null, null, gradMu, gradRho, false);
+        final int din = spec.inputs();
+        final int d = spec.outputs();
+        final int b = batch;
+        // dW = x^T dmu: A(i, p) = x[p * Din + i], B(p, j) = dmu[p * D + j]; parallel over the Din rows.
+        backend.parallel(din, 2L * b * din * d, (from, to) -> {
+            AffineProduct.multiplyRows(x, 1, din, gradMu, d, 1, null, AffineProduct.Init.ZERO, out.weightsMu(),
+                    d, b, from, to);
+            AffineProduct.multiplyRows(x, 1, din, gradRho, d, 1, null, AffineProduct.Init.ZERO, out.weightsRho(),
+                    d, b, from, to);
+        });
+        AffineProduct.columnSum(gradMu, b, d, out.biasMu());
+        AffineProduct.columnSum(gradRho, b, d, out.biasRho());
+        if (out.hasInput()) {
+            // dx = dmu W_mu^T, continued by drho W_rho^T: B(p, j) = W[j * D + p].
+            final float[] dx = out.input();
+            backend.parallel(b, 2L * b * din * d, (from, to) -> {
+                AffineProduct.multiplyRows(gradMu, d, 1, wMu, 1, d, null, AffineProduct.Init.ZERO, dx, din, d,
+                        from, to);
+                AffineProduct.multiplyRows(gradRho, d, 1, wRho, 1, d, null, AffineProduct.Init.ACCUMULATE, dx, din,
+                        d, from, to);
+            });
         }
     }
 
@@ -199,6 +214,9 @@ public final class CpuGaussianHead implements GaussianHead {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("Gaussian head is closed");
+        }
+        if (backend.isClosed()) {
+            throw new IllegalStateException("Gaussian head's CPU backend is closed");
         }
     }
 

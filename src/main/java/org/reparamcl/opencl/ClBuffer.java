@@ -1,5 +1,7 @@
 package org.reparamcl.opencl;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.cl_mem;
@@ -57,13 +59,20 @@ public final class ClBuffer implements AutoCloseable {
         return closed;
     }
 
+    /** Releases the memory; waits for a call in progress on the owner ({@link ClContext#callLock()}). */
     @Override
     public void close() {
-        synchronized (owner) {
-            if (!closed) {
-                release();
-                owner.forget(this);
+        final ReentrantLock calls = owner.callLock();
+        calls.lock();
+        try {
+            synchronized (owner) {
+                if (!closed) {
+                    release();
+                    owner.forget(this);
+                }
             }
+        } finally {
+            calls.unlock();
         }
     }
 

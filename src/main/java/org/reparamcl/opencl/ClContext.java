@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -35,7 +36,10 @@ import org.jocl.cl_program;
  *
  * <p>The program is compiled from source once per device per process; later contexts on the same
  * device load the binary the first build produced. Owns the buffers it creates: closing the
- * context closes them. Not thread-safe by itself: its owner serializes use.
+ * context closes them. Not thread-safe by itself: its owner serializes use on {@link #callLock()},
+ * the one lock that every call using this context's queue, kernels or buffers holds (the backend's
+ * calls, its Gaussian heads' calls, {@link ClBuffer#close()}), so that closing a buffer or the
+ * backend waits for a call in progress instead of freeing what it is using.
  */
 public final class ClContext implements AutoCloseable {
     /** Kernel sources in build order (each may use what the ones before it define). */
@@ -54,6 +58,8 @@ public final class ClContext implements AutoCloseable {
     private final cl_program program;
     private final List<ClBuffer> buffers = new ArrayList<>();
     private final List<cl_kernel> kernels = new ArrayList<>();
+    /** Held by every call on this context (see the class comment); taken before this object's monitor. */
+    private final ReentrantLock callLock = new ReentrantLock();
     /** Events of the kernel launches made while timing (benchmarks); null when not timing. */
     private List<cl_event> timedLaunches;
     private boolean closed;
@@ -221,6 +227,15 @@ public final class ClContext implements AutoCloseable {
         return device;
     }
 
+    /**
+     * The lock that serializes calls on this context: a caller holds it from its arguments' checks
+     * to its last enqueue (or blocking read), so that nothing it uses is released meanwhile.
+     * Ordered before this object's monitor.
+     */
+    public ReentrantLock callLock() {
+        return callLock;
+    }
+
     /** The command queue (in order, profiling enabled). */
     public cl_command_queue queue() {
         ensureOpen();
@@ -247,7 +262,9 @@ public final class ClContext implements AutoCloseable {
     /**
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
-     * the device cannot allocate it.
+     * the device cannot allocate it. The buffer reads as zeros (as a new Java array does): the
+     * allocation waits for a fill (so a fill never holds memory that a released buffer should
+     * have returned; allocation is not a steady-state operation).
      *
      * <p>Implementation note: on CPU devices the buffer is created with CL_MEM_ALLOC_HOST_PTR, so
      * the memory is committed here, where a failure is an error code, rather than lazily at its
@@ -269,6 +286,19 @@ public final class ClContext implements AutoCloseable {
             mem = CL.clCreateBuffer(context, flags, bytes, null, null);
         } catch (CLException e) {
             throw new ClMemoryException("cannot allocate " + bytes + " bytes on " + device.deviceName() + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            final cl_event filled = new cl_event();
+            CL.clEnqueueFillBuffer(queue, mem, Pointer.to(new int[1]), Sizeof.cl_int, 0, bytes, 0, null, filled);
+            try {
+                CL.clWaitForEvents(1, new cl_event[] {filled});
+            } finally {
+                CL.clReleaseEvent(filled);
+            }
+        } catch (CLException e) {
+            CL.clReleaseMemObject(mem);
+            throw new ClMemoryException("cannot clear " + bytes + " bytes on " + device.deviceName() + ": "
                     + e.getMessage(), e);
         }
         ClResources.addBuffer(bytes);

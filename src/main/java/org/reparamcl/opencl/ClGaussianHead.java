@@ -33,14 +33,17 @@ import org.reparamcl.cpu.AffineProduct.Init;
  * head's buffers ({@link #z()}, {@link #gradWeightsMu()}, ...), where further kernels can use them.
  * In steady state no call allocates device memory or builds a kernel.
  *
- * <p>Thread-safe: a lock serializes the head's calls. The buffers the accessors return belong to
- * the head: read them, do not close them; they are released when the head (or the backend) closes.
+ * <p>Thread-safe: the context's call lock ({@link ClContext#callLock()}) serializes the head's calls
+ * with each other and with the backend's, so closing the backend waits for a head call in progress.
+ * The buffers the accessors return belong to the head: read them, do not close them; they are
+ * released when the head (or the backend) closes.
  */
 public final class ClGaussianHead implements GaussianHead {
     private final OpenClBackend cl;
     private final ClContext ctx;
     private final Spec spec;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** The context's call lock: a head call and a backend call (or close) never overlap. */
+    private final ReentrantLock lock;
     private final List<ClBuffer> owned = new ArrayList<>();
     private final ClAffineProduct affine;
     private final ClBuffer wMu;
@@ -86,6 +89,7 @@ public final class ClGaussianHead implements GaussianHead {
     private ClGaussianHead(OpenClBackend cl, Spec spec) {
         this.cl = cl;
         this.ctx = cl.context();
+        this.lock = ctx.callLock();
         this.spec = spec;
         final long p = (long) spec.maxBatch() * spec.outputs();
         final long n = spec.samples() * p;
@@ -518,7 +522,7 @@ public final class ClGaussianHead implements GaussianHead {
         if (closed) {
             throw new IllegalStateException("Gaussian head is closed");
         }
-        if (ctx.isClosed()) {
+        if (cl.closing() || ctx.isClosed()) {
             throw new IllegalStateException("Gaussian head's OpenCL backend is closed");
         }
     }

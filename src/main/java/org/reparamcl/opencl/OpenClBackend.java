@@ -51,7 +51,8 @@ public final class OpenClBackend implements Backend {
 
     private final ClContext ctx;
     private final int stagingElements;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** The context's call lock ({@link ClContext#callLock()}), shared with the heads on this backend. */
+    private final ReentrantLock lock;
     private final FillKernel bits;
     private final FillKernel normal;
     private final FillKernel roof;
@@ -71,6 +72,7 @@ public final class OpenClBackend implements Backend {
 
     private OpenClBackend(ClContext ctx, int stagingElements) {
         this.ctx = ctx;
+        this.lock = ctx.callLock();
         this.stagingElements = stagingElements;
         this.bits = new FillKernel(ctx, ctx.kernel("noise_bits"), false);
         this.normal = new FillKernel(ctx, ctx.kernel("noise_normal"), true);
@@ -128,7 +130,7 @@ public final class OpenClBackend implements Backend {
         Objects.requireNonNull(table, "table is null");
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             if (small != null) {
                 small.cpu().close();
             }
@@ -196,7 +198,7 @@ public final class OpenClBackend implements Backend {
         checkDevice(dst, n);
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             synchronized (ctx) {
                 bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
             }
@@ -228,7 +230,7 @@ public final class OpenClBackend implements Backend {
         final java.util.List<cl_event> events;
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             ctx.startKernelTiming();
             try {
                 enqueue.run();
@@ -245,7 +247,7 @@ public final class OpenClBackend implements Backend {
     public void finish() {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             ctx.finish();
         } finally {
             lock.unlock();
@@ -259,7 +261,7 @@ public final class OpenClBackend implements Backend {
         checkDevice(src, n);
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             if (n > 0) {
                 readChunk(src, host(dst, pos), n);
             }
@@ -275,7 +277,7 @@ public final class OpenClBackend implements Backend {
         checkDevice(src, n);
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             if (n > 0) {
                 readChunk(src, host(dst, pos), n);
             }
@@ -353,7 +355,7 @@ public final class OpenClBackend implements Backend {
         checkDevice(dst, n);
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             if (n > 0) {
                 CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_TRUE, 0, 4L * n,
                         host(src, pos), 0, null, null);
@@ -373,7 +375,7 @@ public final class OpenClBackend implements Backend {
         }
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.forward(spec, mu, rho, z, eps, kl, logProb);
         } finally {
             lock.unlock();
@@ -391,7 +393,7 @@ public final class OpenClBackend implements Backend {
         }
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.backward(spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
         } finally {
             lock.unlock();
@@ -410,7 +412,7 @@ public final class OpenClBackend implements Backend {
                                ClBuffer logProb) {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.forward(spec, mu, rho, z, eps, kl, logProb);
         } finally {
             lock.unlock();
@@ -432,7 +434,7 @@ public final class OpenClBackend implements Backend {
                                 boolean accumulate) {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.backward(spec, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, accumulate);
         } finally {
             lock.unlock();
@@ -453,7 +455,7 @@ public final class OpenClBackend implements Backend {
     public void reparamSigma(ReparamSpec spec, ClBuffer rho, ClBuffer sigma) {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.sigma(spec, rho, sigma);
         } finally {
             lock.unlock();
@@ -477,7 +479,7 @@ public final class OpenClBackend implements Backend {
     public void reparamForwardRoof(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps) {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.forwardRoof(spec, mu, rho, z, eps);
         } finally {
             lock.unlock();
@@ -504,7 +506,7 @@ public final class OpenClBackend implements Backend {
                                     ClBuffer gradMu, ClBuffer gradRho) {
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             reparam.backwardRoof(spec, mu, rho, eps, gradZ, gradMu, gradRho);
         } finally {
             lock.unlock();
@@ -544,7 +546,7 @@ public final class OpenClBackend implements Backend {
         }
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             if (staging == null) {
                 staging = allocate(stagingElements);
             }
@@ -591,7 +593,7 @@ public final class OpenClBackend implements Backend {
         }
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             synchronized (ctx) {                  // dst cannot be released between mem() and the enqueue
                 k.launch(seed, stream, offset, dst, n, null);
             }
@@ -610,7 +612,7 @@ public final class OpenClBackend implements Backend {
         final cl_event event = new cl_event();
         lock.lock();
         try {
-            ensureOpen();
+            ensureOpenLocked();
             synchronized (ctx) {
                 k.launch(seed, stream, offset, dst, n, event);
             }
@@ -652,10 +654,26 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * Before taking the lock: throws once close has begun, except inside a call this thread holds
+     * the lock for (a Gaussian head's step, admitted before close, which close waits for).
+     */
     private void ensureOpen() {
-        if (closed) {
+        if (closed && !lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("OpenCL backend is closed");
         }
+    }
+
+    /** Holding the lock: as {@link #ensureOpen()}, for the outermost hold. */
+    private void ensureOpenLocked() {
+        if (closed && lock.getHoldCount() == 1) {
+            throw new IllegalStateException("OpenCL backend is closed");
+        }
+    }
+
+    /** Whether close has begun (new calls are rejected; one in progress finishes first). */
+    boolean closing() {
+        return closed;
     }
 
     /**
