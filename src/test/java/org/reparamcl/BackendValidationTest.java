@@ -190,6 +190,9 @@ class BackendValidationTest {
             final float[] infRho = rho.clone();
             infRho[9] = Float.POSITIVE_INFINITY;
             rejectsAll(NullPointerException.class, "mu is null", () -> b.reparamForward(s, null, rho, z, eps, kl, lq), outs);
+            rejectsAll(NullPointerException.class, "spec is null", () -> b.reparamForward(null, mu, rho, z, eps, kl, lq), outs);
+            rejectsAll(NullPointerException.class, "spec is null",
+                    () -> b.reparamBackward(null, mu, rho, eps, z, kl, lq, new float[10], new float[10], false), outs);
             rejectsAll(IllegalArgumentException.class, "rho has length 9, expected 10",
                     () -> b.reparamForward(s, mu, Arrays.copyOf(rho, 9), z, eps, kl, lq), outs);
             rejectsAll(IllegalArgumentException.class, "z has length 31, expected 30",

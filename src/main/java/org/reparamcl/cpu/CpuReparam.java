@@ -1,6 +1,7 @@
 package org.reparamcl.cpu;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
@@ -29,6 +30,7 @@ final class CpuReparam {
 
     static void forward(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps,
                         float[] kl, float[] logProb) {
+        Objects.requireNonNull(spec, "spec is null");
         spec.requireForwardArrays(mu, rho, z, eps, kl, logProb);
         spec.requireValidParameters(mu, rho);
         final Parameterization pz = spec.parameterization();
@@ -147,6 +149,7 @@ final class CpuReparam {
 
     static void backward(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gz,
                          float[] gkl, float[] glq, float[] gmu, float[] grho, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec is null");
         spec.requireBackwardArrays(mu, rho, eps, gz, gkl, glq, gmu, grho);
         spec.requireValidParameters(mu, rho);
         final Parameterization pz = spec.parameterization();

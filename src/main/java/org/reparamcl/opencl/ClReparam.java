@@ -3,6 +3,7 @@ package org.reparamcl.opencl;
 import static org.jocl.CL.CL_TRUE;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
@@ -115,6 +116,7 @@ final class ClReparam {
     // ---------------------------------------------------------------- device buffers
 
     void forward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps, ClBuffer kl, ClBuffer logProb) {
+        Objects.requireNonNull(spec, "spec is null");
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
         requireBuffer("z", z, spec.elements(), true);
@@ -192,6 +194,7 @@ final class ClReparam {
 
     void backward(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer gz, ClBuffer gkl, ClBuffer glq,
                   ClBuffer gmu, ClBuffer grho, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec is null");
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
         spec.requireEps(eps != null);
@@ -267,6 +270,7 @@ final class ClReparam {
 
     /** out[p] = sigma(rho[p]) for the spec's parameter elements. */
     void sigma(ReparamSpec spec, ClBuffer rho, ClBuffer out) {
+        Objects.requireNonNull(spec, "spec is null");
         requireBuffer("rho", rho, spec.paramElements(), true);
         requireBuffer("sigma", out, spec.paramElements(), true);
         outs[0] = out;
@@ -386,6 +390,7 @@ final class ClReparam {
     // ---------------------------------------------------------------- host arrays
 
     void forward(ReparamSpec spec, float[] mu, float[] rho, float[] z, float[] eps, float[] kl, float[] logProb) {
+        Objects.requireNonNull(spec, "spec is null");
         spec.requireForwardArrays(mu, rho, z, eps, kl, logProb);
         spec.requireValidParameters(mu, rho);
         kernels();
@@ -411,6 +416,7 @@ final class ClReparam {
 
     void backward(ReparamSpec spec, float[] mu, float[] rho, float[] eps, float[] gz, float[] gkl, float[] glq,
                   float[] gmu, float[] grho, boolean accumulate) {
+        Objects.requireNonNull(spec, "spec is null");
         spec.requireBackwardArrays(mu, rho, eps, gz, gkl, glq, gmu, grho);
         spec.requireValidParameters(mu, rho);
         kernels();
