@@ -82,11 +82,17 @@ PAIRS = (("RECOMPUTE", "forward", "backward-recompute"), ("STORE", "forward-stor
 def forward_backward_table(runs, keep, peers):
     """Per size and mode, the per-run sum of the two passes' kernel-timed ns per element (median
     and range over the runs that measured both), and the ratio of each PyTorch peer's forward +
-    backward ns per element to that median (K = 1 peers only)."""
+    backward ns per element to that median (peers that drew the runs' K only; the runs must share one K)."""
+    ks = {r["options"].get("samples", 1) for r in runs}
+    if len(ks) != 1:
+        sys.exit(f"runs_summary.py: the runs drew different K per parameter ({sorted(ks)}); summarize them apart")
+    k = ks.pop()
     torch = {}
     for r in peers["results"]:
-        if r["pass"] == "forward+backward" and r["peer"].startswith("pytorch") and r.get("k", 1) == 1:
+        if r["pass"] == "forward+backward" and r["peer"].startswith("pytorch") and r.get("k", 1) == k:
             torch.setdefault(r["peer"], {})[r["n"]] = r["median_ns"] / r["n"]
+    if not torch:
+        sys.exit(f"runs_summary.py: the peers file has no PyTorch forward+backward rows with K = {k}")
     labels = sorted(torch)
     lines = ["forward + backward per element (kernel timing; per run the sum of the two passes' medians; "
              "median and range over runs; x peer = peer ns / median ns):", "",

@@ -6,6 +6,9 @@ Passes, per call on n parameters and K samples each (n*K elements):
                     (torch.randn(out=...), numpy Generator.standard_normal(out=...))
   forward           z = mu + sigma * eps
                     (torch: torch.distributions.Normal(mu, sigma).rsample(), mu and sigma requiring grad;
+                     torch's argument validation as it ships (validate_args on: a check that sigma > 0
+                     on every call) and, labelled "validate_args=False", without it, the like-for-like
+                     peer of `reparam bench`, whose passes run without value checks;
                      numpy: eps into a buffer, then multiply and add in place)
   backward          dL/dmu and dL/dsigma from dL/dz, summed over K
                     (torch: z.backward(grad) after a fresh rsample, gradients reset to None first;
@@ -137,8 +140,9 @@ def time_point(call, reps, warmup_s, min_rep_s):
     return out, inner
 
 
-def torch_cases(torch, n, k, threads):
+def torch_cases(torch, n, k, threads, validate):
     torch.set_num_threads(threads)
+    validate_args = None if validate == "default" else False
     gen = torch.Generator().manual_seed(42)
     mu = (torch.rand(n, generator=gen) - 0.5).requires_grad_(True)
     sigma = (torch.rand(n, generator=gen) + 0.5).requires_grad_(True)
@@ -150,7 +154,7 @@ def torch_cases(torch, n, k, threads):
         torch.randn(n * k, out=noise_buf, generator=gen)
 
     def forward():
-        return torch.distributions.Normal(mu, sigma).rsample(shape)
+        return torch.distributions.Normal(mu, sigma, validate_args=validate_args).rsample(shape)
 
     state = {}
 
@@ -235,6 +239,9 @@ def main():
     ap.add_argument("--passes", default="noise,forward,backward,forward+backward")
     ap.add_argument("--threads", default=f"1,{os.cpu_count()}",
                     help="torch thread counts to measure, comma separated (default: 1 and all processors)")
+    ap.add_argument("--torch-validate", default="default,off",
+                    help="torch argument validation to measure, comma separated: default (as torch ships it), "
+                         "off (validate_args=False)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--warmup-ms", type=float, default=30)
     ap.add_argument("--min-rep-ms", type=float, default=2)
@@ -266,11 +273,17 @@ def main():
                 import torch
                 machine["torch"] = torch.__version__
                 machine["torch_parallel_info"] = torch.__config__.parallel_info()
+                validates = [v.strip() for v in a.torch_validate.split(",") if v.strip()]
+                if not validates or any(v not in ("default", "off") for v in validates):
+                    sys.exit("peers.py: --torch-validate takes default and/or off")
                 for t in sorted({int(x) for x in a.threads.split(",") if x.strip()}):
                     if t < 1:
                         sys.exit("peers.py: --threads must be >= 1")
-                    libs[f"{peer}-{t}"] = (f"pytorch {torch.__version__} cpu ({t} thread{'s' if t > 1 else ''}{suffix})",
-                                           lambda n, k, torch=torch, t=t: torch_cases(torch, n, k, t))
+                    for v in validates:
+                        extra = ", validate_args=False" if v == "off" else ""
+                        libs[f"{peer}-{t}-{v}"] = (
+                            f"pytorch {torch.__version__} cpu ({t} thread{'s' if t > 1 else ''}{extra}{suffix})",
+                            lambda n, k, torch=torch, t=t, v=v: torch_cases(torch, n, k, t, v))
             elif peer == "numpy":
                 import numpy as np
                 machine["numpy"] = np.__version__
@@ -303,7 +316,8 @@ def main():
     doc = {"tool": "benchmarks/peers/peers.py", "started_at": started, "machine": machine,
            "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
            "options": {"sizes": sizes, "samples": a.samples, "passes": passes, "reps": a.reps,
-                       "warmup_ms": a.warmup_ms, "min_rep_ms": a.min_rep_ms, "torch_threads": a.threads},
+                       "warmup_ms": a.warmup_ms, "min_rep_ms": a.min_rep_ms, "torch_threads": a.threads,
+                       "torch_validate": a.torch_validate},
            "notes": notes, "results": results}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)

@@ -29,7 +29,15 @@ public final class BenchRunner {
      * options ask for it.
      */
     public static BenchResult run(BenchOptions options, String commandLine, PrintStream progressOut) throws IOException {
-        final List<PeerRow> peers = options.peers() == null ? List.of() : PeerRow.read(options.peers());
+        final List<PeerRow> read = options.peers() == null ? List.of() : PeerRow.read(options.peers());
+        // Only peers that drew this run's K per parameter are comparable (the same elements, another shape).
+        final List<PeerRow> peers = read.stream().filter(r -> r.samples() == options.samples()).toList();
+        final List<String> peerNotes = new ArrayList<>();
+        if (peers.size() < read.size()) {
+            peerNotes.add((read.size() - peers.size()) + " of " + read.size() + " peer rows in " + options.peers()
+                    + " drew another K than this run's K = " + options.samples() + " and are left out"
+                    + (peers.isEmpty() ? " (no peer comparison)" : ""));
+        }
         final String startedAt = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         final long t0 = System.nanoTime();
         try (BenchSetup setup = new BenchSetup(options)) {
@@ -51,8 +59,10 @@ public final class BenchRunner {
                 bar.finish();
             }
             final double wall = (System.nanoTime() - t0) / 1e9;
+            final List<String> notes = new ArrayList<>(setup.notes());
+            notes.addAll(peerNotes);
             return new BenchResult(options, commandLine, startedAt, wall, machine, MachineInfo.readLoadAverage(),
-                    setup.notes(), out, peers);
+                    notes, out, peers);
         }
     }
 

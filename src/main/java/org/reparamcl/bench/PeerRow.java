@@ -14,10 +14,11 @@ import java.util.Map;
  * @param peer     the library and how it ran, e.g. {@code pytorch 2.1.2 cpu (2 threads)}
  * @param pass     {@code noise}, {@code forward}, {@code backward} or {@code forward+backward}
  * @param elements elements per call
+ * @param samples  K, samples per parameter the peer drew (elements = parameters * K)
  * @param medianNs median nanoseconds per call
  * @param minNs    fastest repetition, nanoseconds per call
  */
-public record PeerRow(String peer, String pass, long elements, double medianNs, double minNs) {
+public record PeerRow(String peer, String pass, long elements, int samples, double medianNs, double minNs) {
 
     /** Elements per second at the median. */
     public double elementsPerSecond() {
@@ -31,8 +32,8 @@ public record PeerRow(String peer, String pass, long elements, double medianNs, 
 
     /**
      * Reads a peers file: an object with a {@code results} array of objects with {@code peer},
-     * {@code pass}, {@code n}, {@code median_ns} and {@code min_ns}. IllegalArgumentException
-     * naming the file and the problem when it does not have that shape.
+     * {@code pass}, {@code n}, {@code k} (1 where absent), {@code median_ns} and {@code min_ns}.
+     * IllegalArgumentException naming the file and the problem when it does not have that shape.
      */
     public static List<PeerRow> read(Path file) throws IOException {
         final Object root;
@@ -49,8 +50,12 @@ public record PeerRow(String peer, String pass, long elements, double medianNs, 
             if (!(results.get(i) instanceof Map<?, ?> r)) {
                 throw new IllegalArgumentException("peers file " + file + ": results[" + i + "] is not an object");
             }
+            final double k = r.containsKey("k") ? number(file, i, r, "k") : 1;
+            if (k != Math.rint(k) || k > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("peers file " + file + ": results[" + i + "].k is not a whole number");
+            }
             out.add(new PeerRow(text(file, i, r, "peer"), text(file, i, r, "pass"),
-                    (long) number(file, i, r, "n"), number(file, i, r, "median_ns"), number(file, i, r, "min_ns")));
+                    (long) number(file, i, r, "n"), (int) k, number(file, i, r, "median_ns"), number(file, i, r, "min_ns")));
         }
         return out;
     }

@@ -125,8 +125,8 @@ class BenchReportTest {
         ms.add(new Measurement("forward-store", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1500}));
         ms.add(new Measurement("backward-store", "opencl", Timing.DEVICE, false, 1024, 1, new double[] {1700}));
         ms.add(new Measurement("backward-store", "opencl", Timing.KERNEL, false, 1024, 1, new double[] {1600}));
-        final List<PeerRow> peers = List.of(new PeerRow("torch", "forward+backward", 1024, 80_000, 70_000),
-                new PeerRow("torch", "forward", 1024, 50_000, 40_000), new PeerRow("torch", "forward+backward", 2048, 1, 1));
+        final List<PeerRow> peers = List.of(new PeerRow("torch", "forward+backward", 1024, 1, 80_000, 70_000),
+                new PeerRow("torch", "forward", 1024, 1, 50_000, 40_000), new PeerRow("torch", "forward+backward", 2048, 1, 1, 1));
         final BenchOptions o = new BenchOptions(List.of(1024), List.of(Pass.FORWARD, Pass.BACKWARD_RECOMPUTE),
                 BenchOptions.BACKENDS, 1, 1, 0, 0, "auto", Path.of("unused"), null, 1, false);
         final BenchReport r = new BenchReport(new BenchResult(o, "c", "t", 1, MACHINE, "", List.of(), ms, peers));

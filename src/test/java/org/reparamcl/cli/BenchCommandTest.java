@@ -212,6 +212,27 @@ class BenchCommandTest {
         assertEquals(0, run("--help").code());
     }
 
+    /**
+     * Peers are compared only where they drew the run's K: a K = 1 peer row of the same element
+     * count is left out of a K = 2 run (with a note), the K = 2 row is compared.
+     */
+    @Test
+    void peersOfAnotherKAreLeftOut(@TempDir Path dir) throws IOException {
+        final Path peers = dir.resolve("peers.json");
+        Files.writeString(peers, "{\"results\": ["
+                + "{\"peer\": \"torch k1\", \"pass\": \"forward+backward\", \"n\": 64, \"k\": 1, \"median_ns\": 5000.0, \"min_ns\": 4000.0},"
+                + "{\"peer\": \"torch k2\", \"pass\": \"forward+backward\", \"n\": 64, \"k\": 2, \"median_ns\": 6000.0, \"min_ns\": 5000.0}]}");
+        final Path out = dir.resolve("out");
+        final Run r = run("--sizes", "2^6", "--reps", "1", "--warmup-ms", "1", "--min-rep-ms", "0.2", "--no-progress",
+                "--samples", "2", "--backends", "cpu-1", "--passes", "forward,backward-recompute", "--peers", peers.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        final String json = Files.readString(out.resolve(BenchReport.JSON));
+        assertTrue(json.contains("torch k2") && !json.contains("torch k1"), json);
+        assertTrue(json.contains("1 of 2 peer rows in " + peers + " drew another K than this run's K = 2"), json);
+        assertTrue(json.contains("\"peer_comparison\"") && json.contains("\"peer\": \"torch k2\""), json);
+    }
+
     @Test
     void mainDispatchesToBench() {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
