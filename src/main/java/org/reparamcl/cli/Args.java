@@ -1,6 +1,7 @@
 package org.reparamcl.cli;
 
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -90,19 +91,42 @@ public final class Args {
 
     /**
      * An output file path whose directory exists and is writable, checked before any work is
-     * done so that a bad destination fails fast and leaves nothing behind.
+     * done so that a bad destination fails fast and leaves nothing behind. A symbolic link is
+     * checked as its target (the file that will be written); a dangling one is an error. An
+     * existing FIFO or device is written in place, so its directory need not be writable.
      */
     public Path outputPath(String name) {
         final Path p = path(name).toAbsolutePath();
-        final Path parent = p.getParent();
-        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " does not exist");
+        final String given = command + ": --" + name + " " + values.get(name);
+        if (Files.isSymbolicLink(p) && Files.notExists(p)) {
+            String to;
+            try {
+                to = Files.readSymbolicLink(p).toString();
+            } catch (java.io.IOException e) {
+                to = "?";
+            }
+            throw new CliException(given + " is a symbolic link to " + to + ", which does not exist");
         }
-        if (!java.nio.file.Files.isWritable(parent)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " is not writable");
+        if (Files.exists(p) && !Files.isDirectory(p) && !Files.isRegularFile(p)) {
+            return p;
         }
-        if (java.nio.file.Files.isDirectory(p)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + " is a directory");
+        Path real = p;
+        if (Files.isSymbolicLink(p)) {
+            try {
+                real = p.toRealPath();
+            } catch (java.io.IOException e) {
+                real = p;                                        // the write names the problem
+            }
+        }
+        final Path parent = real.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new CliException(given + ": directory " + parent + " does not exist");
+        }
+        if (!Files.isWritable(parent)) {
+            throw new CliException(given + ": directory " + parent + " is not writable");
+        }
+        if (Files.isDirectory(p)) {
+            throw new CliException(given + " is a directory");
         }
         return p;
     }
