@@ -64,6 +64,9 @@ public final class Main {
         }
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             usage(args.length == 0 ? err : out);
+            if (args.length > 0 && out.checkError()) {
+                return fail(err, new IOException("cannot write to standard output"), 1);
+            }
             return args.length == 0 ? 2 : 0;
         }
         final Command c = COMMANDS.get(args[0]);
@@ -72,7 +75,11 @@ public final class Main {
             return 2;
         }
         try {
-            return c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            final int code = c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            if (code == 0 && out.checkError()) {                        // flushes; a PrintStream swallows IOExceptions
+                throw new IOException(args[0] + ": cannot write to standard output");
+            }
+            return code;
         } catch (CliException e) {
             return fail(err, e, 2);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +27,7 @@ import org.reparamcl.rng.NoiseStream;
 /**
  * Where outputs go: two spellings of one file are rejected before any work, a symbolic link is
  * written through to its target, a FIFO is written in place, a dangling link is an error, names
- * up to the file system's limit work.
+ * up to the file system's limit work, and a failed write to stdout is an error.
  */
 class CliOutputTest {
     @TempDir
@@ -146,5 +149,31 @@ class CliOutputTest {
         assertEquals(0, b.code(), b.err());
         assertArrayEquals(new long[] {2, 3}, Npy.read(e).shape());
         assertEquals(List.of(e.getFileName().toString(), "mu.npy", "sig.npy", z.getFileName().toString()), listing());
+    }
+
+    @Test
+    void aFailedWriteToStdoutIsAnError() {
+        final OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        for (String[] args : List.of(new String[] {"bits", "--seed", "1", "--n", "100000", "--out", "-"},
+                new String[] {"bits", "--seed", "1", "--n", "1", "--out", "-"}, new String[] {"noise", "--help"},
+                new String[] {"--help"})) {
+            final ByteArrayOutputStream e = new ByteArrayOutputStream();
+            final int code = Main.run(args, new PrintStream(broken, true, StandardCharsets.UTF_8),
+                    new PrintStream(e, true, StandardCharsets.UTF_8));
+            final String err = e.toString(StandardCharsets.UTF_8);
+            assertEquals(1, code, String.join(" ", args) + "\n" + err);
+            assertTrue(err.startsWith("reparam: error: ") && err.lines().count() == 1
+                    && err.contains("cannot write to standard output"), err);
+        }
     }
 }
