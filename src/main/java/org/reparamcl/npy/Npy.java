@@ -40,11 +40,18 @@ public final class Npy {
      * @return the array
      * @throws NpyFormatException if the file is malformed, truncated, has trailing bytes or uses a
      *     feature this package does not support; the message names the file
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read (a directory, say); the message names the file
      */
     public static NpyArray read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "is a directory");
+        }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             return NpyReader.read(channel, path.toString(), channel.size());
+        } catch (NpyFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw naming(path, e);
         }
     }
 

@@ -1,0 +1,61 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+
+/** Bad inputs to {@code forward} and {@code backward} end with one stderr line naming the problem and leave no file. */
+class CliInputTest {
+    @TempDir
+    Path dir;
+
+    private Path mu;
+    private Path sig;
+    private Path out;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        mu = dir.resolve("mu.npy");
+        sig = dir.resolve("sig.npy");
+        out = dir.resolve("out.npy");
+        Npy.write(mu, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
+        Npy.write(sig, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, 2, 2}));
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** Fails with exactly one stderr line containing {@code phrase}, the given exit code, and no new file. */
+    private void rejects(int code, String phrase, String... args) throws IOException {
+        final List<String> before = listing();
+        final CliNoiseTest.Result r = CliNoiseTest.run(args);
+        final String where = String.join(" ", args) + "\n" + r.err();
+        assertEquals(code, r.code(), where);
+        assertTrue(r.err().startsWith("reparam: error: ") && r.err().lines().count() == 1, where);
+        assertTrue(r.err().contains(phrase), "'" + phrase + "' missing from: " + where);
+        assertEquals(before, listing(), where);
+    }
+
+    @Test
+    void aDirectoryAsAnInputIsNamed() throws IOException {
+        final Path d = Files.createDirectory(dir.resolve("somedir"));
+        rejects(1, d + ": is a directory", "forward", "--mu", d.toString(), "--sigma", sig.toString(), "--seed", "1",
+                "--backend", "cpu", "--out", out.toString());
+        rejects(1, d + ": is a directory", "backward", "--grad", d.toString(), "--mu", mu.toString(), "--sigma", sig.toString(),
+                "--seed", "1", "--backend", "cpu", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+    }
+}
