@@ -64,6 +64,7 @@ final class BackwardCommand {
         }
         final float[] gMu = new float[in.mu.length];
         final float[] gRho = new float[in.rho.length];
+        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, null, gradZ, gMu, gRho, false);

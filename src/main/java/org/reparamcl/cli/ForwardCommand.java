@@ -44,6 +44,7 @@ final class ForwardCommand {
         final ReparamSpec spec = in.spec(rows, broadcast);
         final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
         final float[] eps = epsPath == null ? null : new float[z.length];
+        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamForward(spec, in.mu, in.rho, z, eps);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
+import org.reparamcl.opencl.ClDevices;
 
 /** Bad inputs to {@code forward} and {@code backward} end with one stderr line naming the problem and leave no file. */
 class CliInputTest {
@@ -57,5 +58,26 @@ class CliInputTest {
                 "--backend", "cpu", "--out", out.toString());
         rejects(1, d + ": is a directory", "backward", "--grad", d.toString(), "--mu", mu.toString(), "--sigma", sig.toString(),
                 "--seed", "1", "--backend", "cpu", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+    }
+
+    @Test
+    void badValuesFailBeforeAnyBackendIsChosen() throws IOException {
+        final Path bad = dir.resolve("bad-sigma.npy");
+        Npy.write(bad, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, -0.5f, 2}));
+        final String why = "rho[4] (b = 1, d = 1) = -0.5 is not > 0";
+        // A device that does not exist: the values are checked first, so their message wins.
+        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "opencl", "--device", "99999999999", "--out", out.toString());
+        rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "opencl", "--device", "99999999999", "--grad-mu-out", out.toString(),
+                "--grad-sigma-out", dir + "/o2.npy");
+        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "nonsense", "--out", out.toString());
+        if (ClDevices.unavailableReason() == null) {
+            rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                    "--backend", "opencl", "--out", out.toString());
+            rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(),
+                    "--seed", "1", "--backend", "auto", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+        }
     }
 }
