@@ -1,6 +1,7 @@
 package org.reparamcl.cli;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,11 +89,13 @@ final class ReparamInputs {
 
     /** The spec for B rows (broadcast when the parameters are (D,) and B was given separately). */
     ReparamSpec spec(long rows, boolean broadcast) {
-        final long elements = Math.multiplyExact(Math.multiplyExact((long) samples, rows), dim());
-        if (elements > Integer.MAX_VALUE - 8) {
-            throw new CliException(command + ": K * B * D = " + elements + " elements is more than one .npy array of "
+        final BigInteger product = BigInteger.valueOf(samples).multiply(BigInteger.valueOf(rows))
+                .multiply(BigInteger.valueOf(dim()));                  // exact: K * B * D can pass 2^63
+        if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE - 8)) > 0) {
+            throw new CliException(command + ": K * B * D = " + product + " elements is more than one .npy array of "
                     + "this tool holds (" + (Integer.MAX_VALUE - 8) + ")");
         }
+        final long elements = product.longValueExact();
         try {
             NoiseStream.checkRange(offset, elements);
         } catch (IllegalArgumentException e) {

@@ -80,4 +80,14 @@ class CliInputTest {
                     "--seed", "1", "--backend", "auto", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
         }
     }
+
+    @Test
+    void sizesPastTwoToTheSixtyThreeAreAUsageError() throws IOException {
+        // K * B * D = 2147483639^2 * 4 overflows a long; it used to end as "long overflow", exit 1.
+        Npy.write(dir.resolve("mu4.npy"), NpyArray.ofFloat32(new long[] {4}, new float[4]));
+        Npy.write(dir.resolve("sig4.npy"), NpyArray.ofFloat32(new long[] {4}, new float[] {1, 1, 1, 1}));
+        rejects(2, "forward: K * B * D = 18446743919090729284 elements is more than one .npy array of this tool holds",
+                "forward", "--mu", dir + "/mu4.npy", "--sigma", dir + "/sig4.npy", "--rows", "2147483639",
+                "--samples", "2147483639", "--seed", "1", "--backend", "cpu", "--out", out.toString());
+    }
 }
