@@ -132,8 +132,8 @@ public final class Args {
     }
 
     /**
-     * A 64-bit value: decimal (negative allowed, or unsigned up to 2^64 - 1) or 0x-prefixed hex;
-     * returned as the two's-complement long.
+     * A 64-bit value: decimal (negative allowed, or unsigned up to 2^64 - 1) or 0x-prefixed hex,
+     * in ASCII digits only; returned as the two's-complement long.
      */
     public long u64(String name, long dflt) {
         final String v = values.get(name);
@@ -147,8 +147,9 @@ public final class Args {
     private long parseU64(String name, String v) {
         try {
             final String s = v.trim().toLowerCase(Locale.ROOT);
-            if (s.startsWith("0x") && !s.substring(2).matches("[0-9a-f]+")) {
-                throw new NumberFormatException("not hex digits");      // BigInteger would take 0x-5 and 0x+5
+            // BigInteger would also take 0x-5, 0x+5 and non-ASCII digits such as U+0663 (3) or U+FF11 (1).
+            if (!s.matches(s.startsWith("0x") ? "0x[0-9a-f]+" : "[+-]?[0-9]+")) {
+                throw new NumberFormatException("not ASCII decimal or 0x hex digits");
             }
             final BigInteger b = s.startsWith("0x") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
             if (b.bitLength() > 64 || b.compareTo(BigInteger.ONE.shiftLeft(63).negate()) < 0) {
