@@ -131,6 +131,9 @@ public record BenchOptions(List<Integer> sizes, List<Pass> passes, List<String> 
 
     private static int parseInt(String s, String item) {
         try {
+            if (!s.trim().matches("[+-]?[0-9]+")) {
+                throw new NumberFormatException("not ASCII digits");   // Integer.parseInt also takes U+0663 (3)
+            }
             return Integer.parseInt(s.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad size '" + item + "' (expected an integer, 2^K or 2^A..2^B[:S])");

@@ -1,6 +1,7 @@
 package org.reparamcl.cli;
 
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -90,26 +91,49 @@ public final class Args {
 
     /**
      * An output file path whose directory exists and is writable, checked before any work is
-     * done so that a bad destination fails fast and leaves nothing behind.
+     * done so that a bad destination fails fast and leaves nothing behind. A symbolic link is
+     * checked as its target (the file that will be written); a dangling one is an error. An
+     * existing FIFO or device is written in place, so its directory need not be writable.
      */
     public Path outputPath(String name) {
         final Path p = path(name).toAbsolutePath();
-        final Path parent = p.getParent();
-        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " does not exist");
+        final String given = command + ": --" + name + " " + values.get(name);
+        if (Files.isSymbolicLink(p) && Files.notExists(p)) {
+            String to;
+            try {
+                to = Files.readSymbolicLink(p).toString();
+            } catch (java.io.IOException e) {
+                to = "?";
+            }
+            throw new CliException(given + " is a symbolic link to " + to + ", which does not exist");
         }
-        if (!java.nio.file.Files.isWritable(parent)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + ": directory " + parent + " is not writable");
+        if (Files.exists(p) && !Files.isDirectory(p) && !Files.isRegularFile(p)) {
+            return p;
         }
-        if (java.nio.file.Files.isDirectory(p)) {
-            throw new CliException(command + ": --" + name + " " + values.get(name) + " is a directory");
+        Path real = p;
+        if (Files.isSymbolicLink(p)) {
+            try {
+                real = p.toRealPath();
+            } catch (java.io.IOException e) {
+                real = p;                                        // the write names the problem
+            }
+        }
+        final Path parent = real.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new CliException(given + ": directory " + parent + " does not exist");
+        }
+        if (!Files.isWritable(parent)) {
+            throw new CliException(given + ": directory " + parent + " is not writable");
+        }
+        if (Files.isDirectory(p)) {
+            throw new CliException(given + " is a directory");
         }
         return p;
     }
 
     /**
-     * A 64-bit value: decimal (negative allowed, or unsigned up to 2^64 - 1) or 0x-prefixed hex;
-     * returned as the two's-complement long.
+     * A 64-bit value: decimal (negative allowed, or unsigned up to 2^64 - 1) or 0x-prefixed hex,
+     * in ASCII digits only; returned as the two's-complement long.
      */
     public long u64(String name, long dflt) {
         final String v = values.get(name);
@@ -123,8 +147,9 @@ public final class Args {
     private long parseU64(String name, String v) {
         try {
             final String s = v.trim().toLowerCase(Locale.ROOT);
-            if (s.startsWith("0x") && !s.substring(2).matches("[0-9a-f]+")) {
-                throw new NumberFormatException("not hex digits");      // BigInteger would take 0x-5 and 0x+5
+            // BigInteger would also take 0x-5, 0x+5 and non-ASCII digits such as U+0663 (3) or U+FF11 (1).
+            if (!s.matches(s.startsWith("0x") ? "0x[0-9a-f]+" : "[+-]?[0-9]+")) {
+                throw new NumberFormatException("not ASCII decimal or 0x hex digits");
             }
             final BigInteger b = s.startsWith("0x") ? new BigInteger(s.substring(2), 16) : new BigInteger(s);
             if (b.bitLength() > 64 || b.compareTo(BigInteger.ONE.shiftLeft(63).negate()) < 0) {

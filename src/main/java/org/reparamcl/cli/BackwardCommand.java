@@ -10,6 +10,7 @@ import java.util.Set;
 import org.reparamcl.Backend;
 import org.reparamcl.Backends;
 import org.reparamcl.ReparamSpec;
+import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 
 /**
@@ -33,7 +34,7 @@ final class BackwardCommand {
         }
         final Path muOut = a.outputPath("grad-mu-out");
         final Path rhoOut = a.outputPath("grad-sigma-out");
-        if (muOut.equals(rhoOut)) {
+        if (Npy.sameFile(muOut, rhoOut)) {                                  // ./dm.npy, links: before any work
             throw new CliException("backward: --grad-mu-out and --grad-sigma-out name the same file");
         }
         final ReparamInputs in = ReparamInputs.read("backward", a);
@@ -63,10 +64,11 @@ final class BackwardCommand {
         }
         final float[] gMu = new float[in.mu.length];
         final float[] gRho = new float[in.rho.length];
+        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, null, gradZ, gMu, gRho, false);
-            ReparamInputs.writeAll(List.of(muOut, rhoOut),
+            Npy.writeAll(List.of(muOut, rhoOut),
                     List.of(NpyArray.ofFloat32(in.paramShape, gMu), NpyArray.ofFloat32(in.paramShape, gRho)));
         }
         if (!a.flag("quiet")) {                                                 // after success: a failure prints one line

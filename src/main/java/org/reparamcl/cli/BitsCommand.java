@@ -31,6 +31,9 @@ final class BitsCommand {
             final OutputStream s = new BufferedOutputStream(out, 1 << 16);
             Npy.writeRaw(s, words);
             s.flush();
+            if (out.checkError()) {                                     // a PrintStream swallows its IOExceptions
+                throw new IOException("bits: cannot write to standard output");
+            }
         } else {
             Npy.write(outPath, NpyArray.ofUint32(new long[] {o.n()}, words));
         }

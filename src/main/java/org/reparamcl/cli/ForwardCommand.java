@@ -10,6 +10,7 @@ import java.util.Set;
 import org.reparamcl.Backend;
 import org.reparamcl.Backends;
 import org.reparamcl.ReparamSpec;
+import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 
 /** {@code reparam forward}: z = mu + sigma(rho) * eps on the chosen backend. */
@@ -30,7 +31,7 @@ final class ForwardCommand {
         }
         final Path zPath = a.outputPath("out");
         final Path epsPath = a.has("eps-out") ? a.outputPath("eps-out") : null;
-        if (zPath.equals(epsPath)) {
+        if (epsPath != null && Npy.sameFile(zPath, epsPath)) {            // ./z.npy, links: before any work
             throw new CliException("forward: --out and --eps-out name the same file");
         }
         final ReparamInputs in = ReparamInputs.read("forward", a);
@@ -43,6 +44,7 @@ final class ForwardCommand {
         final ReparamSpec spec = in.spec(rows, broadcast);
         final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
         final float[] eps = epsPath == null ? null : new float[z.length];
+        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamForward(spec, in.mu, in.rho, z, eps);
@@ -53,7 +55,7 @@ final class ForwardCommand {
                 paths.add(epsPath);
                 arrays.add(NpyArray.ofFloat32(shape, eps));
             }
-            ReparamInputs.writeAll(paths, arrays);
+            Npy.writeAll(paths, arrays);
         }
         if (!a.flag("quiet")) {                                                 // after success: a failure prints one line
             err.println("reparam: " + Main.oneLine(choice.reason()));

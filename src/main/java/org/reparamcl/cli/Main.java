@@ -23,7 +23,7 @@ public final class Main {
         int run(String[] args, PrintStream out, PrintStream err) throws IOException;
     }
 
-    /** The library's logger, held so that its level set in {@link #main} sticks. */
+    /** The library's logger, held so that the level and handler set in {@link #main} stick. */
     private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("org.reparamcl");
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final Map<String, String> SUMMARIES = new LinkedHashMap<>();
@@ -48,12 +48,45 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (!"1".equals(System.getenv("REPARAM_DEBUG"))) {
-            LIBRARY_LOG.setLevel(java.util.logging.Level.WARNING);   // commands print the backend choice themselves
-        }
+        logTo(System.err, "1".equals(System.getenv("REPARAM_DEBUG")));
         final int code = run(args, System.out, System.err);
         System.out.flush();
         System.exit(code);
+    }
+
+    /**
+     * Sends the library's log (logger {@code org.reparamcl}) to {@code err} as one line per record,
+     * {@code reparam: warning: ...}, instead of java.util.logging's two-line console format. Only
+     * WARNING and above unless {@code debug} (then INFO too): the commands print the backend
+     * choice themselves.
+     */
+    static void logTo(PrintStream err, boolean debug) {
+        for (java.util.logging.Handler h : LIBRARY_LOG.getHandlers()) {
+            LIBRARY_LOG.removeHandler(h);
+        }
+        LIBRARY_LOG.setUseParentHandlers(false);
+        LIBRARY_LOG.setLevel(debug ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+        final java.util.logging.Formatter text = new java.util.logging.SimpleFormatter();
+        LIBRARY_LOG.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                err.println("reparam: " + r.getLevel().getName().toLowerCase(java.util.Locale.ROOT) + ": "
+                        + oneLine(String.valueOf(text.formatMessage(r))));
+                if (debug && r.getThrown() != null) {
+                    r.getThrown().printStackTrace(err);
+                }
+            }
+
+            @Override
+            public void flush() {
+                err.flush();
+            }
+
+            @Override
+            public void close() {
+                flush();
+            }
+        });
     }
 
     /** Runs a command line; returns the exit code. Never throws. */
@@ -64,6 +97,9 @@ public final class Main {
         }
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             usage(args.length == 0 ? err : out);
+            if (args.length > 0 && out.checkError()) {
+                return fail(err, new IOException("cannot write to standard output"), 1);
+            }
             return args.length == 0 ? 2 : 0;
         }
         final Command c = COMMANDS.get(args[0]);
@@ -72,7 +108,11 @@ public final class Main {
             return 2;
         }
         try {
-            return c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            final int code = c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            if (code == 0 && out.checkError()) {                        // flushes; a PrintStream swallows IOExceptions
+                throw new IOException(args[0] + ": cannot write to standard output");
+            }
+            return code;
         } catch (CliException e) {
             return fail(err, e, 2);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException

@@ -1,7 +1,7 @@
 package org.reparamcl.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,11 +89,13 @@ final class ReparamInputs {
 
     /** The spec for B rows (broadcast when the parameters are (D,) and B was given separately). */
     ReparamSpec spec(long rows, boolean broadcast) {
-        final long elements = Math.multiplyExact(Math.multiplyExact((long) samples, rows), dim());
-        if (elements > Integer.MAX_VALUE - 8) {
-            throw new CliException(command + ": K * B * D = " + elements + " elements is more than one .npy array of "
+        final BigInteger product = BigInteger.valueOf(samples).multiply(BigInteger.valueOf(rows))
+                .multiply(BigInteger.valueOf(dim()));                  // exact: K * B * D can pass 2^63
+        if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE - 8)) > 0) {
+            throw new CliException(command + ": K * B * D = " + product + " elements is more than one .npy array of "
                     + "this tool holds (" + (Integer.MAX_VALUE - 8) + ")");
         }
+        final long elements = product.longValueExact();
         try {
             NoiseStream.checkRange(offset, elements);
         } catch (IllegalArgumentException e) {
@@ -134,42 +136,5 @@ final class ReparamInputs {
             b.append(i == 0 ? "" : ", ").append(s[i]);
         }
         return b.append(')').toString();
-    }
-
-    /**
-     * Writes several outputs so that a failure leaves none of them behind and no existing file
-     * changed: each is written to a temporary name beside its target, and only when all are
-     * written are they moved into place (a rename in the same directory).
-     */
-    static void writeAll(List<Path> paths, List<NpyArray> arrays) throws IOException {
-        final List<Path> temps = new ArrayList<>();
-        boolean moved = false;
-        try {
-            for (int i = 0; i < paths.size(); i++) {
-                final Path target = paths.get(i).toAbsolutePath();
-                // Longer than the target's name, so a name too long for the file system fails here, before any move.
-                final Path temp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".part");
-                temps.add(temp);
-                Npy.write(temp, arrays.get(i));
-            }
-            for (int i = 0; i < paths.size(); i++) {
-                try {
-                    Files.move(temps.get(i), paths.get(i).toAbsolutePath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                    Files.move(temps.get(i), paths.get(i).toAbsolutePath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                for (Path t : temps) {
-                    try {
-                        Files.deleteIfExists(t);
-                    } catch (IOException ignored) {
-                        // the original failure is the one to report
-                    }
-                }
-            }
-        }
     }
 }

@@ -5,12 +5,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -33,11 +40,18 @@ public final class Npy {
      * @return the array
      * @throws NpyFormatException if the file is malformed, truncated, has trailing bytes or uses a
      *     feature this package does not support; the message names the file
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read (a directory, say); the message names the file
      */
     public static NpyArray read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "is a directory");
+        }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             return NpyReader.read(channel, path.toString(), channel.size());
+        } catch (NpyFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw naming(path, e);
         }
     }
 
@@ -60,39 +74,112 @@ public final class Npy {
 
     /**
      * Writes an {@code .npy} file exactly as NumPy's {@code np.save} would: version 1.0 (2.0 if
-     * the header needs it), data aligned to 64 bytes. The bytes go to a temporary file in the
-     * same directory, which is synced and then moved into place (atomically where the file system
-     * allows), so {@code path} never holds a partial file; the temporary file is deleted on failure.
+     * the header needs it), data aligned to 64 bytes. Same as {@link #writeAll(List, List)} with
+     * one file: a regular file (or a symbolic link's target) is replaced atomically, so
+     * {@code path} never holds a partial file; a FIFO or device is written in place.
      *
      * @param path the file to create or replace
      * @param array the array
-     * @throws IOException if writing or moving fails
+     * @throws IOException if writing or moving fails; the message names {@code path}
      */
     public static void write(Path path, NpyArray array) throws IOException {
-        Objects.requireNonNull(array, "array");
-        Path target = path.toAbsolutePath();
-        Path temp = createTemp(target);
-        boolean moved = false;
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                NpyWriter.write(channel, array);
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // The original failure is the one worth reporting.
+        writeAll(List.of(path), List.of(array));
+    }
+
+    /**
+     * Writes several {@code .npy} files all or nothing (as far as the file system allows). Each
+     * output that is, or will be, a regular file is written to a short hidden temporary file in
+     * the directory of the file it replaces, synced, and moved into place (atomically where the
+     * file system allows) only when every output has been written; on failure the temporary
+     * files are deleted and no existing file is changed. A path that is a symbolic link writes to
+     * the link's target (the link stays); a path that names an existing FIFO or character device
+     * is written in place, without a temporary file; a dangling symbolic link or a directory is
+     * an error before anything is written.
+     *
+     * @param paths the files, none naming the same file as another (see {@link #sameFile})
+     * @param arrays the arrays, one per path
+     * @throws IOException if a path cannot be written; the message names that path as given
+     * @throws IllegalArgumentException if the lists differ in length or two paths name the same file
+     */
+    public static void writeAll(List<Path> paths, List<NpyArray> arrays) throws IOException {
+        if (paths.size() != arrays.size()) {
+            throw new IllegalArgumentException(paths.size() + " paths but " + arrays.size() + " arrays");
+        }
+        arrays.forEach(a -> Objects.requireNonNull(a, "array"));
+        final List<Target> targets = new ArrayList<>();
+        for (Path p : paths) {
+            targets.add(target(Objects.requireNonNull(p, "path")));
+        }
+        for (int i = 0; i < paths.size(); i++) {
+            for (int j = i + 1; j < paths.size(); j++) {
+                if (sameFile(paths.get(i), paths.get(j))) {
+                    throw new IllegalArgumentException(paths.get(i) + " and " + paths.get(j) + " name the same file");
                 }
             }
         }
+        final Path[] temps = new Path[targets.size()];
+        int current = 0;
+        try {
+            for (current = 0; current < targets.size(); current++) {
+                final Target t = targets.get(current);
+                if (!t.inPlace()) {
+                    temps[current] = createTemp(t.file().getParent());
+                    try (FileChannel channel = FileChannel.open(temps[current], StandardOpenOption.WRITE)) {
+                        NpyWriter.write(channel, arrays.get(current));
+                        channel.force(true);
+                    }
+                }
+            }
+            for (current = 0; current < targets.size(); current++) {
+                final Target t = targets.get(current);
+                if (t.inPlace()) {
+                    try (FileChannel channel = FileChannel.open(t.file(), StandardOpenOption.WRITE)) {
+                        NpyWriter.write(channel, arrays.get(current));
+                    }
+                }
+            }
+            for (current = 0; current < targets.size(); current++) {
+                final Target t = targets.get(current);
+                if (!t.inPlace()) {
+                    try {
+                        Files.move(temps[current], t.file(), StandardCopyOption.ATOMIC_MOVE);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(temps[current], t.file(), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    temps[current] = null;
+                }
+            }
+        } catch (IOException e) {
+            throw naming(paths.get(Math.min(current, paths.size() - 1)), e);
+        } finally {
+            for (Path t : temps) {
+                if (t != null) {
+                    try {
+                        Files.deleteIfExists(t);
+                    } catch (IOException ignored) {
+                        // The original failure is the one worth reporting.
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether two output paths name the same file: the same path after resolving {@code .},
+     * {@code ..} and symbolic links, or (for existing files) the same file under two names, such
+     * as two hard links.
+     *
+     * @param a a path
+     * @param b another path
+     * @return true if writing {@code a} would write the file {@code b} names
+     * @throws IOException if a path cannot be examined
+     */
+    public static boolean sameFile(Path a, Path b) throws IOException {
+        final boolean ea = Files.exists(a);
+        if (ea != Files.exists(b)) {
+            return false;
+        }
+        return ea ? Files.isSameFile(a, b) : canonical(a).equals(canonical(b));
     }
 
     /**
@@ -135,12 +222,78 @@ public final class Npy {
         out.flush();
     }
 
-    /** Creates an empty, uniquely named hidden file next to {@code target} with default permissions. */
-    private static Path createTemp(Path target) throws IOException {
-        Path dir = target.getParent();
-        String base = "." + target.getFileName() + ".";
+    /** Where an output goes: {@code file} is replaced through a temporary file, or written in place. */
+    private record Target(Path file, boolean inPlace) {
+    }
+
+    /** Resolves an output path before anything is written; fails for a directory or a dangling link. */
+    private static Target target(Path path) throws IOException {
+        final Path abs = path.toAbsolutePath();
+        try {
+            final BasicFileAttributes own;
+            try {
+                own = Files.readAttributes(abs, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return new Target(abs, false);                 // a new file (a missing directory fails when written)
+            }
+            BasicFileAttributes attrs = own;
+            if (own.isSymbolicLink()) {
+                try {
+                    attrs = Files.readAttributes(abs, BasicFileAttributes.class);
+                } catch (NoSuchFileException e) {
+                    throw new FileSystemException(path.toString(), null, "dangling symbolic link (to "
+                            + Files.readSymbolicLink(abs) + ", which does not exist)");
+                }
+            }
+            if (attrs.isDirectory()) {
+                throw new FileSystemException(path.toString(), null, "is a directory");
+            }
+            if (!attrs.isRegularFile()) {
+                return new Target(abs, true);                  // a FIFO or device: opening the path follows any link
+            }
+            return new Target(own.isSymbolicLink() ? abs.toRealPath() : abs, false);
+        } catch (IOException e) {
+            throw naming(path, e);
+        }
+    }
+
+    /** A path that does not exist, with its directory's links and {@code .}/{@code ..} resolved. */
+    private static Path canonical(Path p) throws IOException {
+        final Path abs = p.toAbsolutePath();
+        final Path parent = abs.getParent();
+        if (parent == null || abs.getFileName() == null || !Files.isDirectory(parent)) {
+            return abs.normalize();
+        }
+        return parent.toRealPath().resolve(abs.getFileName());
+    }
+
+    /** The same failure, naming {@code path} (as the caller gave it) rather than a temporary or resolved path. */
+    private static IOException naming(Path path, IOException e) {
+        final String file = path.toString();
+        if (e instanceof FileSystemException f && file.equals(f.getFile())) {
+            return e;
+        }
+        final FileSystemException named;
+        if (e instanceof AccessDeniedException) {
+            named = new AccessDeniedException(file);
+        } else if (e instanceof NoSuchFileException) {
+            named = new NoSuchFileException(file);
+        } else if (e instanceof FileSystemException f) {
+            named = new FileSystemException(file, null, f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        } else {
+            named = new FileSystemException(file, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        named.initCause(e);
+        return named;
+    }
+
+    /**
+     * Creates an empty hidden file in {@code dir} with default permissions and a short name of
+     * fixed length, so that any legal target name works.
+     */
+    private static Path createTemp(Path dir) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path temp = dir.resolve(base + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            final Path temp = dir.resolve(String.format(".npy-%016x.tmp", ThreadLocalRandom.current().nextLong()));
             try {
                 Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
                 return temp;

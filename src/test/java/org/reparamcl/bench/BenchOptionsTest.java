@@ -32,6 +32,11 @@ class BenchOptionsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchOptions.parseSizes("0"))
                 .getMessage().contains("must be >= 1"));
         assertThrows(IllegalArgumentException.class, () -> BenchOptions.parseSizes(" "));
+        // ASCII digits only: Integer.parseInt would read U+0663 (ARABIC-INDIC DIGIT THREE) as 3.
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchOptions.parseSizes("\u0663"))
+                .getMessage().contains("'\u0663'"));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parseSizes("2^\uff11\uff10"));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.parseSizes("2^3..2^5:\u0662"));
     }
 
     @Test

@@ -81,6 +81,13 @@ class CliValidationTest {
         Files.writeString(dir.resolve("plain"), "a file");
         rejects(2, "bits: --seed expects an integer, got '0x-5'", "bits", "--seed", "0x-5", "--n", "3", "--out", out);
         rejects(2, "bits: --seed expects an integer, got ''", "bits", "--seed=", "--n", "3", "--out", out);
+        // Only ASCII digits: BigInteger and Long would read U+0663 (ARABIC-INDIC DIGIT THREE) as 3.
+        rejects(2, "bits: --seed expects an integer, got '\u0663'", "bits", "--seed", "\u0663", "--n", "3", "--out", out);
+        rejects(2, "noise: --n expects an integer, got '\uff11\uff12'", "noise", "--seed", "1", "--n", "\uff11\uff12", "--out", out);
+        rejects(2, "noise: --offset expects an integer, got '1\u0660'", "noise", "--seed", "1", "--offset", "1\u0660", "--n", "3",
+                "--out", out);
+        rejects(2, "bits: --stream expects an integer, got '0x\uff11'", "bits", "--seed", "1", "--stream", "0x\uff11", "--n", "3",
+                "--out", out);
         rejects(2, "bits: --seed 18446744073709551616 does not fit in 64 bits",
                 "bits", "--seed", "18446744073709551616", "--n", "3", "--out", out);
         rejects(2, "noise: --n must be in [0, 2147483639], got -3", "noise", "--seed", "1", "--n", "-3", "--out", out);

@@ -227,4 +227,11 @@ class NpyRejectTest {
     void missingFileIsAnIoErrorNotAFormatError() {
         assertThrows(NoSuchFileException.class, () -> Npy.read(dir.resolve("absent.npy")));
     }
+
+    @Test
+    void aDirectoryIsAnIoErrorNamingIt() throws IOException {
+        Path d = Files.createDirectory(dir.resolve("d.npy"));
+        IOException e = assertThrows(IOException.class, () -> Npy.read(d));
+        assertEquals(d + ": is a directory", e.getMessage());
+    }
 }

@@ -2,6 +2,7 @@ package org.reparamcl.npy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.TestFiles;
 
 class NpyWriteTest {
 
@@ -75,6 +79,94 @@ class NpyWriteTest {
         } catch (UnsupportedOperationException e) {
             // Not a POSIX file system; nothing to compare.
         }
+    }
+
+    private static byte[] image(NpyArray a) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Npy.write(out, a);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aSymbolicLinkIsWrittenThroughToItsTarget() throws IOException {
+        Path real = dir.resolve("real.npy");
+        Files.writeString(real, "old contents");
+        Path link = Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("real.npy"));
+        NpyArray a = NpyArray.ofFloat32(new long[] {2}, new float[] {1f, 2f});
+        Npy.write(link, a);
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced");
+        assertEquals(Path.of("real.npy"), Files.readSymbolicLink(link));
+        assertEquals(a, Npy.read(real));
+        assertEquals(List.of("link.npy", "real.npy"), listing());
+    }
+
+    @Test
+    void aFifoIsWrittenInPlace() throws Exception {
+        Path f = TestFiles.fifo(dir, "fifo");
+        NpyArray a = NpyArray.ofUint32(new long[] {3}, new int[] {1, 2, 3});
+        CompletableFuture<byte[]> read = TestFiles.drain(f);
+        Npy.write(f, a);
+        assertArrayEquals(image(a), read.get(30, TimeUnit.SECONDS));
+        assertTrue(Files.exists(f) && !Files.isRegularFile(f) && !Files.isSymbolicLink(f), "the FIFO was replaced");
+        assertEquals(List.of("fifo"), listing());
+    }
+
+    @Test
+    void aDanglingSymbolicLinkIsAnErrorNamingIt() throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("nowhere.npy"));
+        IOException e = assertThrows(IOException.class,
+                () -> Npy.write(link, NpyArray.ofFloat32(new long[] {1}, new float[] {1f})));
+        assertTrue(e.getMessage().startsWith(link + ": dangling symbolic link (to nowhere.npy"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(List.of("link.npy"), listing());
+    }
+
+    @Test
+    void longestLegalNamesWork() throws IOException {
+        // 255 bytes, the usual limit for one name: a temporary name longer than the target's would not fit.
+        Path p = dir.resolve("n".repeat(251) + ".npy");
+        NpyArray a = NpyArray.ofFloat32(new long[] {1}, new float[] {3f});
+        Npy.write(p, a);
+        assertEquals(a, Npy.read(p));
+        Path q = dir.resolve("m".repeat(251) + ".npy");
+        Npy.writeAll(List.of(p, q), List.of(a, a));
+        assertEquals(a, Npy.read(q));
+        assertEquals(List.of(q.getFileName().toString(), p.getFileName().toString()), listing());
+    }
+
+    @Test
+    void errorsNameThePathAsGivenNotATemporaryFile() {
+        Path p = dir.resolve("no/such/dir/a.npy");
+        IOException e = assertThrows(IOException.class, () -> Npy.write(p, NpyArray.ofFloat32(new long[] {0}, new float[0])));
+        assertTrue(e.getMessage().contains(p.toString()) && !e.getMessage().contains(".tmp"), e.getMessage());
+        Path tooLong = dir.resolve("t".repeat(300) + ".npy");
+        e = assertThrows(IOException.class, () -> Npy.write(tooLong, NpyArray.ofFloat32(new long[] {0}, new float[0])));
+        assertTrue(e.getMessage().startsWith(tooLong + ": "), e.getMessage());
+    }
+
+    @Test
+    void sameFileSeesThroughSpellingsAndLinks() throws IOException {
+        Path z = dir.resolve("z.npy");
+        Path dotted = dir.resolve("sub/../z.npy");
+        Files.createDirectory(dir.resolve("sub"));
+        assertTrue(Npy.sameFile(z, dir.resolve("./z.npy")));
+        assertTrue(Npy.sameFile(z, dotted));
+        assertFalse(Npy.sameFile(z, dir.resolve("y.npy")));
+        Files.writeString(z, "x");
+        assertTrue(Npy.sameFile(z, dotted));
+        assertTrue(Npy.sameFile(z, Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("z.npy"))));
+        assertTrue(Npy.sameFile(z, Files.createLink(dir.resolve("hard.npy"), z)));
+        assertFalse(Npy.sameFile(z, dir.resolve("y.npy")));
+    }
+
+    @Test
+    void writeAllRejectsTwoNamesOfOneFileBeforeWriting() throws IOException {
+        Path z = dir.resolve("z.npy");
+        Files.writeString(z, "old contents");
+        NpyArray a = NpyArray.ofFloat32(new long[] {1}, new float[] {1f});
+        assertThrows(IllegalArgumentException.class, () -> Npy.writeAll(List.of(z, dir.resolve("./z.npy")), List.of(a, a)));
+        assertEquals("old contents", Files.readString(z));
+        assertEquals(List.of("z.npy"), listing());
     }
 
     @Test

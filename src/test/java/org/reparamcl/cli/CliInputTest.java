@@ -1,0 +1,93 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+import org.reparamcl.opencl.ClDevices;
+
+/** Bad inputs to {@code forward} and {@code backward} end with one stderr line naming the problem and leave no file. */
+class CliInputTest {
+    @TempDir
+    Path dir;
+
+    private Path mu;
+    private Path sig;
+    private Path out;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        mu = dir.resolve("mu.npy");
+        sig = dir.resolve("sig.npy");
+        out = dir.resolve("out.npy");
+        Npy.write(mu, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
+        Npy.write(sig, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, 2, 2}));
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** Fails with exactly one stderr line containing {@code phrase}, the given exit code, and no new file. */
+    private void rejects(int code, String phrase, String... args) throws IOException {
+        final List<String> before = listing();
+        final CliNoiseTest.Result r = CliNoiseTest.run(args);
+        final String where = String.join(" ", args) + "\n" + r.err();
+        assertEquals(code, r.code(), where);
+        assertTrue(r.err().startsWith("reparam: error: ") && r.err().lines().count() == 1, where);
+        assertTrue(r.err().contains(phrase), "'" + phrase + "' missing from: " + where);
+        assertEquals(before, listing(), where);
+    }
+
+    @Test
+    void aDirectoryAsAnInputIsNamed() throws IOException {
+        final Path d = Files.createDirectory(dir.resolve("somedir"));
+        rejects(1, d + ": is a directory", "forward", "--mu", d.toString(), "--sigma", sig.toString(), "--seed", "1",
+                "--backend", "cpu", "--out", out.toString());
+        rejects(1, d + ": is a directory", "backward", "--grad", d.toString(), "--mu", mu.toString(), "--sigma", sig.toString(),
+                "--seed", "1", "--backend", "cpu", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+    }
+
+    @Test
+    void badValuesFailBeforeAnyBackendIsChosen() throws IOException {
+        final Path bad = dir.resolve("bad-sigma.npy");
+        Npy.write(bad, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, -0.5f, 2}));
+        final String why = "rho[4] (b = 1, d = 1) = -0.5 is not > 0";
+        // A device that does not exist: the values are checked first, so their message wins.
+        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "opencl", "--device", "99999999999", "--out", out.toString());
+        rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "opencl", "--device", "99999999999", "--grad-mu-out", out.toString(),
+                "--grad-sigma-out", dir + "/o2.npy");
+        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                "--backend", "nonsense", "--out", out.toString());
+        if (ClDevices.unavailableReason() == null) {
+            rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+                    "--backend", "opencl", "--out", out.toString());
+            rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(),
+                    "--seed", "1", "--backend", "auto", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+        }
+    }
+
+    @Test
+    void sizesPastTwoToTheSixtyThreeAreAUsageError() throws IOException {
+        // K * B * D = 2147483639^2 * 4 overflows a long; it used to end as "long overflow", exit 1.
+        Npy.write(dir.resolve("mu4.npy"), NpyArray.ofFloat32(new long[] {4}, new float[4]));
+        Npy.write(dir.resolve("sig4.npy"), NpyArray.ofFloat32(new long[] {4}, new float[] {1, 1, 1, 1}));
+        rejects(2, "forward: K * B * D = 18446743919090729284 elements is more than one .npy array of this tool holds",
+                "forward", "--mu", dir + "/mu4.npy", "--sigma", dir + "/sig4.npy", "--rows", "2147483639",
+                "--samples", "2147483639", "--seed", "1", "--backend", "cpu", "--out", out.toString());
+    }
+}

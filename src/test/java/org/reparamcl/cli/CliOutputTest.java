@@ -1,0 +1,179 @@
+package org.reparamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.TestFiles;
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * Where outputs go: two spellings of one file are rejected before any work, a symbolic link is
+ * written through to its target, a FIFO is written in place, a dangling link is an error, names
+ * up to the file system's limit work, and a failed write to stdout is an error.
+ */
+class CliOutputTest {
+    @TempDir
+    Path dir;
+
+    private Path mu;
+    private Path sig;
+
+    @BeforeEach
+    void inputs() throws IOException {
+        mu = dir.resolve("mu.npy");
+        sig = dir.resolve("sig.npy");
+        Npy.write(mu, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
+        Npy.write(sig, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, 2, 2}));
+    }
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private String[] forward(String out, String epsOut) {
+        return new String[] {"forward", "--mu", mu.toString(), "--sigma", sig.toString(), "--samples", "2", "--seed", "7",
+            "--backend", "cpu", "--quiet", "--out", out, "--eps-out", epsOut};
+    }
+
+    private String[] backward(String muOut, String sigOut) {
+        return new String[] {"backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", sig.toString(),
+            "--seed", "7", "--backend", "cpu", "--quiet", "--grad-mu-out", muOut, "--grad-sigma-out", sigOut};
+    }
+
+    /** Fails with one line containing {@code phrase}, the given exit code, and the directory as it was. */
+    private void rejects(int code, String phrase, String... args) throws IOException {
+        final List<String> before = listing();
+        final CliNoiseTest.Result r = CliNoiseTest.run(args);
+        final String where = String.join(" ", args) + "\n" + r.err();
+        assertEquals(code, r.code(), where);
+        assertTrue(r.err().startsWith("reparam: error: ") && r.err().lines().count() == 1, where);
+        assertTrue(r.err().contains(phrase), "'" + phrase + "' missing from: " + where);
+        assertEquals(before, listing(), where);
+    }
+
+    @Test
+    void twoSpellingsOfOneOutputAreRejectedBeforeAnyWork() throws IOException {
+        final Path z = dir.resolve("z.npy");
+        Files.writeString(z, "old contents");
+        final Path hard = Files.createLink(dir.resolve("hard.npy"), z);
+        final Path link = Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("z.npy"));
+        Files.createDirectory(dir.resolve("sub"));
+        for (String other : List.of(dir + "/./z.npy", dir + "/sub/../z.npy", hard.toString(), link.toString())) {
+            rejects(2, "forward: --out and --eps-out name the same file", forward(z.toString(), other));
+            rejects(2, "backward: --grad-mu-out and --grad-sigma-out name the same file", backward(z.toString(), other));
+            assertEquals("old contents", Files.readString(z), other);
+        }
+        // Two spellings of a file that does not exist yet.
+        final Path fresh = dir.resolve("fresh.npy");
+        rejects(2, "forward: --out and --eps-out name the same file", forward(fresh.toString(), dir + "/./fresh.npy"));
+        rejects(2, "backward: --grad-mu-out and --grad-sigma-out name the same file",
+                backward(dir + "/sub/../fresh.npy", fresh.toString()));
+    }
+
+    @Test
+    void aSymbolicLinkOutputWritesItsTarget() throws IOException {
+        final Path real = dir.resolve("real.npy");
+        final Path realEps = dir.resolve("real-eps.npy");
+        Files.writeString(real, "old contents");
+        final Path link = Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("real.npy"));
+        Files.writeString(realEps, "old eps");
+        final Path epsLink = Files.createSymbolicLink(dir.resolve("eps-link.npy"), realEps);       // absolute target
+        final CliNoiseTest.Result r = CliNoiseTest.run(forward(link.toString(), epsLink.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isSymbolicLink(link) && Files.isSymbolicLink(epsLink), "a link was replaced");
+        assertArrayEquals(new long[] {2, 2, 3}, Npy.read(real).shape());
+        assertArrayEquals(new long[] {2, 2, 3}, Npy.read(realEps).shape());
+        final Path bits = dir.resolve("bits.npy");
+        Files.writeString(bits, "old");
+        final Path bitsLink = Files.createSymbolicLink(dir.resolve("bits-link.npy"), bits);
+        assertEquals(0, CliNoiseTest.run("bits", "--seed", "1", "--n", "5", "--out", bitsLink.toString()).code());
+        assertTrue(Files.isSymbolicLink(bitsLink));
+        assertArrayEquals(new long[] {5}, Npy.read(bits).shape());
+        assertEquals(List.of("bits-link.npy", "bits.npy", "eps-link.npy", "link.npy", "mu.npy", "real-eps.npy", "real.npy",
+                "sig.npy"), listing());
+    }
+
+    @Test
+    void aFifoOutputIsWrittenInPlace() throws Exception {
+        final Path fifo = TestFiles.fifo(dir, "fifo");
+        final CompletableFuture<byte[]> read = TestFiles.drain(fifo);
+        final CliNoiseTest.Result r = CliNoiseTest.run("bits", "--seed", "1", "--n", "5", "--out", fifo.toString());
+        assertEquals(0, r.code(), r.err());
+        final int[] words = new int[5];
+        NoiseStream.fillBits(1, 0, 0, words, 0, 5);
+        final ByteArrayOutputStream want = new ByteArrayOutputStream();
+        Npy.write(want, NpyArray.ofUint32(new long[] {5}, words));
+        assertArrayEquals(want.toByteArray(), read.get(30, TimeUnit.SECONDS));
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO was replaced by a file");
+        assertEquals(List.of("fifo", "mu.npy", "sig.npy"), listing());
+    }
+
+    @Test
+    void aDanglingSymbolicLinkIsAnError() throws IOException {
+        final Path link = Files.createSymbolicLink(dir.resolve("link.npy"), Path.of("nowhere.npy"));
+        rejects(2, "bits: --out " + link + " is a symbolic link to nowhere.npy, which does not exist",
+                "bits", "--seed", "1", "--n", "5", "--out", link.toString());
+        rejects(2, "forward: --eps-out " + link + " is a symbolic link to nowhere.npy, which does not exist",
+                forward(dir.resolve("z.npy").toString(), link.toString()));
+        assertTrue(Files.isSymbolicLink(link));
+    }
+
+    @Test
+    void namesUpToTheFileSystemLimitWork() throws IOException {
+        final Path z = dir.resolve("z".repeat(251) + ".npy");                 // 255 bytes
+        final Path e = dir.resolve("e".repeat(251) + ".npy");
+        final CliNoiseTest.Result r = CliNoiseTest.run(forward(z.toString(), e.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(new long[] {2, 2, 3}, Npy.read(z).shape());
+        final CliNoiseTest.Result b = CliNoiseTest.run(backward(z.toString(), e.toString()));
+        assertEquals(0, b.code(), b.err());
+        assertArrayEquals(new long[] {2, 3}, Npy.read(e).shape());
+        assertEquals(List.of(e.getFileName().toString(), "mu.npy", "sig.npy", z.getFileName().toString()), listing());
+    }
+
+    @Test
+    void aFailedWriteToStdoutIsAnError() {
+        final OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        for (String[] args : List.of(new String[] {"bits", "--seed", "1", "--n", "100000", "--out", "-"},
+                new String[] {"bits", "--seed", "1", "--n", "1", "--out", "-"}, new String[] {"noise", "--help"},
+                new String[] {"--help"})) {
+            final ByteArrayOutputStream e = new ByteArrayOutputStream();
+            final int code = Main.run(args, new PrintStream(broken, true, StandardCharsets.UTF_8),
+                    new PrintStream(e, true, StandardCharsets.UTF_8));
+            final String err = e.toString(StandardCharsets.UTF_8);
+            assertEquals(1, code, String.join(" ", args) + "\n" + err);
+            assertTrue(err.startsWith("reparam: error: ") && err.lines().count() == 1
+                    && err.contains("cannot write to standard output"), err);
+        }
+    }
+}
