@@ -30,6 +30,8 @@ final class BackwardCommand {
             out.println("         --grad-mu-out dmu.npy --grad-sigma-out dsigma.npy [--quiet]");
             out.println("  grad has the shape forward gives z; with (D,) parameters a (K, B, D) or (B, D) grad broadcasts them.");
             out.println("  --grad-sigma-out receives dL/drho for the chosen --param; the sums over K (and B) run in a fixed order.");
+            out.println("  defaults: --param sigma (the --sigma file holds sigma > 0), --stream 0, --offset 0, --backend auto,");
+            out.println("  --device auto; no --samples: K = 1 and grad has no K axis.");
             return 0;
         }
         final Path muOut = a.outputPath("grad-mu-out");
@@ -64,8 +66,8 @@ final class BackwardCommand {
         }
         final float[] gMu = new float[in.mu.length];
         final float[] gRho = new float[in.rho.length];
-        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
-        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
+        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, null, gradZ, gMu, gRho, false);
             Npy.writeAll(List.of(muOut, rhoOut),

@@ -48,7 +48,7 @@ final class DemoCommand {
             throw new CliException("demo: --out-dir " + dir + " exists and is not a directory");
         }
         Files.createDirectories(dir);
-        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend backend = choice.backend()) {
             out.println("backend: " + choice.reason());
             out.println();

@@ -27,6 +27,8 @@ final class ForwardCommand {
             out.println("         [--device SELECTOR] --out z.npy [--eps-out eps.npy] [--quiet]");
             out.println("  mu, sigma: float32 (B, D) or (D,); with --param other than sigma the --sigma file holds rho.");
             out.println("  z is (K, B, D) with --samples, else the shape of mu; --rows B broadcasts (D,) parameters over B rows.");
+            out.println("  defaults: --param sigma (the --sigma file holds sigma > 0), --stream 0, --offset 0, --backend auto,");
+            out.println("  --device auto; no --samples: K = 1 and no K axis.");
             return 0;
         }
         final Path zPath = a.outputPath("out");
@@ -44,8 +46,8 @@ final class ForwardCommand {
         final ReparamSpec spec = in.spec(rows, broadcast);
         final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
         final float[] eps = epsPath == null ? null : new float[z.length];
-        spec.requireValidParameters(in.mu, in.rho);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
-        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
+        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamForward(spec, in.mu, in.rho, z, eps);
             final long[] shape = in.zShape(rows, broadcast);

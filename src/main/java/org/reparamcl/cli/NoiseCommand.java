@@ -20,12 +20,13 @@ final class NoiseCommand {
         if (a.flag("help")) {
             out.println("usage: reparam noise --seed S [--stream T] [--offset O] --n N [--backend auto|cpu|opencl]");
             out.println("                     [--device SELECTOR] --out eps.npy [--quiet]");
+            out.println("  defaults: --stream 0, --offset 0, --backend auto, --device auto.");
             return 0;
         }
         final NoiseOptions o = NoiseOptions.of(a);
         final java.nio.file.Path outPath = a.outputPath("out");
         final float[] eps = new float[o.n()];                         // before any device work: fails fast
-        final Backends.Choice choice = Backends.choose(a.string("backend", "auto"), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.fillNormal(o.seed(), o.stream(), o.offset(), eps, 0, o.n());
             Npy.write(outPath, NpyArray.ofFloat32(new long[] {o.n()}, eps));

@@ -105,6 +105,18 @@ final class ReparamInputs {
                 .seed(seed).stream(stream).offset(offset).noiseMode(NoiseMode.RECOMPUTE).build();
     }
 
+    /**
+     * The parameter values (mu finite; rho valid for the parameterization) as the backends check
+     * them, before any backend is chosen: a bad value is a usage error (exit 2), as a bad shape is.
+     */
+    void requireValidParameters(ReparamSpec spec) {
+        try {
+            spec.requireValidParameters(mu, rho);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(command + ": " + e.getMessage());
+        }
+    }
+
     /** The shape of z (and of dL/dz) for B rows. */
     long[] zShape(long rows, boolean broadcast) {
         final List<Long> s = new ArrayList<>();

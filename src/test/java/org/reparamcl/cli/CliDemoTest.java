@@ -113,7 +113,7 @@ class CliDemoTest {
         assertEquals(2, notDir.code());
         assertTrue(notDir.err().contains("exists and is not a directory"), notDir.err());
         final Result backend = run("demo", "--backend", "gpu", "--out-dir", dir.toString());
-        assertEquals(1, backend.code());
+        assertEquals(2, backend.code());
         assertTrue(backend.err().contains("unknown backend 'gpu'"), backend.err());
         assertEquals(1, backend.err().lines().count(), backend.err());
     }

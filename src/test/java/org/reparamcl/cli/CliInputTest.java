@@ -66,17 +66,20 @@ class CliInputTest {
         Npy.write(bad, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, -0.5f, 2}));
         final String why = "rho[4] (b = 1, d = 1) = -0.5 is not > 0";
         // A device that does not exist: the values are checked first, so their message wins.
-        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+        rejects(2, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                 "--backend", "opencl", "--device", "99999999999", "--out", out.toString());
-        rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+        rejects(2, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                 "--backend", "opencl", "--device", "99999999999", "--grad-mu-out", out.toString(),
                 "--grad-sigma-out", dir + "/o2.npy");
-        rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+        rejects(2, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                 "--backend", "nonsense", "--out", out.toString());
+        // With good values, an unknown backend name is a usage error too.
+        rejects(2, "forward: --backend: unknown backend 'nonsense' (expected auto, cpu or opencl)", "forward", "--mu",
+                mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "nonsense", "--out", out.toString());
         if (ClDevices.unavailableReason() == null) {
-            rejects(1, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
+            rejects(2, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                     "--backend", "opencl", "--out", out.toString());
-            rejects(1, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(),
+            rejects(2, why, "backward", "--grad", mu.toString(), "--mu", mu.toString(), "--sigma", bad.toString(),
                     "--seed", "1", "--backend", "auto", "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
         }
     }
