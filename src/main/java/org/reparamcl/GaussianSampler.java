@@ -36,7 +36,7 @@ import org.reparamcl.opencl.OpenClBackend;
  * <p>Thread-safe: calls are serialized on the sampler. Closing releases the tensors (not the
  * backend); use after close, or after the backend's close, throws IllegalStateException; closing
  * twice is safe. A tensor reads as zeros until written (accumulating into a fresh GRAD_MU adds to
- * zeros), on either backend.
+ * zeros), on either backend: on OpenCL the sampler clears each device buffer when it creates it.
  */
 public final class GaussianSampler implements AutoCloseable {
     /** The tensors of a sampler, with their element counts. */
@@ -171,6 +171,12 @@ public final class GaussianSampler implements AutoCloseable {
         ClBuffer b = buffers.get(t);
         if (b == null) {
             b = cl.allocate(Math.max(1, t.length(spec)));
+            try {
+                cl.zero(b);                               // reads as zeros until written, as on the CPU
+            } catch (RuntimeException e) {
+                b.close();
+                throw e;
+            }
             buffers.put(t, b);
         }
         return b;

@@ -33,8 +33,8 @@ import org.reparamcl.opencl.OpenClTestSupport;
  *     result, never a crash (Gaussian-head steps and device-buffer closes included);</li>
  * <li>once a backend is closed, its heads and samplers throw IllegalStateException on every call,
  *     and none can be created on it;</li>
- * <li>fresh tensors read as zeros on OpenCL as on the CPU, so accumulating into a fresh gradient
- *     equals writing it.</li>
+ * <li>a sampler's fresh tensors read as zeros on OpenCL as on the CPU, so accumulating into a
+ *     fresh gradient equals writing it.</li>
  * </ul>
  * The races are timed, not forced: each test runs several trials spread over the length of a
  * call, and a trial can only pass or fail in the ways listed (never by chance the other way).
@@ -272,9 +272,9 @@ class CloseAndFreshStateTest {
     }
 
     /**
-     * Fresh tensors read as zeros on both backends, even where the device hands out memory that
-     * earlier buffers filled: a sampler's untouched tensors, and a step that accumulates into fresh
-     * gradients gives the bits of a step that writes them.
+     * A sampler's fresh tensors read as zeros on both backends, even where the device hands out
+     * memory that earlier buffers filled (OpenClBackend.zero clears it), and a step that
+     * accumulates into fresh gradients gives the bits of a step that writes them.
      */
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "opencl"})
@@ -294,10 +294,12 @@ class CloseAndFreshStateTest {
                         cl.read(used, new float[1], 0, 1);
                     }
                 }
-                try (ClBuffer fresh = cl.allocate(junk.length)) {
+                try (ClBuffer dirty = cl.allocate(junk.length)) {       // contents unspecified; zero clears them
+                    cl.write(dirty, junk, 0, junk.length);
+                    cl.zero(dirty);
                     final float[] got = new float[junk.length];
-                    cl.read(fresh, got, 0, got.length);
-                    assertArrayEquals(new float[junk.length], got, "a fresh device buffer");
+                    cl.read(dirty, got, 0, got.length);
+                    assertArrayEquals(new float[junk.length], got, "a cleared device buffer");
                 }
             }
             final SplittableRandom rnd = new SplittableRandom(9);

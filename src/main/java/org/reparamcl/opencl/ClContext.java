@@ -262,8 +262,8 @@ public final class ClContext implements AutoCloseable {
     /**
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
-     * the device cannot allocate it. The buffer reads as zeros (as a new Java array does):
-     * {@link #clear} makes it so before it is returned (allocation is not a steady-state operation).
+     * the device cannot allocate it. Its contents are unspecified until written (as OpenCL's
+     * clCreateBuffer leaves them; {@link OpenClBackend#zero} clears one).
      *
      * <p>Implementation note: on CPU devices the buffer is created with CL_MEM_ALLOC_HOST_PTR, so
      * the memory is committed here, where a failure is an error code, rather than lazily at its
@@ -287,73 +287,24 @@ public final class ClContext implements AutoCloseable {
             throw new ClMemoryException("cannot allocate " + bytes + " bytes on " + device.deviceName() + ": "
                     + e.getMessage(), e);
         }
-        try {
-            clear(mem, bytes);
-        } catch (CLException e) {
-            CL.clReleaseMemObject(mem);
-            throw new ClMemoryException("cannot clear " + bytes + " bytes on " + device.deviceName() + ": "
-                    + e.getMessage(), e);
-        }
         ClResources.addBuffer(bytes);
         final ClBuffer b = new ClBuffer(this, mem, bytes);
         buffers.add(b);
         return b;
     }
 
-    /** Bytes a CPU device's new buffer is mapped and read in (a mapping is a ByteBuffer, under 2 GiB). */
-    private static final long CLEAR_CHUNK = 1L << 30;
-
     /**
-     * Makes a new buffer read as zeros, waiting until it does. On a CPU device the buffer is host
-     * memory that PoCL allocated, and a large allocation is usually fresh from the operating
-     * system, hence zero already: there the buffer is mapped and read, and filled only where a
-     * byte is not zero (memory an earlier buffer used). Other devices are filled. Measured on this
-     * project's machine (alternating runs against the code without clearing, docs/PERFORMANCE.md,
-     * "Fresh buffers"): with a fill of every new buffer, some passes at 2^20 ran up to 40 % slower
-     * in some configurations; with the read first, forward and backward RECOMPUTE ran as before.
+     * Fills {@code b} with zero bytes and waits (a fill left pending would keep a released
+     * buffer's memory until the queue next runs).
      */
-    private void clear(cl_mem mem, long bytes) {
-        if (device.type().equals("CPU") && allZero(mem, bytes)) {
-            return;
-        }
+    void zero(ClBuffer b) {
         final cl_event filled = new cl_event();
-        CL.clEnqueueFillBuffer(queue, mem, Pointer.to(new int[1]), Sizeof.cl_int, 0, bytes, 0, null, filled);
+        CL.clEnqueueFillBuffer(queue(), b.mem(), Pointer.to(new int[1]), Sizeof.cl_int, 0, b.bytes(), 0, null, filled);
         try {
             CL.clWaitForEvents(1, new cl_event[] {filled});
         } finally {
             CL.clReleaseEvent(filled);
         }
-    }
-
-    /** Whether every byte of the buffer is zero, read through blocking read-only mappings. */
-    private boolean allZero(cl_mem mem, long bytes) {
-        for (long at = 0; at < bytes; at += CLEAR_CHUNK) {
-            final long n = Math.min(CLEAR_CHUNK, bytes - at);
-            final java.nio.ByteBuffer m = CL.clEnqueueMapBuffer(queue, mem, true, org.jocl.CL.CL_MAP_READ, at, n, 0, null,
-                    null, null);
-            try {
-                final java.nio.LongBuffer words = m.order(java.nio.ByteOrder.nativeOrder()).asLongBuffer();
-                for (int i = 0, w = words.remaining(); i < w; i++) {
-                    if (words.get(i) != 0) {
-                        return false;
-                    }
-                }
-                for (long i = n & ~7L; i < n; i++) {
-                    if (m.get((int) i) != 0) {
-                        return false;
-                    }
-                }
-            } finally {
-                final cl_event unmapped = new cl_event();
-                CL.clEnqueueUnmapMemObject(queue, mem, m, 0, null, unmapped);
-                try {
-                    CL.clWaitForEvents(1, new cl_event[] {unmapped});
-                } finally {
-                    CL.clReleaseEvent(unmapped);
-                }
-            }
-        }
-        return true;
     }
 
     synchronized void forget(ClBuffer b) {

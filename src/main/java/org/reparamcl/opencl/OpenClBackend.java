@@ -161,7 +161,30 @@ public final class OpenClBackend implements Backend {
         return sb.cpu();
     }
 
-    /** Allocates a device buffer of {@code elements} 32-bit elements, owned by this backend. */
+    /**
+     * Sets every byte of {@code b} to zero and waits. A new buffer's contents are unspecified
+     * (see {@link #allocate}); {@link org.reparamcl.GaussianSampler} clears its tensors this way.
+     */
+    public void zero(ClBuffer b) {
+        Objects.requireNonNull(b, "buffer is null");
+        lock.lock();
+        try {
+            ensureOpenLocked();
+            if (b.owner() != ctx) {
+                throw new IllegalArgumentException("buffer belongs to another OpenCL context");
+            }
+            ctx.zero(b);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Allocates a device buffer of {@code elements} 32-bit elements, owned by this backend. Its
+     * contents are unspecified until written, as OpenCL leaves them ({@link #zero} clears it);
+     * clearing every new buffer changed where PoCL's pages landed and slowed some passes
+     * (docs/PERFORMANCE.md, "Fresh buffers").
+     */
     public ClBuffer allocate(long elements) {
         ensureOpen();
         if (elements <= 0 || elements > Long.MAX_VALUE / 4) {
