@@ -20,7 +20,6 @@ import org.junit.jupiter.api.function.Executable;
 import org.reparamcl.GaussianSampler.Tensor;
 import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.opencl.ClBuffer;
-import org.reparamcl.opencl.ClDevices;
 import org.reparamcl.opencl.ClResources;
 import org.reparamcl.opencl.OpenClBackend;
 import org.reparamcl.opencl.OpenClTestSupport;
@@ -43,11 +42,7 @@ class CloseAndFreshStateTest {
     private static final float SENTINEL = Float.intBitsToFloat(0x7FC0DEAD);
 
     static Backend open(String kind) {
-        if (kind.equals("cpu")) {
-            return CpuBackend.create(2);
-        }
-        OpenClTestSupport.requireOpenCl();
-        return OpenClBackend.create(ClDevices.select(System.getenv().getOrDefault("REPARAM_DEVICE", "auto")));
+        return BackendConcurrencyTest.open(kind);
     }
 
     /**

@@ -17,6 +17,13 @@ public final class TestFiles {
     private TestFiles() {
     }
 
+    /** The names of the entries of {@code dir}, sorted (what a command left there). */
+    public static java.util.List<String> listing(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
     /** A FIFO made with mkfifo(1) in {@code dir}; skips the test where there is no mkfifo. */
     public static Path fifo(Path dir, String name) throws IOException, InterruptedException {
         final Path f = dir.resolve(name);

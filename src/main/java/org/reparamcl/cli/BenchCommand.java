@@ -110,11 +110,12 @@ public final class BenchCommand {
         }
         final double minRep;
         final String mr = a.string("min-rep-ms", null);
-        try {
-            minRep = mr == null ? d.minRepMillis() : Double.parseDouble(mr);
-        } catch (NumberFormatException e) {
-            throw new CliException("bench: --min-rep-ms expects a number, got '" + mr + "'");
+        // Plain decimals only: Double.parseDouble would also take NaN, Infinity, 1d, 0x1p3 and 1e9.
+        if (mr != null && !mr.matches("[0-9]{1,7}(\\.[0-9]{1,6})?")) {
+            throw new CliException("bench: --min-rep-ms expects a number of milliseconds such as 2 or 0.5, got '"
+                    + Main.oneLine(mr) + "'");
         }
+        minRep = mr == null ? d.minRepMillis() : Double.parseDouble(mr);
         Path peers = null;
         if (a.has("peers")) {
             peers = a.path("peers");

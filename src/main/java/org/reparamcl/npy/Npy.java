@@ -34,7 +34,8 @@ public final class Npy {
 
     /**
      * Reads an {@code .npy} file. The declared shape is checked against the file's size before
-     * any data array is allocated.
+     * any data array is allocated; a FIFO or other file without a size (bash's {@code <(...)}) is
+     * read as a stream ({@link #read(InputStream, String)}).
      *
      * @param path the file
      * @return the array
@@ -47,7 +48,8 @@ public final class Npy {
             throw new FileSystemException(path.toString(), null, "is a directory");
         }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            return NpyReader.read(channel, path.toString(), channel.size());
+            // A FIFO or other stream (bash's <(...), /dev/stdin) has no size: read it as a stream.
+            return NpyReader.read(channel, path.toString(), Files.isRegularFile(path) ? channel.size() : -1);
         } catch (NpyFormatException e) {
             throw e;
         } catch (IOException e) {

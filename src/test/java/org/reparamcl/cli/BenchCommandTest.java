@@ -206,6 +206,11 @@ class BenchCommandTest {
         r = run("--peers", dir.resolve("missing.json").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("does not exist"), r.err());
+        for (String bad : List.of("NaN", "Infinity", "1d", "0x1p3", "-1", "", "1e3", "\u0663")) {
+            r = run("--min-rep-ms", bad);
+            assertEquals(2, r.code(), bad);
+            assertTrue(r.err().contains("--min-rep-ms expects a number of milliseconds"), r.err());
+        }
         r = run("--reps", "2", "--reps", "3");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("reparam: error: bench: --reps given twice"), r.err());

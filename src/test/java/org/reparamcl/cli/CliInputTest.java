@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.TestFiles;
 import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 import org.reparamcl.opencl.ClDevices;
@@ -35,9 +35,7 @@ class CliInputTest {
     }
 
     private List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        return TestFiles.listing(dir);
     }
 
     /** Fails with exactly one stderr line containing {@code phrase}, the given exit code, and no new file. */

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.reparamcl.TestFiles;
@@ -27,9 +25,7 @@ class NpyWriteTest {
     Path dir;
 
     private List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-        }
+        return TestFiles.listing(dir);
     }
 
     @Test
@@ -109,6 +105,22 @@ class NpyWriteTest {
         assertArrayEquals(image(a), read.get(30, TimeUnit.SECONDS));
         assertTrue(Files.exists(f) && !Files.isRegularFile(f) && !Files.isSymbolicLink(f), "the FIFO was replaced");
         assertEquals(List.of("fifo"), listing());
+    }
+
+    /** A FIFO (as bash's {@code <(...)} gives) is read as a stream: it has no size to check against. */
+    @Test
+    void aFifoIsReadAsAStream() throws Exception {
+        Path f = TestFiles.fifo(dir, "in-fifo");
+        NpyArray a = NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1f, 2f, 3f, 4f, 5f, 6f});
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try (java.io.OutputStream out = Files.newOutputStream(f)) {
+                Npy.write(out, a);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals(a, Npy.read(f));
+        writer.get(30, TimeUnit.SECONDS);
     }
 
     @Test
