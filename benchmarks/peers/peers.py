@@ -171,8 +171,11 @@ def torch_cases(torch, n, k, threads, validate):
         sigma.grad = None
         forward().backward(grad)
 
-    return {"noise": noise, "forward": forward, "backward": (prepare_backward, backward_only),
-            "forward+backward": fwd_bwd}
+    cases = {"noise": noise, "forward": forward, "backward": (prepare_backward, backward_only),
+             "forward+backward": fwd_bwd}
+    if validate != "default":
+        del cases["noise"]                  # no distribution object: the same as the default's noise
+    return cases
 
 
 def numpy_cases(np, n, k):
@@ -304,6 +307,8 @@ def main():
             cases = make(params, a.samples)
             for p in passes:
                 done += 1
+                if p not in cases:
+                    continue
                 print(f"\r[{done}/{total}] {label} {p} n={n}        ", end="", file=sys.stderr, flush=True)
                 if p == "backward" and isinstance(cases[p], tuple):
                     ns, inner = time_backward(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)

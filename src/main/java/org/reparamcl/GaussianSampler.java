@@ -103,7 +103,7 @@ public final class GaussianSampler implements AutoCloseable {
             throw new IllegalArgumentException("unsupported backend " + backend.name());
         }
         if (backend instanceof CpuBackend cpu && cpu.isClosed()
-                || backend instanceof OpenClBackend ocl && ocl.context().isClosed()) {
+                || backend instanceof OpenClBackend ocl && ocl.isClosed()) {
             throw new IllegalStateException(backend.name() + " backend is closed");
         }
         if (!(backend instanceof OpenClBackend)) {

@@ -154,7 +154,7 @@ class CloseAndFreshStateTest {
                     }
                 });
                 stepper.start();
-                while (steps.get() < 5) {
+                while (steps.get() < 5 && stepper.isAlive()) {
                     Thread.sleep(0, 100_000);
                 }
                 Thread.sleep(trial % 6);
@@ -166,6 +166,47 @@ class CloseAndFreshStateTest {
             }
             if (baseline != null) {
                 assertArrayEquals(baseline, ClResources.live(), "native objects after the backends closed");
+            }
+        });
+    }
+
+    /**
+     * Gaussian heads created (and closed) in a loop on one thread while another closes the OpenCL
+     * backend: creation either completes or throws IllegalStateException naming the closed
+     * backend; it used to build kernels and enqueue without the call lock, and died in
+     * clGetKernelWorkGroupInfo when the close released them first.
+     */
+    @Test
+    void headCreationRacingBackendClose() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            final GaussianHead.Spec spec = new GaussianHead.Spec(8, 8, 2, 16, Parameterization.SOFTPLUS, NoiseMode.STORE);
+            for (int trial = 0; trial < 12; trial++) {
+                final Backend b = open("opencl");
+                final AtomicLong created = new AtomicLong();
+                final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+                final Thread maker = new Thread(() -> {
+                    try {
+                        while (true) {
+                            GaussianHead.create(b, spec).close();
+                            created.incrementAndGet();
+                        }
+                    } catch (IllegalStateException e) {
+                        // Only at the start: a creation interleaved with close would fail on a
+                        // released context, kernel or buffer instead (or crash).
+                        if (!e.getMessage().equals("OpenCL backend is closed")) {
+                            failures.add("creation failed part-way: " + e);
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e.toString());
+                    }
+                });
+                maker.start();
+                while (created.get() < 1 + trial % 4 && maker.isAlive()) {
+                    Thread.sleep(0, 100_000);
+                }
+                b.close();
+                maker.join();
+                assertTrue(failures.isEmpty(), "trial " + trial + ": " + failures);
             }
         });
     }
@@ -216,7 +257,7 @@ class CloseAndFreshStateTest {
                     }
                 });
                 user.start();
-                while (calls.get() < 1 + trial) {
+                while (calls.get() < 1 + trial && user.isAlive()) {
                     Thread.sleep(0, 100_000);
                 }
                 (trial % 2 == 0 ? dZ : dMu).close();

@@ -52,7 +52,7 @@ public record PeerRow(String peer, String pass, long elements, int samples, doub
             }
             final double k = r.containsKey("k") ? number(file, i, r, "k") : 1;
             if (k != Math.rint(k) || k > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("peers file " + file + ": results[" + i + "].k is not a whole number");
+                throw new IllegalArgumentException("peers file " + file + ": results[" + i + "].k is not a whole number >= 1");
             }
             out.add(new PeerRow(text(file, i, r, "peer"), text(file, i, r, "pass"),
                     (long) number(file, i, r, "n"), (int) k, number(file, i, r, "median_ns"), number(file, i, r, "min_ns")));

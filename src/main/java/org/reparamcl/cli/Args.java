@@ -84,7 +84,7 @@ public final class Args {
     /** {@code --backend}: auto (the default), cpu or opencl, in any case; any other name is a usage error (exit 2). */
     public String backend() {
         final String b = string("backend", "auto");
-        final String lower = b.toLowerCase(java.util.Locale.ROOT);
+        final String lower = b.toLowerCase(Locale.ROOT);
         if (!lower.equals("auto") && !lower.equals("cpu") && !lower.equals("opencl")) {
             throw new CliException(command + ": --backend: unknown backend '" + b + "' (expected auto, cpu or opencl)");
         }

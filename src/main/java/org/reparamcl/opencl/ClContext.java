@@ -299,7 +299,7 @@ public final class ClContext implements AutoCloseable {
      */
     void zero(ClBuffer b) {
         final cl_event filled = new cl_event();
-        CL.clEnqueueFillBuffer(queue(), b.mem(), Pointer.to(new int[1]), Sizeof.cl_int, 0, b.bytes(), 0, null, filled);
+        CL.clEnqueueFillBuffer(queue(), b.mem(), Pointer.to(new byte[1]), 1, 0, b.bytes(), 0, null, filled);
         try {
             CL.clWaitForEvents(1, new cl_event[] {filled});
         } finally {

@@ -146,7 +146,19 @@ public final class ClGaussianHead implements GaussianHead {
 
     /** A head on {@code backend}'s device; allocates its buffers for {@code spec.maxBatch()} rows. */
     public static ClGaussianHead create(OpenClBackend backend, Spec spec) {
-        return new ClGaussianHead(Objects.requireNonNull(backend, "backend is null"), Objects.requireNonNull(spec, "spec is null"));
+        Objects.requireNonNull(backend, "backend is null");
+        Objects.requireNonNull(spec, "spec is null");
+        // Under the call lock: the constructor creates kernels and enqueues, which a close must not interleave.
+        final ReentrantLock calls = backend.context().callLock();
+        calls.lock();
+        try {
+            if (backend.isClosed()) {
+                throw new IllegalStateException("OpenCL backend is closed");
+            }
+            return new ClGaussianHead(backend, spec);
+        } finally {
+            calls.unlock();
+        }
     }
 
     @Override
@@ -522,7 +534,7 @@ public final class ClGaussianHead implements GaussianHead {
         if (closed) {
             throw new IllegalStateException("Gaussian head is closed");
         }
-        if (cl.closing() || ctx.isClosed()) {
+        if (cl.isClosed() || ctx.isClosed()) {
             throw new IllegalStateException("Gaussian head's OpenCL backend is closed");
         }
     }

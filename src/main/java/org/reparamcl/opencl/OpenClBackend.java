@@ -222,9 +222,7 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ensureOpenLocked();
-            synchronized (ctx) {
-                bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
-            }
+            bits.launchAt(seed, stream, firstBlock, 0, dst, n, null);
         } finally {
             lock.unlock();
         }
@@ -594,11 +592,10 @@ public final class OpenClBackend implements Backend {
         return pos == 0 ? Pointer.to(a) : Pointer.to(a).withByteOffset(4L * pos);
     }
 
+    /** A blocking read; callers hold the call lock, so src cannot be released between mem() and the read. */
     private void readChunk(ClBuffer src, Pointer dst, long n) {
         try {
-            synchronized (ctx) {                  // src cannot be released between mem() and the read
-                CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, dst, 0, null, null);
-            }
+            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, dst, 0, null, null);
         } catch (CLException e) {
             throw ClMemoryException.isResourceError(e)
                     ? new ClMemoryException("reading " + 4L * n + " bytes from " + ctx.device().deviceName()
@@ -617,9 +614,7 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ensureOpenLocked();
-            synchronized (ctx) {                  // dst cannot be released between mem() and the enqueue
-                k.launch(seed, stream, offset, dst, n, null);
-            }
+            k.launch(seed, stream, offset, dst, n, null);   // the call lock: dst stays open until enqueued
         } finally {
             lock.unlock();
         }
@@ -636,9 +631,7 @@ public final class OpenClBackend implements Backend {
         lock.lock();
         try {
             ensureOpenLocked();
-            synchronized (ctx) {
-                k.launch(seed, stream, offset, dst, n, event);
-            }
+            k.launch(seed, stream, offset, dst, n, event);
         } finally {
             lock.unlock();
         }
@@ -694,8 +687,8 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** Whether close has begun (new calls are rejected; one in progress finishes first). */
-    boolean closing() {
+    /** Whether close has begun: new calls are rejected (one in progress finishes first). */
+    public boolean isClosed() {
         return closed;
     }
 
