@@ -430,30 +430,37 @@ public final class ClContext implements AutoCloseable {
 
     /** Finishes the queue and releases buffers, kernels, program, queue and context. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    public void close() {
+        callLock.lock();                          // waits for a call in progress (lock order: call lock, then monitor)
         try {
-            CL.clFinish(queue);
-        } catch (CLException ignored) {
-            // releasing anyway
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    CL.clFinish(queue);
+                } catch (CLException ignored) {
+                    // releasing anyway
+                }
+                for (ClBuffer b : new ArrayList<>(buffers)) {
+                    b.release();
+                }
+                buffers.clear();
+                for (cl_kernel k : kernels) {
+                    CL.clReleaseKernel(k);
+                    ClResources.KERNELS.decrementAndGet();
+                }
+                kernels.clear();
+                CL.clReleaseProgram(program);
+                ClResources.PROGRAMS.decrementAndGet();
+                CL.clReleaseCommandQueue(queue);
+                ClResources.QUEUES.decrementAndGet();
+                CL.clReleaseContext(context);
+                ClResources.CONTEXTS.decrementAndGet();
+            }
+        } finally {
+            callLock.unlock();
         }
-        for (ClBuffer b : new ArrayList<>(buffers)) {
-            b.release();
-        }
-        buffers.clear();
-        for (cl_kernel k : kernels) {
-            CL.clReleaseKernel(k);
-            ClResources.KERNELS.decrementAndGet();
-        }
-        kernels.clear();
-        CL.clReleaseProgram(program);
-        ClResources.PROGRAMS.decrementAndGet();
-        CL.clReleaseCommandQueue(queue);
-        ClResources.QUEUES.decrementAndGet();
-        CL.clReleaseContext(context);
-        ClResources.CONTEXTS.decrementAndGet();
     }
 }
