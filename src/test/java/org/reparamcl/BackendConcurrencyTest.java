@@ -326,7 +326,7 @@ class BackendConcurrencyTest {
                 }, "close-race-" + t));
             }
             threads.forEach(Thread::start);
-            while (completed.get() < 500) {
+            while (completed.get() < 500 && threads.stream().anyMatch(Thread::isAlive)) {
                 Thread.sleep(1);
             }
             final long t0 = System.nanoTime();

@@ -103,6 +103,15 @@ class CloseAndFreshStateTest {
             }
             System.out.printf("CPU pass racing close (call %.1f ms): %d completed, %d rejected%n", callNanos / 1e6,
                     completed, rejected);
+            // The timed trials nearly always complete; a call after close must be rejected untouched.
+            final CpuBackend closed = CpuBackend.create(2);
+            closed.close();
+            final float[] z = new float[wantZ.length];
+            final float[] kl = new float[wantKl.length];
+            Arrays.fill(z, SENTINEL);
+            Arrays.fill(kl, SENTINEL);
+            assertThrows(IllegalStateException.class, () -> closed.reparamForward(spec, mu, rho, z, null, kl, null));
+            assertTrue(allSentinel(z) && allSentinel(kl), "a call after close wrote its outputs");
         });
     }
 

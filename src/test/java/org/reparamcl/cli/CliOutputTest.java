@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.reparamcl.TestFiles;
 import org.reparamcl.npy.Npy;
@@ -111,6 +112,7 @@ class CliOutputTest {
     }
 
     @Test
+    @Timeout(60)                                  // a FIFO never opened blocks: fail, do not hang CI
     void aFifoOutputIsWrittenInPlace() throws Exception {
         final Path fifo = TestFiles.fifo(dir, "fifo");
         final CompletableFuture<byte[]> read = TestFiles.drain(fifo);

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.reparamcl.TestFiles;
 
@@ -97,6 +98,7 @@ class NpyWriteTest {
     }
 
     @Test
+    @Timeout(60)                                  // a FIFO never opened blocks: fail, do not hang CI
     void aFifoIsWrittenInPlace() throws Exception {
         Path f = TestFiles.fifo(dir, "fifo");
         NpyArray a = NpyArray.ofUint32(new long[] {3}, new int[] {1, 2, 3});
@@ -109,6 +111,7 @@ class NpyWriteTest {
 
     /** A FIFO (as bash's {@code <(...)} gives) is read as a stream: it has no size to check against. */
     @Test
+    @Timeout(60)
     void aFifoIsReadAsAStream() throws Exception {
         Path f = TestFiles.fifo(dir, "in-fifo");
         NpyArray a = NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1f, 2f, 3f, 4f, 5f, 6f});
