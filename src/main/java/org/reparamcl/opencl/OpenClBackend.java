@@ -166,13 +166,11 @@ public final class OpenClBackend implements Backend {
      * (see {@link #allocate}); {@link org.reparamcl.GaussianSampler} clears its tensors this way.
      */
     public void zero(ClBuffer b) {
-        Objects.requireNonNull(b, "buffer is null");
+        ensureOpen();
+        checkDevice(b, 0);
         lock.lock();
         try {
             ensureOpenLocked();
-            if (b.owner() != ctx) {
-                throw new IllegalArgumentException("buffer belongs to another OpenCL context");
-            }
             ctx.zero(b);
         } finally {
             lock.unlock();
