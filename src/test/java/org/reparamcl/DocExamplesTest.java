@@ -1,0 +1,220 @@
+package org.reparamcl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.cpu.CpuBackend;
+import org.reparamcl.opencl.OpenClBackend;
+
+/**
+ * The Java example in README.md ("Library") compiles against the library as it is and computes
+ * what its comments say: the block is cut out of the README, wrapped in a method whose
+ * parameters are the example's free variables, compiled with the JDK's compiler and run on fresh
+ * random inputs; its eps, z and gradients are compared bit for bit with the CPU reference called
+ * directly. docs/HEAD.md's GaussianHead example (its first java block) is compiled the same way
+ * and run on the {@code auto} backend (OpenCL in CI) and on the CPU reference, which must agree bit
+ * for bit. A doc edit or an API change that breaks an example fails here.
+ */
+class DocExamplesTest {
+
+    private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)\\n```", Pattern.DOTALL);
+
+    /** The example's free variables, as the wrapper method's parameters (outputs are arrays it fills). */
+    private static final String PARAMETERS = "long seed, long stream, long offset, int K, int B, int D, "
+            + "float[] mu, float[] rho, float[] z, float[] gradZ, float[] gradMu, float[] gradRho, float[][] epsOut";
+
+    /** The first ```java block of a Markdown file; with {@code only}, it must be the file's only one. */
+    static String javaBlock(String file, boolean only) throws IOException {
+        final String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        final Matcher m = JAVA_BLOCK.matcher(text);
+        assertTrue(m.find(), file + " has no ```java block");
+        final String block = m.group(1);
+        assertTrue(!only || !m.find(), file + " has more than one ```java block; this test covers one");
+        return block;
+    }
+
+    /** Compiles a one-class source in {@code dir} (failing with javac's messages) and returns its run method. */
+    static Method compile(Path dir, String className, String source, URLClassLoader[] loaderOut, Class<?>... parameterTypes)
+            throws Exception {
+        final Path src = dir.resolve(className + ".java");
+        Files.writeString(src, source, StandardCharsets.UTF_8);
+        final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        final StringWriter diagnostics = new StringWriter();
+        try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
+            final Iterable<? extends JavaFileObject> units = fm.getJavaFileObjects(src.toFile());
+            final List<String> options = List.of("-classpath", System.getProperty("java.class.path"),
+                    "-d", dir.toString(), "-Xlint:all", "-Werror", "-proc:none");
+            final boolean ok = javac.getTask(diagnostics, fm, null, options, null, units).call();
+            assertTrue(ok, "the documented example does not compile:\n" + diagnostics + "\n--- source ---\n" + source);
+        }
+        loaderOut[0] = new URLClassLoader(new URL[] {dir.toUri().toURL()}, DocExamplesTest.class.getClassLoader());
+        return loaderOut[0].loadClass(className).getMethod("run", parameterTypes);
+    }
+
+    @Test
+    void readmeLibraryExampleCompilesRunsAndMatchesTheCpuReference(@TempDir Path dir) throws Exception {
+        final String example = javaBlock("README.md", true);
+        // The block declares eps itself; hand it out so the test can check it.
+        final String body = example.replace("b.fillNormal(seed, stream, offset, eps);",
+                "b.fillNormal(seed, stream, offset, eps); epsOut[0] = eps;");
+        assertTrue(!body.equals(example), "the README example no longer fills eps with b.fillNormal(seed, stream, offset, eps)");
+        final String source = "import org.reparamcl.*;\n"
+                + "public final class ReadmeExample {\n"
+                + "  public static void run(" + PARAMETERS + ") {\n" + body + "\n  }\n}\n";
+        final URLClassLoader[] loader = new URLClassLoader[1];
+        final Method run = compile(dir, "ReadmeExample", source, loader, long.class, long.class, long.class,
+                int.class, int.class, int.class, float[].class, float[].class, float[].class, float[].class,
+                float[].class, float[].class, float[][].class);
+
+        final Random rnd = new Random();
+        final long seed = rnd.nextLong();
+        final long stream = rnd.nextLong();
+        final long offset = rnd.nextLong() >>> 3;
+        final int k = 1 + rnd.nextInt(3);
+        final int b = 1 + rnd.nextInt(5);
+        final int d = 1 + rnd.nextInt(40);
+        final float[] mu = new float[b * d];
+        final float[] rho = new float[b * d];
+        final float[] gradZ = new float[k * b * d];
+        for (int i = 0; i < mu.length; i++) {
+            mu[i] = (float) rnd.nextGaussian();
+            rho[i] = (float) (2 * rnd.nextGaussian());
+        }
+        for (int i = 0; i < gradZ.length; i++) {
+            gradZ[i] = (float) rnd.nextGaussian();
+        }
+        final float[] z = new float[k * b * d];
+        final float[] gradMu = new float[b * d];
+        final float[] gradRho = new float[b * d];
+        final float[][] epsOut = new float[1][];
+
+        try (URLClassLoader l = loader[0]) {
+            run.invoke(null, seed, stream, offset, k, b, d, mu, rho, z, gradZ, gradMu, gradRho, epsOut);
+        }
+
+        final String where = "seed " + seed + ", stream " + stream + ", offset " + offset + ", K=" + k + " B=" + b + " D=" + d;
+        try (CpuBackend cpu = CpuBackend.create(2)) {
+            final float[] eps = new float[epsOut[0].length];
+            cpu.fillNormal(seed, stream, offset, eps);
+            assertEquals(1 << 20, eps.length, "the README's eps length");
+            assertArrayEquals(eps, epsOut[0], "README example eps, " + where);
+
+            final ReparamSpec spec = ReparamSpec.builder().shape(k, b, d)
+                    .parameterization(Parameterization.SOFTPLUS).seed(seed).stream(stream).offset(offset).build();
+            final float[] zRef = new float[z.length];
+            cpu.reparamForward(spec, mu, rho, zRef, null);
+            assertArrayEquals(zRef, z, "README example z, " + where);
+            // z = mu + softplus(rho) * eps_{offset + i}, the comment's claim, element by element, rounded as
+            // docs/REPARAM.md defines it: z = fma(sigma(rho), eps, mu).
+            final float[] epsZ = new float[z.length];
+            cpu.fillNormal(seed, stream, offset, epsZ);
+            for (int i = 0; i < z.length; i++) {
+                final int p = i % (b * d);
+                final float want = Math.fma(Parameterization.SOFTPLUS.sigma(rho[p]), epsZ[i], mu[p]);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(z[i]), "z[" + i + "], " + where);
+            }
+            final float[] gMuRef = new float[gradMu.length];
+            final float[] gRhoRef = new float[gradRho.length];
+            cpu.reparamBackward(spec, mu, rho, null, gradZ, gMuRef, gRhoRef, false);
+            assertArrayEquals(gMuRef, gradMu, "README example dL/dmu, " + where);
+            assertArrayEquals(gRhoRef, gradRho, "README example dL/drho, " + where);
+        }
+    }
+    /** The example's free variables in docs/HEAD.md ("API"); gOut receives the gradients it computes. */
+    private static final String HEAD_PARAMETERS = "Backend backend, int din, int d, int samples, int maxBatch, "
+            + "float[] wMu, float[] bMu, float[] wRho, float[] bRho, float[] x, int batch, long seed, long stream, "
+            + "long offset, float[] z, float[] mu, float[] sigma, float[] gradZ, HeadGradients[] gOut";
+
+    @Test
+    void headDocExampleCompilesAndRunsBitIdenticallyOnAutoAndTheCpuReference(@TempDir Path dir) throws Exception {
+        final String example = javaBlock("docs/HEAD.md", false);
+        final String body = example.replace("head.backward(gradZ, g);", "head.backward(gradZ, g); gOut[0] = g;");
+        assertTrue(!body.equals(example), "the docs/HEAD.md example no longer calls head.backward(gradZ, g)");
+        final String source = "import org.reparamcl.*;\n"
+                + "public final class HeadExample {\n"
+                + "  public static void run(" + HEAD_PARAMETERS + ") {\n" + body + "\n  }\n}\n";
+        final URLClassLoader[] loader = new URLClassLoader[1];
+        final Method run = compile(dir, "HeadExample", source, loader, Backend.class, int.class, int.class, int.class,
+                int.class, float[].class, float[].class, float[].class, float[].class, float[].class, int.class,
+                long.class, long.class, long.class, float[].class, float[].class, float[].class, float[].class,
+                HeadGradients[].class);
+
+        final Random rnd = new Random();
+        final int din = 1 + rnd.nextInt(9);
+        final int d = 1 + rnd.nextInt(20);
+        final int samples = rnd.nextBoolean() ? 1 : 3;
+        final int batch = 1 + rnd.nextInt(7);
+        final int maxBatch = batch + rnd.nextInt(4);
+        final long seed = rnd.nextLong();
+        final long stream = rnd.nextLong();
+        final long offset = rnd.nextLong() >>> 3;
+        final float[] wMu = gaussians(rnd, din * d, 0.5);
+        final float[] bMu = gaussians(rnd, d, 0.5);
+        final float[] wRho = gaussians(rnd, din * d, 0.5);
+        final float[] bRho = gaussians(rnd, d, 0.5);
+        final float[] x = gaussians(rnd, batch * din, 1.0);
+        final float[] gradZ = gaussians(rnd, samples * batch * d, 1.0);
+        final String where = "seed " + seed + ", stream " + stream + ", offset " + offset + ", din=" + din + " d=" + d
+                + " K=" + samples + " batch=" + batch + " maxBatch=" + maxBatch;
+
+        final float[][][] results = new float[2][][];
+        try (URLClassLoader l = loader[0]) {
+            for (int which = 0; which < 2; which++) {
+                final float[] z = new float[samples * batch * d];
+                final float[] mu = new float[batch * d];
+                final float[] sigma = new float[batch * d];
+                final HeadGradients[] gOut = new HeadGradients[1];
+                try (Backend backend = which == 0 ? Backends.auto().backend() : CpuBackend.create(2)) {
+                    if (which == 0 && "1".equals(System.getenv("REPARAM_REQUIRE_OPENCL"))) {
+                        assertTrue(backend instanceof OpenClBackend, "REPARAM_REQUIRE_OPENCL=1 but auto chose " + backend);
+                    }
+                    run.invoke(null, backend, din, d, samples, maxBatch, wMu, bMu, wRho, bRho, x, batch, seed, stream,
+                            offset, z, mu, sigma, gradZ, gOut);
+                }
+                final HeadGradients g = gOut[0];
+                results[which] = new float[][] {z, mu, sigma, g.weightsMu(), g.biasMu(), g.weightsRho(), g.biasRho(), g.input()};
+            }
+        }
+        final String[] names = {"z", "mu", "sigma", "dL/dW_mu", "dL/db_mu", "dL/dW_rho", "dL/db_rho", "dL/dx"};
+        for (int i = 0; i < names.length; i++) {
+            assertTrue(anyNonZero(results[1][i]), "CPU reference " + names[i] + " is all zero, " + where);
+            assertArrayEquals(results[1][i], results[0][i], "docs/HEAD.md example " + names[i] + ", auto vs CPU, " + where);
+        }
+    }
+
+    private static float[] gaussians(Random rnd, int n, double scale) {
+        final float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (scale * rnd.nextGaussian());
+        }
+        return a;
+    }
+
+    private static boolean anyNonZero(float[] a) {
+        for (float v : a) {
+            if (v != 0f) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
