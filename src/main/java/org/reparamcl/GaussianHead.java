@@ -82,7 +82,7 @@ public interface GaussianHead extends AutoCloseable {
         }
 
         /**
-         * Checks a forward call: 1 <= batch <= maxBatch, x holds batch * Din finite values, z is
+         * Checks a forward call: 1 &lt;= batch &lt;= maxBatch, x holds batch * Din finite values, z is
          * null or holds K * batch * D.
          */
         public void requireForward(float[] x, int batch, float[] z) {

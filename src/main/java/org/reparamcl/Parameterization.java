@@ -16,8 +16,8 @@ import org.reparamcl.rng.FloatMath;
  *   sigma       rho (rho > 0)     1                   log(rho)                1 / rho
  *   log-sigma   exp(rho)          sigma               rho                     1
  *   log-var     exp(rho / 2)      sigma / 2           rho / 2                 1/2
- *   softplus    log(1 + e^rho)    sigmoid(rho)        log(sigma), rho < -20:  sigmoid / sigma,
- *                                                     rho                     rho < -20: 1
+ *   softplus    log(1 + e^rho)    sigmoid(rho)        log(sigma), rho &lt; -20:  sigmoid / sigma,
+ *                                                     rho                     rho &lt; -20: 1
  * </pre>
  * exp, log, softplus and sigmoid are {@link FloatMath}'s. The ordinal of each constant is its code
  * in the kernels ({@code RP_SIGMA} .. {@code RP_SOFTPLUS}).

@@ -412,7 +412,7 @@ public final class ReparamSpec {
         }
 
         /**
-         * The spec; IllegalArgumentException when the shape or seed is missing, K < 1, B or D is
+         * The spec; IllegalArgumentException when the shape or seed is missing, K &lt; 1, B or D is
          * negative, K*B*D overflows a long, or offset + K*B*D runs past the end of the stream.
          */
         public ReparamSpec build() {

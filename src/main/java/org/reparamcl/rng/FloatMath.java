@@ -11,7 +11,7 @@ package org.reparamcl.rng;
  * {@code FloatMathTest} enforces the bounds on a sparser sweep): exp 0.98 ulp, log 0.94 ulp,
  * log1p on [0, 1] 1.27 ulp, softplus 1.97 ulp, sigmoid 2.41 ulp.
  *
- * <p>Implementation note: exp is Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-7
+ * <p>Implementation note: exp is Cody-Waite reduction x = k ln2 + r, |r| &lt;= ln2/2, a degree-7
  * polynomial {@code 1 + r + r^2 E(r)} fitted by {@code tools/fit_floatmath.py}, and a scale by
  * 2^k applied as two exact powers of two so that results down to the subnormal range round once.
  * log reuses the log1p polynomial of {@link NormalTransform#log(float)} after an exponent split at
@@ -47,7 +47,7 @@ public final class FloatMath {
     /** log(2 pi) / 2 rounded to float32 (the constant of the normal log density). */
     public static final float HALF_LOG_2PI = 0x1.d67f1cp-1f;
 
-    /** Beyond |x| > SOFTPLUS_LINEAR softplus is x (x > 20) or exp(x) (x < -20), within float32 rounding. */
+    /** Beyond |x| > SOFTPLUS_LINEAR softplus is x (x > 20) or exp(x) (x &lt; -20), within float32 rounding. */
     public static final float SOFTPLUS_LINEAR = 20.0f;
 
     private FloatMath() {
@@ -104,7 +104,7 @@ public final class FloatMath {
     }
 
     /**
-     * softplus(x) = log(1 + e^x), stable for every x: x for x > 20, e^x for x < -20, and
+     * softplus(x) = log(1 + e^x), stable for every x: x for x > 20, e^x for x &lt; -20, and
      * {@code max(x, 0) + log1p(e^-|x|)} between.
      */
     public static float softplus(float x) {
