@@ -30,6 +30,7 @@ final class BackwardCommand {
             out.println("         --grad-mu-out dmu.npy --grad-sigma-out dsigma.npy [--quiet]");
             out.println("  grad has the shape forward gives z; with (D,) parameters a (K, B, D) or (B, D) grad broadcasts them.");
             out.println("  --grad-sigma-out receives dL/drho for the chosen --param; the sums over K (and B) run in a fixed order.");
+            out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  defaults: --param sigma (the --sigma file holds sigma > 0), --stream 0, --offset 0, --backend auto,");
             out.println("  --device auto; no --samples: K = 1 and grad has no K axis.");
             return 0;

@@ -19,6 +19,7 @@ final class BitsCommand {
         final Args a = Args.parse("bits", args, Set.of("seed", "stream", "offset", "n", "out"), Set.of("help"));
         if (a.flag("help")) {
             out.println("usage: reparam bits --seed S [--stream T] [--offset O] --n N --out FILE|-");
+            out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  uint32 .npy of words O .. O+N-1 of (S, T); '-' writes raw little-endian uint32 to stdout");
             return 0;
         }

@@ -20,6 +20,7 @@ final class NoiseCommand {
         if (a.flag("help")) {
             out.println("usage: reparam noise --seed S [--stream T] [--offset O] --n N [--backend auto|cpu|opencl]");
             out.println("                     [--device SELECTOR] --out eps.npy [--quiet]");
+            out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  defaults: --stream 0, --offset 0, --backend auto, --device auto.");
             return 0;
         }
