@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need (an OpenCL ICD loader and PoCL, the CPU OpenCL driver) when it is
-# missing, then runs the whole test suite with Maven and a smoke run of the JMH suite. Used by CI (.ci/run) and by new users.
+# missing, then runs the whole test suite with Maven, a smoke run of the JMH suite and the docs' clean-room check. Used by CI (.ci/run) and by new users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +8,7 @@ need=()
 [ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
 ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
-command -v python3 >/dev/null 2>&1 || need+=(python3)   # ci/bench-smoke.sh checks with it
+command -v python3 >/dev/null 2>&1 || need+=(python3)   # ci/bench-smoke.sh checks with it (ci/docs-check.sh installs NumPy itself)
 if [ ${#need[@]} -gt 0 ]; then
   echo "ci/test.sh: installing ${need[*]}"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -21,8 +21,10 @@ mkdir -p "$POCL_CACHE_DIR"
 # PoCL sees the machine's cores; tests must see OpenCL, so fail loudly if it is not there.
 export REPARAM_REQUIRE_OPENCL="${REPARAM_REQUIRE_OPENCL:-1}"
 mvn -B verify "$@"
-# The JMH suite is a separate Maven project: build it and run each benchmark once, briefly.
-# REPARAM_SKIP_BENCH_SMOKE=1 leaves it out (e.g. when running one test with -Dtest=...).
-if [ "${REPARAM_SKIP_BENCH_SMOKE:-0}" != 1 ]; then
+# Two checks beyond the unit tests (REPARAM_TESTS_ONLY=1 leaves them out, e.g. with -Dtest=...):
+# the JMH suite, a separate Maven project, is built and each benchmark run once, briefly; and the
+# clean-room model written from the docs (tools/cleanroom/) must reproduce the CLI bit for bit.
+if [ "${REPARAM_TESTS_ONLY:-0}" != 1 ]; then
   bash ci/bench-smoke.sh
+  bash ci/docs-check.sh
 fi

@@ -16,11 +16,12 @@ final class BitsCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        final Args a = Args.parse("bits", args, Set.of("seed", "stream", "offset", "n", "out"), Set.of("help"));
+        final Args a = Args.parse("bits", args, Set.of("seed", "stream", "offset", "n", "out"), Set.of("help", "quiet"));
         if (a.flag("help")) {
-            out.println("usage: reparam bits --seed S [--stream T] [--offset O] --n N --out FILE|-");
+            out.println("usage: reparam bits --seed S [--stream T] [--offset O] --n N --out FILE|- [--quiet]");
             out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  uint32 .npy of words O .. O+N-1 of (S, T); '-' writes raw little-endian uint32 to stdout");
+            out.println("  bits uses no backend and prints nothing on success; --quiet is accepted as for the other commands.");
             return 0;
         }
         final NoiseOptions o = NoiseOptions.of(a);

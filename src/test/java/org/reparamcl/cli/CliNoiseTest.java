@@ -51,6 +51,12 @@ class CliNoiseTest {
         for (int i = 0; i < 1001; i++) {
             assertEquals(ref[i], bb.getInt());
         }
+        // --quiet is accepted as by the other commands, and changes nothing.
+        final Result quiet = run("bits", "--seed", "0x0123456789abcdef", "--stream", "7", "--offset", "3", "--n", "1001",
+                "--out", "-", "--quiet");
+        assertEquals(0, quiet.code(), quiet.err());
+        assertArrayEquals(raw.outBytes(), quiet.outBytes());
+        assertEquals("", quiet.err());
     }
 
     @Test
