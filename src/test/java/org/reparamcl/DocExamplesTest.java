@@ -32,7 +32,8 @@ import org.reparamcl.opencl.OpenClBackend;
  * random inputs; its eps, z and gradients are compared bit for bit with the CPU reference called
  * directly. docs/HEAD.md's GaussianHead example (its first java block) is compiled the same way
  * and run on the {@code auto} backend (OpenCL in CI) and on the CPU reference, which must agree bit
- * for bit. A doc edit or an API change that breaks an example fails here.
+ * for bit, and so is docs/REPARAM.md's GaussianSampler training loop, which must also converge.
+ * A doc edit or an API change that breaks an example fails here.
  */
 class DocExamplesTest {
 
@@ -50,6 +51,21 @@ class DocExamplesTest {
         final String block = m.group(1);
         assertTrue(!only || !m.find(), file + " has more than one ```java block; this test covers one");
         return block;
+    }
+
+    /** The ```java block of a Markdown file that contains {@code marker} (exactly one must). */
+    static String javaBlockContaining(String file, String marker) throws IOException {
+        final String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        final Matcher m = JAVA_BLOCK.matcher(text);
+        String found = null;
+        while (m.find()) {
+            if (m.group(1).contains(marker)) {
+                assertTrue(found == null, file + " has two ```java blocks containing " + marker);
+                found = m.group(1);
+            }
+        }
+        assertTrue(found != null, file + " has no ```java block containing " + marker);
+        return found;
     }
 
     /** Compiles a one-class source in {@code dir} (failing with javac's messages) and returns its run method. */
@@ -199,6 +215,64 @@ class DocExamplesTest {
             assertTrue(anyNonZero(results[1][i]), "CPU reference " + names[i] + " is all zero, " + where);
             assertArrayEquals(results[1][i], results[0][i], "docs/HEAD.md example " + names[i] + ", auto vs CPU, " + where);
         }
+    }
+
+    /** The free variables of docs/REPARAM.md's training loop (its "Given:" line). */
+    private static final String LOOP_PARAMETERS = "Backend backend, int K, int D, int steps, long seed, float lr, "
+            + "float[] target, float[] mu, float[] rho";
+
+    @Test
+    void reparamDocTrainingLoopCompilesConvergesAndIsBitIdenticalOnAutoAndTheCpuReference(@TempDir Path dir) throws Exception {
+        // The block is found by its "Given:" line, which names the variables this test supplies.
+        final String body = javaBlockContaining("docs/REPARAM.md",
+                "// Given: Backend backend; int K, D, steps; long seed; float lr; float[] target, mu, rho");
+        final String source = "import org.reparamcl.*;\n"
+                + "public final class LoopExample {\n"
+                + "  public static void run(" + LOOP_PARAMETERS + ") {\n" + body + "\n  }\n}\n";
+        final URLClassLoader[] loader = new URLClassLoader[1];
+        final Method run = compile(dir, "LoopExample", source, loader, Backend.class, int.class, int.class, int.class,
+                long.class, float.class, float[].class, float[].class, float[].class);
+
+        final Random rnd = new Random();
+        final long seed = rnd.nextLong();
+        final int k = 8;
+        final int d = 37;
+        final int steps = 150;
+        final float lr = 0.05f;
+        final float[] target = gaussians(rnd, d, 2.0);
+        final float rho0 = 0.5f;                                   // sigma = softplus(0.5) = 0.974
+        final float[][] mus = new float[2][];
+        final float[][] rhos = new float[2][];
+        try (URLClassLoader l = loader[0]) {
+            for (int which = 0; which < 2; which++) {
+                final float[] mu = new float[d];
+                final float[] rho = new float[d];
+                java.util.Arrays.fill(rho, rho0);
+                try (Backend backend = which == 0 ? Backends.auto().backend() : CpuBackend.create(2)) {
+                    if (which == 0 && "1".equals(System.getenv("REPARAM_REQUIRE_OPENCL"))) {
+                        assertTrue(backend instanceof OpenClBackend, "REPARAM_REQUIRE_OPENCL=1 but auto chose " + backend);
+                    }
+                    run.invoke(null, backend, k, d, steps, seed, lr, target, mu, rho);
+                }
+                mus[which] = mu;
+                rhos[which] = rho;
+            }
+        }
+        final String where = "seed " + seed;
+        assertArrayEquals(mus[1], mus[0], "trained mu, auto vs CPU, " + where);
+        assertArrayEquals(rhos[1], rhos[0], "trained rho, auto vs CPU, " + where);
+        // It trains: mu reaches the target and sigma shrinks (the loss's minimum is sigma = 0).
+        // Each step contracts mu's error by (1 - 2 lr) = 0.9 and adds noise of s.d. 2 lr sigma / sqrt(K)
+        // <= 0.035, so after 150 steps |mu - target| has s.d. under 0.08 and 0.4 is 5 s.d. for each of the
+        // 37 values: false-failure rate below 37 * 6e-7 = 2e-5 per run.
+        double sigmaSum = 0;
+        for (int i = 0; i < d; i++) {
+            assertTrue(Math.abs(mus[1][i] - target[i]) < 0.4f,
+                    "mu[" + i + "] = " + mus[1][i] + " did not reach target " + target[i] + ", " + where);
+            sigmaSum += Parameterization.SOFTPLUS.sigma(rhos[1][i]);
+        }
+        final double meanSigma = sigmaSum / d;
+        assertTrue(meanSigma < 0.5, "mean sigma " + meanSigma + " did not shrink from 0.974, " + where);
     }
 
     private static float[] gaussians(Random rnd, int n, double scale) {
