@@ -219,7 +219,10 @@ public final class ReparamSpec {
         requireLength("mu", mu, paramElements(), true);
         requireLength("rho", rho, paramElements(), true);
         requireLength("z", z, elements, true);
-        requireLength("eps", eps, elements, noiseMode == NoiseMode.STORE);
+        if (eps == null && noiseMode == NoiseMode.STORE) {
+            throw new NullPointerException(STORE_FORWARD_NEEDS_EPS);
+        }
+        requireLength("eps", eps, elements, false);
         requireLength("kl", kl, paramRows(), false);
         requireLength("logProb", logProb, sampleRows(), false);
         requireDistinct(new Object[] {z, eps, kl, logProb}, new String[] {"z", "eps", "kl", "logProb"},
@@ -246,6 +249,10 @@ public final class ReparamSpec {
                 new Object[] {mu, rho, eps, gradZ, gradKl, gradLogProb},
                 new String[] {"mu", "rho", "eps", "gradZ", "gradKl", "gradLogProb"});
     }
+
+    /** The message when a STORE-mode forward call gets no eps (host arrays or device buffers). */
+    public static final String STORE_FORWARD_NEEDS_EPS =
+            "eps is null but the noise mode is STORE (forward writes eps for the backward pass to read)";
 
     /** Checks that a backward call's eps presence matches the noise mode. */
     public void requireEps(boolean given) {

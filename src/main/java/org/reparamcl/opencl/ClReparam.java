@@ -120,7 +120,10 @@ final class ClReparam {
         requireBuffer("mu", mu, spec.paramElements(), true);
         requireBuffer("rho", rho, spec.paramElements(), true);
         requireBuffer("z", z, spec.elements(), true);
-        requireBuffer("eps", eps, spec.elements(), spec.noiseMode() == NoiseMode.STORE);
+        if (eps == null && spec.noiseMode() == NoiseMode.STORE) {
+            throw new NullPointerException(ReparamSpec.STORE_FORWARD_NEEDS_EPS);
+        }
+        requireBuffer("eps", eps, spec.elements(), false);
         requireBuffer("kl", kl, spec.paramRows(), false);
         requireBuffer("logProb", logProb, spec.sampleRows(), false);
         outs[0] = z;

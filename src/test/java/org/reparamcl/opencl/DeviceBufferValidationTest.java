@@ -47,6 +47,10 @@ class DeviceBufferValidationTest {
             rejects(IllegalArgumentException.class, "got -5", () -> cl.allocate(-5));
             rejects(IllegalArgumentException.class, "exceeds the device's maximum allocation", () -> cl.allocate(1L << 40));
             rejects(IllegalArgumentException.class, "buffer size must be > 0 bytes, got 0", () -> cl.context().allocate(0));
+            final org.reparamcl.ReparamSpec store = org.reparamcl.ReparamSpec.builder().shape(2, 4, 100).seed(1)
+                    .noiseMode(org.reparamcl.NoiseMode.STORE).build();
+            rejects(NullPointerException.class, "eps is null but the noise mode is STORE (forward writes eps",
+                    () -> cl.reparamForward(store, buf, buf, buf, null));
             cl.fillNormal(1, 2, -1L, buf, 0);                        // n = 0: a no-op
             cl.read(buf, new int[0], 0, 0);
             cl.finish();
