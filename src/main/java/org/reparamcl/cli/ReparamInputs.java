@@ -131,12 +131,34 @@ final class ReparamInputs {
     }
 
     static NpyArray float32(String command, String option, Path file) throws IOException {
-        final NpyArray a = Npy.read(file);
+        final NpyArray a;
+        try {
+            a = Npy.read(file);
+        } catch (IOException e) {
+            // Name the command and option as the other input errors do; still exit 1 (an IOException).
+            throw new IOException(command + ": --" + option + " " + file + ": " + readFailure(e, file), e);
+        }
         if (a.dtype() != NpyDType.FLOAT32) {
             throw new CliException(command + ": --" + option + " " + file + " has dtype " + a.dtype().descr()
                     + "; expected float32 (<f4)");
         }
         return a;
+    }
+
+    /** Why reading {@code file} failed, without the file name the reader's message may start with. */
+    static String readFailure(IOException e, Path file) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        final String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        final String prefix = file + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
     static String shape(long[] s) {
