@@ -551,6 +551,29 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
     if (p0 >= np) {
         return;
     }
+    if (check && p0 + RP_BLOCK <= np) {
+        /*
+         * The value check of a whole chunk, on vectors with constant indices (no per-work-item
+         * context arrays, see the note at the top): one read of mu and rho. sigma(rho) is
+         * evaluated only where it can overflow: softplus of a finite rho is finite (rho above 20,
+         * exp(rho) <= e^-20 below -20, max(rho, 0) + log1p(exp(-|rho|)) between), so for softplus,
+         * as for sigma, the finite-rho test decides.
+         */
+        const float16 m0 = vload16(0, mu + p0), m1 = vload16(1, mu + p0), m2 = vload16(2, mu + p0), m3 = vload16(3, mu + p0);
+        const float16 r0 = vload16(0, rho + p0), r1 = vload16(1, rho + p0), r2 = vload16(2, rho + p0), r3 = vload16(3, rho + p0);
+        int16 bad = !isfinite(m0) | !isfinite(m1) | !isfinite(m2) | !isfinite(m3)
+                  | !isfinite(r0) | !isfinite(r1) | !isfinite(r2) | !isfinite(r3);
+        if (param == RP_SIGMA) {
+            bad |= !(r0 > 0.0f) | !(r1 > 0.0f) | !(r2 > 0.0f) | !(r3 > 0.0f);
+        } else if (param != RP_SOFTPLUS) {
+            bad |= !isfinite(rp_sigma_call(param, r0)) | !isfinite(rp_sigma_call(param, r1))
+                 | !isfinite(rp_sigma_call(param, r2)) | !isfinite(rp_sigma_call(param, r3));
+        }
+        if (any(bad)) {
+            atomic_min(flag, (uint)c);
+        }
+        return;
+    }
     float16 m[4], r[4], sg[4];
     rp_read(rho, p0, 0, np, 1.0f, r);
     #pragma nounroll
