@@ -168,6 +168,7 @@ typedef float16 rp_float16_a4 __attribute__((aligned(4)));
 #define FM_EXP_LN2_HI    0x1.62e4p-1f
 #define FM_EXP_LN2_LO    0x1.7f7d1cp-20f
 #define FM_EXP_CLAMP     128.0f
+#define FM_EXP_FINITE_MAX 0x1.62e42ep6f  /* FloatMath.EXP_FINITE_MAX: fm_exp(x) finite iff x <= it */
 #define FM_EXP_E0        0x1.0p-1f
 #define FM_EXP_E1        0x1.555556p-3f
 #define FM_EXP_E2        0x1.5554eap-5f
@@ -554,10 +555,11 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
     if (check && p0 + RP_BLOCK <= np) {
         /*
          * The value check of a whole chunk, on vectors with constant indices (no per-work-item
-         * context arrays, see the note at the top): one read of mu and rho. sigma(rho) is
-         * evaluated only where it can overflow: softplus of a finite rho is finite (rho above 20,
-         * exp(rho) <= e^-20 below -20, max(rho, 0) + log1p(exp(-|rho|)) between), so for softplus,
-         * as for sigma, the finite-rho test decides.
+         * context arrays, see the note at the top): one read of mu and rho, and no sigma(rho).
+         * For a finite rho, sigma(rho) is finite except where exp overflows: softplus is rho above
+         * 20, exp(rho) <= e^-20 below -20 and max(rho, 0) + log1p(exp(-|rho|)) between; exp(x) is
+         * finite exactly for x <= FM_EXP_FINITE_MAX, with x = rho (log-sigma) or 0.5f * rho
+         * (log-var, the product the transform rounds).
          */
         const float16 m0 = vload16(0, mu + p0), m1 = vload16(1, mu + p0), m2 = vload16(2, mu + p0), m3 = vload16(3, mu + p0);
         const float16 r0 = vload16(0, rho + p0), r1 = vload16(1, rho + p0), r2 = vload16(2, rho + p0), r3 = vload16(3, rho + p0);
@@ -565,9 +567,12 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
                   | !isfinite(r0) | !isfinite(r1) | !isfinite(r2) | !isfinite(r3);
         if (param == RP_SIGMA) {
             bad |= !(r0 > 0.0f) | !(r1 > 0.0f) | !(r2 > 0.0f) | !(r3 > 0.0f);
-        } else if (param != RP_SOFTPLUS) {
-            bad |= !isfinite(rp_sigma_call(param, r0)) | !isfinite(rp_sigma_call(param, r1))
-                 | !isfinite(rp_sigma_call(param, r2)) | !isfinite(rp_sigma_call(param, r3));
+        } else if (param == RP_LOG_SIGMA) {
+            bad |= !(r0 <= FM_EXP_FINITE_MAX) | !(r1 <= FM_EXP_FINITE_MAX) | !(r2 <= FM_EXP_FINITE_MAX)
+                 | !(r3 <= FM_EXP_FINITE_MAX);
+        } else if (param == RP_LOG_VAR) {
+            bad |= !(0.5f * r0 <= FM_EXP_FINITE_MAX) | !(0.5f * r1 <= FM_EXP_FINITE_MAX)
+                 | !(0.5f * r2 <= FM_EXP_FINITE_MAX) | !(0.5f * r3 <= FM_EXP_FINITE_MAX);
         }
         if (any(bad)) {
             atomic_min(flag, (uint)c);

@@ -28,6 +28,13 @@ public final class FloatMath {
     static final float EXP_LN2_LO = 0x1.7f7d1cp-20f;
     /** exp's argument is clamped to [-EXP_CLAMP, EXP_CLAMP]: beyond it the result is 0 or +inf anyway. */
     static final float EXP_CLAMP = 128.0f;
+    /**
+     * The largest float whose {@link #exp(float)} is finite: exp(x) is finite for every x up to it
+     * (including -inf) and +inf above it and at +inf (FloatMathTest checks every float from 64 to
+     * 128; below 64 the result is under e^64, and from 128 up the argument is clamped to 128).
+     * The device value check uses it instead of evaluating exp.
+     */
+    public static final float EXP_FINITE_MAX = 0x1.62e42ep6f;
 
     /** exp(r) = 1 + r + r^2 * E(r) on |r| <= ln2/2; E_0 .. E_5 (float64 error of the rounded polynomial 6.8e-10 relative). */
     static final float EXP_E0 = 0x1.0p-1f;

@@ -48,6 +48,32 @@ class FloatMathTest {
         return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
     }
 
+    /**
+     * EXP_FINITE_MAX is exactly where exp stops being finite (the device value check relies on
+     * it): every float from 64 to 128, then a sweep of the rest (below 64 exp stays under e^64;
+     * from 128 up its argument is clamped). And softplus is finite for every finite argument, the
+     * other fact the check relies on (every 1009th float).
+     */
+    @Test
+    void expIsFiniteExactlyUpToExpFiniteMaxAndSoftplusOfFiniteIsFinite() {
+        final float edge = FloatMath.EXP_FINITE_MAX;
+        for (int b = Float.floatToRawIntBits(64f); b <= Float.floatToRawIntBits(128f); b++) {
+            final float x = Float.intBitsToFloat(b);
+            assertEquals(x <= edge, Float.isFinite(FloatMath.exp(x)), "exp(" + x + ")");
+        }
+        assertTrue(!Float.isFinite(FloatMath.exp(Float.POSITIVE_INFINITY)) && FloatMath.exp(Float.NEGATIVE_INFINITY) == 0f);
+        for (long b = 0; b <= 0xFFFFFFFFL; b += 1009) {
+            final float x = Float.intBitsToFloat((int) b);
+            if (!Float.isFinite(x)) {
+                continue;
+            }
+            if (x < 64f || x > 128f) {
+                assertEquals(x <= edge, Float.isFinite(FloatMath.exp(x)), "exp(" + x + ")");
+            }
+            assertTrue(Float.isFinite(FloatMath.softplus(x)), "softplus(" + x + ")");
+        }
+    }
+
     @Test
     void expWithinOneUlpIncludingSubnormalResults() {
         final double e = sweep(FloatMath::exp, Math::exp, -104.0f, 88.72f, 977);
