@@ -38,22 +38,6 @@ class ValueCheckParityTest {
         cpu.close();
     }
 
-    /** The largest float x with FloatMath.exp(x) finite (found by bisection on the float order). */
-    static float expEdge() {
-        int lo = Float.floatToRawIntBits(80f);
-        int hi = Float.floatToRawIntBits(100f);
-        assertTrue(Float.isFinite(FloatMath.exp(80f)) && !Float.isFinite(FloatMath.exp(100f)));
-        while (hi - lo > 1) {
-            final int mid = (lo + hi) >>> 1;
-            if (Float.isFinite(FloatMath.exp(Float.intBitsToFloat(mid)))) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        return Float.intBitsToFloat(lo);
-    }
-
     /** Values that some parameterization rejects in rho, or every one in mu. */
     static float[] badCandidates(float edge) {
         final List<Float> v = new ArrayList<>(List.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
@@ -72,7 +56,7 @@ class ValueCheckParityTest {
         final Random rnd = new Random();
         final long seed = rnd.nextLong();
         rnd.setSeed(seed);
-        final float edge = expEdge();
+        final float edge = largestWithFiniteSigma(Parameterization.LOG_SIGMA);
         int rejected = 0;
         int accepted = 0;
         for (Parameterization p : Parameterization.values()) {
@@ -130,11 +114,12 @@ class ValueCheckParityTest {
 
     @Test
     void theExpOverflowEdgeIsDecidedAsOnTheCpu() {
-        final float edge = expEdge();
+        final float edge = largestWithFiniteSigma(Parameterization.LOG_SIGMA);
+        assertEquals(FloatMath.EXP_FINITE_MAX, edge);
         // log-sigma: sigma = exp(rho); log-var: sigma = exp(rho / 2). Edge values in a whole chunk
         // (index 70 of 128) and in a partial one (index 130 of 140).
         for (Parameterization p : new Parameterization[] {Parameterization.LOG_SIGMA, Parameterization.LOG_VAR}) {
-            final float lastOk = p == Parameterization.LOG_SIGMA ? edge : largestWithFiniteSigma(p);
+            final float lastOk = largestWithFiniteSigma(p);
             for (int np : new int[] {128, 140}) {
                 final int at = np == 128 ? 70 : 130;
                 for (float v : new float[] {lastOk, Math.nextUp(lastOk)}) {
@@ -171,9 +156,11 @@ class ValueCheckParityTest {
         return a;
     }
 
+    /** The largest rho with a finite sigma(rho), by bisection on the float order (log-sigma, log-var: in (80, 400)). */
     private static float largestWithFiniteSigma(Parameterization p) {
-        int lo = Float.floatToRawIntBits(100f);
+        int lo = Float.floatToRawIntBits(80f);
         int hi = Float.floatToRawIntBits(400f);
+        assertTrue(Float.isFinite(p.sigma(80f)) && !Float.isFinite(p.sigma(400f)), p.toString());
         while (hi - lo > 1) {
             final int mid = (lo + hi) >>> 1;
             if (Float.isFinite(p.sigma(Float.intBitsToFloat(mid)))) {
