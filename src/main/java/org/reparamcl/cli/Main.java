@@ -125,14 +125,22 @@ public final class Main {
         }
     }
 
+    /** What went wrong with a file, without its name: "no such file or directory", "permission denied" or the reason. */
+    static String fileProblem(java.nio.file.FileSystemException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
+    }
+
     private static int fail(PrintStream err, Throwable e, int code) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException f) {
-            msg = "no such file or directory: " + f.getFile();
-        } else if (e instanceof java.nio.file.AccessDeniedException f) {
-            msg = "permission denied: " + f.getFile();
-        } else if (e instanceof java.nio.file.FileSystemException f) {
-            msg = f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        if (e instanceof java.nio.file.FileSystemException f) {
+            msg = f instanceof java.nio.file.NoSuchFileException || f instanceof java.nio.file.AccessDeniedException
+                    ? fileProblem(f) + ": " + f.getFile() : f.getFile() + ": " + fileProblem(f);
         }
         if (!(e instanceof ClBuildException)) {
             msg = oneLine(msg);

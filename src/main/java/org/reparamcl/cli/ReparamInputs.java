@@ -147,14 +147,10 @@ final class ReparamInputs {
 
     /** Why reading {@code file} failed, without the file name the reader's message may start with. */
     static String readFailure(IOException e, Path file) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
+        if (e instanceof java.nio.file.FileSystemException f
+                && (f instanceof java.nio.file.NoSuchFileException || f instanceof java.nio.file.AccessDeniedException
+                    || f.getReason() != null)) {
+            return Main.fileProblem(f);
         }
         final String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         final String prefix = file + ": ";

@@ -68,20 +68,8 @@ class CliInputTest {
                 "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
         // A reader error (here big-endian data) keeps its reason, without the file name twice.
         final Path big = dir.resolve("big.npy");
-        final byte[] header = "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        final int pad = 64 - (10 + header.length + 1) % 64;
-        final java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        b.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-        final int hlen = header.length + pad + 1;
-        b.write(hlen & 0xff);
-        b.write(hlen >> 8);
-        b.write(header);
-        for (int i = 0; i < pad; i++) {
-            b.write(' ');
-        }
-        b.write('\n');
-        b.write(new byte[4 * 6]);
-        Files.write(big, b.toByteArray());
+        Files.write(big, CliReparamFuzzTest.npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }",
+                CliReparamFuzzTest.floatBytes(6, java.nio.ByteOrder.BIG_ENDIAN)));
         rejects(1, "forward: --sigma " + big + ": dtype '>f4' has big-endian byte order", "forward", "--mu", mu.toString(),
                 "--sigma", big.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
     }
