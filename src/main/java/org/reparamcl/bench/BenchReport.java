@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 
 import org.reparamcl.NoiseMode;
@@ -229,6 +230,9 @@ public final class BenchReport {
         sb.append("- OpenCL: ").append(mi.openclDevice() == null ? "none" : mi.openclDevice()).append('\n');
         sb.append("- JVM: ").append(mi.jvm()).append("; OS: ").append(mi.os()).append('\n');
         sb.append("- load average: ").append(mi.loadAverage()).append(" at start, ").append(result.loadAtEnd()).append(" at end\n");
+        sb.append("- settings: ").append(mi.settings().isEmpty() ? "none (no POCL_*, OCL_ICD_*, GLIBC_TUNABLES, LD_PRELOAD or -Dreparam.*)"
+                : mi.settings().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining(", "))).append('\n');
         sb.append(String.format(Locale.ROOT, "- %d repetitions per point; median reported, min in the JSON;"
                 + " K = %d sample(s) per parameter, shape (B, D) with D = %d where it divides, parameterization sigma,"
                 + " value checks off%n", result.options().reps(), result.options().samples(), BenchSetup.ROW));

@@ -3,18 +3,33 @@ package org.reparamcl.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 
 import org.reparamcl.opencl.ClDeviceInfo;
 
 /**
  * The machine a run measured: CPU model (from /proc/cpuinfo where it exists), logical
- * processors, OS, JVM, the OpenCL device and driver (null without OpenCL) and the load average.
+ * processors, OS, JVM, the OpenCL device and driver (null without OpenCL), the load average, and
+ * the settings that change what the same command measures ({@link #settings()}).
  */
 public record MachineInfo(String cpuModel, String cpuDetail, int logicalProcessors, String os, String jvm,
-                          String openclDevice, String openclDriver, String loadAverage) {
+                          String openclDevice, String openclDriver, String loadAverage, Map<String, String> settings) {
+
+    /** Environment variables recorded under their full name: the allocator's. */
+    private static final List<String> SETTING_VARIABLES = List.of("GLIBC_TUNABLES", "LD_PRELOAD");
+
+    /** Environment variables recorded by prefix: PoCL's (threads, pinning, vectorizer) and the ICD loader's. */
+    private static final List<String> SETTING_PREFIXES = List.of("POCL_", "OCL_ICD_");
+
+    /** Copies {@code settings} (sorted, unmodifiable). */
+    public MachineInfo {
+        settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+    }
 
     /** Describes this machine; {@code device} is the OpenCL device of the run, or null. */
     public static MachineInfo current(ClDeviceInfo device) {
@@ -24,7 +39,29 @@ public record MachineInfo(String cpuModel, String cpuDetail, int logicalProcesso
                 device == null ? null : device.describe(),
                 device == null ? null : device.platformName().trim() + " " + device.platformVersion().trim()
                         + ", driver " + device.driverVersion().trim(),
-                readLoadAverage());
+                readLoadAverage(), readSettings(System.getenv(), System.getProperties()));
+    }
+
+    /**
+     * The settings that change what a benchmark measures without changing its command line: the
+     * environment's PoCL and ICD-loader variables (POCL_AFFINITY pins PoCL's threads: see
+     * docs/PERFORMANCE.md, "PoCL's worker threads"), GLIBC_TUNABLES and LD_PRELOAD, and the
+     * library's own {@code reparam.*} system properties (for example
+     * {@code -Dreparam.streamingStores=never}), the latter under a {@code -D} prefix.
+     */
+    static Map<String, String> readSettings(Map<String, String> env, Properties props) {
+        final Map<String, String> m = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (SETTING_VARIABLES.contains(k) || SETTING_PREFIXES.stream().anyMatch(k::startsWith)) {
+                m.put(k, v);
+            }
+        });
+        for (String k : props.stringPropertyNames()) {
+            if (k.startsWith("reparam.")) {
+                m.put("-D" + k, props.getProperty(k));
+            }
+        }
+        return m;
     }
 
     /** The CPU model name, or the os.arch property where /proc/cpuinfo is not readable. */
@@ -83,6 +120,7 @@ public record MachineInfo(String cpuModel, String cpuDetail, int logicalProcesso
         m.put("opencl_device", openclDevice);
         m.put("opencl_driver", openclDriver);
         m.put("load_average_at_start", loadAverage);
+        m.put("settings", settings);
         return m;
     }
 }

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +19,8 @@ import org.reparamcl.NoiseMode;
 
 /** Derived figures (fraction of roof, speed-up, crossover) on hand-made measurements. */
 class BenchReportTest {
-    static final MachineInfo MACHINE = new MachineInfo("test cpu", "2000 MHz, avx2", 2, "os", "jvm", "dev", "drv", "0 0 0");
+    static final MachineInfo MACHINE = new MachineInfo("test cpu", "2000 MHz, avx2", 2, "os", "jvm", "dev", "drv", "0 0 0",
+            Map.of("POCL_AFFINITY", "1", "-Dreparam.streamingStores", "never"));
 
     static Measurement m(String backend, Timing t, boolean roof, long n, double ns) {
         return new Measurement("noise", backend, t, roof, n, 1, new double[] {ns, ns * 1.1, ns * 0.95});
@@ -161,5 +164,27 @@ class BenchReportTest {
         Files.writeString(f, "{\"rows\": []}");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PeerRow.read(f)).getMessage()
                 .contains("no \"results\" array"));
+    }
+
+    @Test
+    void settingsThatChangeAMeasurementAreRecordedAndOthersAreNot() {
+        final Properties props = new Properties();
+        props.setProperty("reparam.streamingStores", "never");
+        props.setProperty("java.version", "17");
+        final Map<String, String> s = MachineInfo.readSettings(Map.of("POCL_AFFINITY", "1", "POCL_MAX_PTHREAD_COUNT", "1",
+                "OCL_ICD_VENDORS", "/etc/OpenCL/vendors", "GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", "HOME", "/root",
+                "POCLX", "no", "LD_LIBRARY_PATH", "/x"), props);
+        assertEquals(Map.of("POCL_AFFINITY", "1", "POCL_MAX_PTHREAD_COUNT", "1", "OCL_ICD_VENDORS", "/etc/OpenCL/vendors",
+                "GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", "-Dreparam.streamingStores", "never"), s);
+        assertEquals(List.of("-Dreparam.streamingStores", "GLIBC_TUNABLES", "OCL_ICD_VENDORS", "POCL_AFFINITY",
+                "POCL_MAX_PTHREAD_COUNT"), List.copyOf(new MachineInfo("c", "d", 1, "o", "j", null, null, "l", s).settings().keySet()),
+                "sorted by name");
+
+        final BenchReport r = new BenchReport(result(List.of(1024), sweep(List.of(1024)), List.of()));
+        assertTrue(r.markdown().contains("- settings: -Dreparam.streamingStores=never, POCL_AFFINITY=1\n"), r.markdown());
+        assertTrue(Json.write(r.toMap()).contains("\"POCL_AFFINITY\": \"1\""), Json.write(r.toMap()));
+        final MachineInfo bare = new MachineInfo("c", "d", 1, "o", "j", null, null, "l", Map.of());
+        assertTrue(new BenchReport(new BenchResult(result(List.of(1024), List.of(), List.of()).options(), "c", "t", 1, bare, "", List.of(), List.of(), List.of()))
+                .markdown().contains("- settings: none"));
     }
 }
