@@ -252,6 +252,14 @@ def main():
     ap.add_argument("--combine", nargs="+", metavar="FILE",
                     help="write the results of these peers.py files into --out instead of measuring")
     a = ap.parse_args()
+    # The output's directory before any measuring (a run takes minutes): made if missing.
+    out_dir = os.path.dirname(os.path.abspath(a.out))
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        sys.exit(f"peers.py: --out {a.out}: cannot make its directory: {e.strerror}")
+    if not os.access(out_dir, os.W_OK):
+        sys.exit(f"peers.py: --out {a.out}: directory {out_dir} is not writable")
     if a.combine:
         combine(a.combine, a.out)
         return
