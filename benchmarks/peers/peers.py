@@ -14,8 +14,10 @@ Passes, per call on n parameters and K samples each (n*K elements):
                     (torch: z.backward(grad) after a fresh rsample, gradients reset to None first;
                      numpy: sum of grad and of grad * eps over K)
   forward+backward  the two above, back to back (the sum a training step pays)
-Each point: warm-up, then REPS repetitions; a repetition repeats the call for at least --min-rep-ms
-and records nanoseconds per call; the median and the minimum are written.
+Each point (a peer setting at one size) runs in a fresh process of this script (--no-isolate: all in
+this one), since a peer's speed depended on what its process had measured before. Per pass: warm-up
+(at least --warmup-ms and 3 calls), then REPS repetitions; a repetition repeats the call for at least
+--min-rep-ms and records nanoseconds per call; the median and the minimum are written.
 
 Writes JSON: {"tool", "started_at", "machine", "options", "results": [{"peer", "pass", "n", "k",
 "median_ns", "min_ns", "ns_per_call", "calls_per_rep"}]} where n counts elements (parameters * K).
@@ -36,6 +38,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -120,15 +123,25 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+# The fewest untimed calls before a point's repetitions. With the earlier defaults (30 ms of warm-up,
+# 5 repetitions) PyTorch's forward+backward at 2^20 on 2 threads without validation measured anywhere
+# from 3.7 to 19.7 ns per element (2026-12-06, 23:00-23:15 UTC); with at least 1 s and 3 calls of
+# warm-up and 15 repetitions, three runs gave 3.8 to 4.2 ns (docs/PERFORMANCE.md, "Measuring PyTorch").
+WARMUP_CALLS = 3
+
+
 def time_point(call, reps, warmup_s, min_rep_s):
-    """Warm up, then `reps` repetitions; returns (ns per call list, calls per repetition)."""
+    """Warm up (at least warmup_s and WARMUP_CALLS calls), then `reps` repetitions; returns (ns per call list,
+    calls per repetition)."""
     start = time.perf_counter()
     last = 0.0
+    calls = 0
     while True:
         t = time.perf_counter()
         call()
         last = time.perf_counter() - t
-        if time.perf_counter() - start >= warmup_s:
+        calls += 1
+        if time.perf_counter() - start >= warmup_s and calls >= WARMUP_CALLS:
             break
     inner = max(1, int(min_rep_s / max(last, 1e-9) + 0.999))
     out = []
@@ -214,12 +227,14 @@ def time_backward(pair, reps, warmup_s, min_rep_s):
     prepare, backward = pair
     start = time.perf_counter()
     last = 0.0
+    calls = 0
     while True:
         prepare()
         t = time.perf_counter()
         backward()
         last = time.perf_counter() - t
-        if time.perf_counter() - start >= warmup_s:
+        calls += 1
+        if time.perf_counter() - start >= warmup_s and calls >= WARMUP_CALLS:
             break
     inner = max(1, int(min_rep_s / max(last, 1e-9) + 0.999))
     out = []
@@ -234,6 +249,25 @@ def time_backward(pair, reps, warmup_s, min_rep_s):
     return out, inner
 
 
+def measure_in_child(a, key, n):
+    """The passes of one (peer setting, size) point, measured by a fresh process of this script.
+
+    A peer's speed depended on what its process had run before: PyTorch's forward+backward at 2^20
+    on 2 threads without validation took 3.8 to 4.2 ns per element in a process that measured only
+    that point, and 6.5 ns measured after the 2^24 points in one process (2026-12-06, 23:20 UTC).
+    Each point in its own process measures every setting in the same, fresh state.
+    """
+    peer = key.split("-")[0]
+    cmd = [sys.executable, os.path.abspath(__file__), "--point", f"{key}@{n}", "--sizes", str(n),
+           "--samples", str(a.samples), "--peers", peer, "--passes", a.passes, "--threads", a.threads,
+           "--torch-validate", a.torch_validate, "--reps", str(a.reps), "--warmup-ms", str(a.warmup_ms),
+           "--min-rep-ms", str(a.min_rep_ms), "--out", a.out]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"peers.py: the measurement of {key} at n={n} failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="2^10..2^24:2", help="elements per call (parameters x K): integers, 2^K, 2^A..2^B[:S]")
@@ -245,10 +279,14 @@ def main():
     ap.add_argument("--torch-validate", default="default,off",
                     help="torch argument validation to measure, comma separated: default (as torch ships it), "
                          "off (validate_args=False)")
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--warmup-ms", type=float, default=30)
+    ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--warmup-ms", type=float, default=1000,
+                    help="warm-up per point, at least %d calls (default 1000)" % WARMUP_CALLS)
     ap.add_argument("--min-rep-ms", type=float, default=2)
     ap.add_argument("--out", default="peers.json")
+    ap.add_argument("--no-isolate", dest="isolate", action="store_false",
+                    help="measure every point in this process instead of one fresh process per (setting, size)")
+    ap.add_argument("--point", help=argparse.SUPPRESS)   # KEY@N: one point, results as JSON on stdout
     ap.add_argument("--combine", nargs="+", metavar="FILE",
                     help="write the results of these peers.py files into --out instead of measuring")
     a = ap.parse_args()
@@ -307,30 +345,39 @@ def main():
 
     results = []
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    total = len(libs) * len(sizes) * len(passes)
-    done = 0
-    for label, make in libs.values():
-        for n in sizes:
-            params = max(1, n // a.samples)
-            cases = make(params, a.samples)
-            for p in passes:
-                done += 1
-                if p not in cases:
-                    continue
-                print(f"\r[{done}/{total}] {label} {p} n={n}        ", end="", file=sys.stderr, flush=True)
-                if p == "backward" and isinstance(cases[p], tuple):
-                    ns, inner = time_backward(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
-                else:
-                    ns, inner = time_point(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
-                results.append({"peer": label, "pass": p, "n": params * a.samples, "k": a.samples,
-                                "median_ns": statistics.median(ns), "min_ns": min(ns),
-                                "ns_per_call": ns, "calls_per_rep": inner})
+    points = [(key, n) for key in libs for n in sizes]
+    if a.point:
+        key, _, n = a.point.partition("@")
+        if key not in libs or not n.isdigit() or int(n) not in sizes:
+            sys.exit(f"peers.py: --point {a.point!r} names no measured point")
+        points = [(key, int(n))]
+    for i, (key, n) in enumerate(points, 1):
+        label, make = libs[key]
+        print(f"\r[{i}/{len(points)}] {label} n={n}        ", end="", file=sys.stderr, flush=True)
+        if a.isolate and not a.point:
+            results.extend(measure_in_child(a, key, n))
+            continue
+        params = max(1, n // a.samples)
+        cases = make(params, a.samples)
+        for p in passes:
+            if p not in cases:
+                continue
+            if p == "backward" and isinstance(cases[p], tuple):
+                ns, inner = time_backward(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
+            else:
+                ns, inner = time_point(cases[p], a.reps, a.warmup_ms / 1e3, a.min_rep_ms / 1e3)
+            results.append({"peer": label, "pass": p, "n": params * a.samples, "k": a.samples,
+                            "median_ns": statistics.median(ns), "min_ns": min(ns),
+                            "ns_per_call": ns, "calls_per_rep": inner})
+    if a.point:
+        print(json.dumps(results))
+        return
     print(file=sys.stderr)
     doc = {"tool": "benchmarks/peers/peers.py", "started_at": started, "machine": machine,
            "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
            "options": {"sizes": sizes, "samples": a.samples, "passes": passes, "reps": a.reps,
                        "warmup_ms": a.warmup_ms, "min_rep_ms": a.min_rep_ms, "torch_threads": a.threads,
-                       "torch_validate": a.torch_validate},
+                       "torch_validate": a.torch_validate, "isolated_points": a.isolate},
            "notes": notes, "results": results}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
