@@ -125,8 +125,8 @@ def cpu_model():
 
 # The fewest untimed calls before a point's repetitions. With the earlier defaults (30 ms of warm-up,
 # 5 repetitions) PyTorch's forward+backward at 2^20 on 2 threads without validation measured anywhere
-# from 3.7 to 19.7 ns per element (2026-12-06, 23:00-23:15 UTC); with at least 1 s and 3 calls of
-# warm-up and 15 repetitions, three runs gave 3.8 to 4.2 ns (docs/PERFORMANCE.md, "Measuring PyTorch").
+# from 3.7 to 19.7 ns per element (2026-12-06, 23:00-23:15 UTC); with 1 s of warm-up and 15
+# repetitions, three runs gave 3.8 to 4.2 ns (docs/PERFORMANCE.md, "Measuring PyTorch").
 WARMUP_CALLS = 3
 
 
@@ -253,9 +253,10 @@ def measure_in_child(a, key, n):
     """The passes of one (peer setting, size) point, measured by a fresh process of this script.
 
     A peer's speed depended on what its process had run before: PyTorch's forward+backward at 2^20
-    on 2 threads without validation took 3.8 to 4.2 ns per element in a process that measured only
-    that point, and 6.5 ns measured after the 2^24 points in one process (2026-12-06, 23:20 UTC).
-    Each point in its own process measures every setting in the same, fresh state.
+    on 2 threads without validation took 3.8 to 4.2 ns per element in processes that measured only
+    forward+backward, and 6.5 ns in one that measured every pass of the 1-thread settings and the
+    2^24 points first (2026-12-06, 23:20 UTC). Each point in its own process starts every setting
+    from the same, fresh state (the passes inside a point still run one after another).
     """
     peer = key.split("-")[0]
     cmd = [sys.executable, os.path.abspath(__file__), "--point", f"{key}@{n}", "--sizes", str(n),
