@@ -20,23 +20,35 @@ final class ForwardCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         final Args a = Args.parse("forward", args, Set.of("mu", "sigma", "param", "samples", "rows", "seed", "stream",
-                "offset", "backend", "device", "out", "eps-out"), Set.of("help", "quiet"));
+                "offset", "backend", "device", "out", "eps-out", "kl-out", "log-prob-out"), Set.of("help", "quiet"));
         if (a.flag("help")) {
             out.println("usage: reparam forward --mu mu.npy --sigma sigma.npy [--param sigma|log-sigma|log-var|softplus]");
             out.println("         [--samples K] [--rows B] --seed S [--stream T] [--offset O] [--backend auto|cpu|opencl]");
-            out.println("         [--device SELECTOR] --out z.npy [--eps-out eps.npy] [--quiet]");
+            out.println("         [--device SELECTOR] --out z.npy [--eps-out eps.npy] [--kl-out kl.npy] [--log-prob-out lq.npy]");
+            out.println("         [--quiet]");
             out.println("  mu, sigma: float32 (B, D) or (D,); with --param other than sigma the --sigma file holds rho.");
             out.println("  z is (K, B, D) with --samples, else the shape of mu; --rows B broadcasts (D,) parameters over B rows.");
             out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  defaults: --param sigma (the --sigma file holds sigma > 0), --stream 0, --offset 0, --backend auto,");
             out.println("  --device auto; no --samples: K = 1 and no K axis.");
+            out.println("  --kl-out: KL(N(mu, sigma^2) || N(0, 1)) per parameter row, (B,) or (1,) for (D,) parameters;");
+            out.println("  --log-prob-out: log q(z) per drawn row, the shape of z without its last axis ((1,) for a 1-D z).");
+            out.println("  Both are float32 sums over D in the fixed blocked order of docs/REPARAM.md.");
             return 0;
         }
         final Path zPath = a.outputPath("out");
         final Path epsPath = a.has("eps-out") ? a.outputPath("eps-out") : null;
-        if (epsPath != null && Npy.sameFile(zPath, epsPath)) {            // ./z.npy, links: before any work
-            throw new CliException("forward: --out and --eps-out name the same file");
+        final Path klPath = a.has("kl-out") ? a.outputPath("kl-out") : null;
+        final Path lqPath = a.has("log-prob-out") ? a.outputPath("log-prob-out") : null;
+        final List<String> outputOptions = new ArrayList<>(List.of("out"));
+        final List<Path> outputPaths = new ArrayList<>(List.of(zPath));
+        for (String o : List.of("eps-out", "kl-out", "log-prob-out")) {
+            if (a.has(o)) {
+                outputOptions.add(o);
+                outputPaths.add(a.outputPath(o));
+            }
         }
+        ReparamInputs.requireDistinct("forward", outputOptions, outputPaths);
         final ReparamInputs in = ReparamInputs.read("forward", a);
         final boolean broadcast = a.has("rows");
         if (broadcast && in.paramShape.length != 1) {
@@ -47,18 +59,24 @@ final class ForwardCommand {
         final ReparamSpec spec = in.spec(rows, broadcast);
         final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
         final float[] eps = epsPath == null ? null : new float[z.length];
+        final float[] kl = klPath == null ? null : new float[(int) spec.paramRows()];
+        final float[] logProb = lqPath == null ? null : new float[(int) spec.sampleRows()];
         in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
-            b.reparamForward(spec, in.mu, in.rho, z, eps);
+            b.reparamForward(spec, in.mu, in.rho, z, eps, kl, logProb);
             final long[] shape = in.zShape(rows, broadcast);
-            final List<Path> paths = new ArrayList<>(List.of(zPath));
             final List<NpyArray> arrays = new ArrayList<>(List.of(NpyArray.ofFloat32(shape, z)));
-            if (epsPath != null) {
-                paths.add(epsPath);
+            if (eps != null) {
                 arrays.add(NpyArray.ofFloat32(shape, eps));
             }
-            Npy.writeAll(paths, arrays);
+            if (kl != null) {
+                arrays.add(NpyArray.ofFloat32(in.klShape(), kl));
+            }
+            if (logProb != null) {
+                arrays.add(NpyArray.ofFloat32(in.logProbShape(rows, broadcast), logProb));
+            }
+            Npy.writeAll(outputPaths, arrays);             // in the order of outputPaths: z, eps, kl, log q
         }
         if (!a.flag("quiet")) {                                                 // after success: a failure prints one line
             err.println("reparam: " + Main.oneLine(choice.reason()));

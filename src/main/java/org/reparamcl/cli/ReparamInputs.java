@@ -50,6 +50,22 @@ final class ReparamInputs {
     }
 
     static ReparamInputs read(String command, Args a) throws IOException {
+        return read(command, a, true);
+    }
+
+    /**
+     * The inputs; {@code needsNoiseAddress} false (a backward pass given eps) takes no --seed,
+     * --stream or --offset: they would address noise that is not generated, so giving one is an error.
+     */
+    static ReparamInputs read(String command, Args a, boolean needsNoiseAddress) throws IOException {
+        if (!needsNoiseAddress) {
+            for (String o : List.of("seed", "stream", "offset")) {
+                if (a.has(o)) {
+                    throw new CliException(command + ": --" + o + " addresses regenerated noise; with --eps the pass reads"
+                            + " eps instead, so leave it out");
+                }
+            }
+        }
         final Parameterization p;
         try {
             p = Parameterization.parse(a.string("param", "sigma"));
@@ -57,7 +73,7 @@ final class ReparamInputs {
             throw new CliException(command + ": --param: " + e.getMessage());
         }
         final int k = a.intValue("samples", 1, 1, Integer.MAX_VALUE - 8);
-        final long seed = a.u64("seed");
+        final long seed = needsNoiseAddress ? a.u64("seed") : 0;
         final long stream = a.u64("stream", 0);
         final long offset = a.u64("offset", 0);
         final NpyArray mu = float32(command, "mu", a.path("mu"));
@@ -87,8 +103,13 @@ final class ReparamInputs {
         return paramShape.length == 2 ? paramShape[0] : 1;
     }
 
-    /** The spec for B rows (broadcast when the parameters are (D,) and B was given separately). */
+    /** The spec for B rows (broadcast when the parameters are (D,) and B was given separately), RECOMPUTE. */
     ReparamSpec spec(long rows, boolean broadcast) {
+        return spec(rows, broadcast, NoiseMode.RECOMPUTE);
+    }
+
+    /** The spec for B rows in the given noise mode. */
+    ReparamSpec spec(long rows, boolean broadcast, NoiseMode mode) {
         final BigInteger product = BigInteger.valueOf(samples).multiply(BigInteger.valueOf(rows))
                 .multiply(BigInteger.valueOf(dim()));                  // exact: K * B * D can pass 2^63
         if (product.compareTo(BigInteger.valueOf(Integer.MAX_VALUE - 8)) > 0) {
@@ -102,7 +123,7 @@ final class ReparamInputs {
             throw new CliException(command + ": " + e.getMessage());
         }
         return ReparamSpec.builder().shape(samples, rows, dim()).broadcast(broadcast).parameterization(param)
-                .seed(seed).stream(stream).offset(offset).noiseMode(NoiseMode.RECOMPUTE).build();
+                .seed(seed).stream(stream).offset(offset).noiseMode(mode).build();
     }
 
     /**
@@ -128,6 +149,48 @@ final class ReparamInputs {
         }
         s.add(dim());
         return s.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The shape of KL and dL/dKL: one value per parameter row, (B,) for (B, D) parameters, (1,) for (D,). */
+    long[] klShape() {
+        return new long[] {paramRows()};
+    }
+
+    /**
+     * The shape of log q and dL/dlog q: one value per drawn row, the shape of z without its last
+     * axis ((K, B), (B,), (K,)), or (1,) where z has one axis.
+     */
+    long[] logProbShape(long rows, boolean broadcast) {
+        final long[] z = zShape(rows, broadcast);
+        return z.length == 1 ? new long[] {1} : Arrays.copyOf(z, z.length - 1);
+    }
+
+    /** A float32 input that must have {@code expected} shape and finite values (an upstream gradient, eps). */
+    static float[] finiteInput(String command, String option, Path file, long[] expected, String what) throws IOException {
+        final NpyArray a = float32(command, option, file);
+        if (!Arrays.equals(a.shape(), expected)) {
+            throw new CliException(command + ": --" + option + " has shape " + shape(a.shape()) + "; " + what
+                    + " needs " + shape(expected));
+        }
+        final float[] v = a.float32Data();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new CliException(command + ": --" + option + " element " + i + " is " + v[i] + " (must be finite)");
+            }
+        }
+        return v;
+    }
+
+    /** Fails when two of the output paths name the same file (./z.npy, links): before any work. */
+    static void requireDistinct(String command, List<String> options, List<Path> paths) throws IOException {
+        for (int i = 0; i < paths.size(); i++) {
+            for (int j = i + 1; j < paths.size(); j++) {
+                if (Npy.sameFile(paths.get(i), paths.get(j))) {
+                    throw new CliException(command + ": --" + options.get(i) + " and --" + options.get(j)
+                            + " name the same file");
+                }
+            }
+        }
     }
 
     static NpyArray float32(String command, String option, Path file) throws IOException {
