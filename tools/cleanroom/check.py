@@ -5,9 +5,12 @@ only) reproduces the `reparam` command line bit for bit.
     python3 tools/cleanroom/check.py ./reparam [--seed N]
 
 Each run draws fresh random inputs (the seed is printed; --seed N replays a run) and checks, on
-`--backend cpu` and `--backend opencl`: `bits`, `noise`, `forward --eps-out` and `backward` for all
-four parameterizations, plus the documents' own known answers (Random123 vectors, the worked
-example, the CRC-32 fingerprints, constants). Outputs are compared as uint32 bit patterns. Exit 0:
+`--backend cpu` and `--backend opencl`: `bits`, `noise`, `forward` (z, `--eps-out`, `--kl-out`,
+`--log-prob-out`) and `backward` (with and without `--grad-kl` and `--grad-log-prob`; eps
+regenerated, and read back with `--eps`, STORE, which must also equal RECOMPUTE bit for bit) for
+all four parameterizations and every layout of z ((B, D), (K, B, D), (D,), (K, D), (D,) with
+--rows), plus the documents' own known answers (Random123 vectors, the worked example, the CRC-32
+fingerprints, constants). Outputs are compared as uint32 bit patterns. Exit 0:
 everything matched; exit 1: a mismatch or a failed CLI call (printed with the command line and the
 first differing elements); exit 2: bad usage.
 """
@@ -55,8 +58,8 @@ class Checker:
         np.save(p, np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")))
         return p
 
-    def cli(self, args):
-        """Runs the launcher; returns the command line, or None (failure recorded) if it failed."""
+    def run(self, args):
+        """Runs the launcher; returns the command (a list) and its subprocess result."""
         cmd = [self.launcher] + [str(a) for a in args]
         if args[0] != "bits":                  # `bits` has no --quiet
             cmd.append("--quiet")
@@ -64,12 +67,29 @@ class Checker:
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.cli_seconds += time.monotonic() - t
         self.calls += 1
+        return cmd, r
+
+    def cli(self, args):
+        """Runs the launcher; returns the command line, or None (failure recorded) if it failed."""
+        cmd, r = self.run(args)
         if r.returncode != 0:
             self.cli_failures += 1
             self.fail(f"CLI call failed (exit {r.returncode})", shlex.join(cmd),
                       [r.stderr.strip()[-2000:] or r.stdout.strip()[-2000:]])
             return None
         return shlex.join(cmd)
+
+    def refused(self, label, args, code, outputs):
+        """Runs the launcher on a command line it must refuse with exit `code`, writing none of
+        `outputs`."""
+        cmd, r = self.run(args)
+        left = [p for p in outputs if os.path.exists(p)]
+        if r.returncode == code and not left:
+            self.ok(f"refused: {label} (exit {code}, no output)", 1, "command")
+        else:
+            self.fail(f"not refused as it should be: {label}", shlex.join(cmd),
+                      [f"exit {r.returncode} (expected {code}), outputs left: {left}",
+                       r.stderr.strip()[-500:]])
 
     def fail(self, what, cmd, lines):
         self.failures += 1
@@ -215,11 +235,12 @@ def doc_checks(ck):
           hexbits(re[4]) == "0x80000000")
     ck.expect("doc NOISE §2.3/§2.5/§4 uniform and radius at the ends (clean room)", ok, 5,
               "words", f"u {[float(x).hex() for x in ue]} r {[float(x).hex() for x in re]}")
-    # REPARAM.md, exp's constants: ln 2's low part and log2 e as stated.
+    # REPARAM.md, exp's constants: ln 2's low part and log2 e as stated; log q's HALF_LOG_2PI.
     ok = (float(cr.EXP_LN2_LO) == float(f32(math.log(2) - float(cr.EXP_LN2_HI))) and
-          float(cr.EXP_LOG2E) == float(f32(1 / math.log(2))))
-    ck.expect("doc REPARAM exp constants: LN2 low part == float32(ln 2 - 0x1.62e4p-1), LOG2E", ok,
-              2, "values")
+          float(cr.EXP_LOG2E) == float(f32(1 / math.log(2))) and
+          float(cr.HALF_LOG_2PI) == float(f32(0.5 * math.log(2 * math.pi))))
+    ck.expect("doc REPARAM constants: LN2 low part == float32(ln 2 - 0x1.62e4p-1), LOG2E, "
+              "HALF_LOG_2PI == float32(log(2 pi) / 2)", ok, 3, "values")
     # REPARAM.md, accuracy table: the bounds FloatMathTest enforces, on a fixed random sample
     # (fixed, so that this check of the documents' own claim cannot flake).
     rng = np.random.default_rng(12345)
@@ -301,6 +322,15 @@ def rho_values(param, rng, n):
     return vals
 
 
+def moderate_rho_values(param, rng, n):
+    """n float32 parameter values with sigma in about [0.05, 7]: KL sums whose terms are of one
+    size (with the edge and wide values of rho_values, sigma^2 overflows to inf in nearly every
+    row, and a few huge terms would hide the rounding of the others)."""
+    lo, hi = {"sigma": (-3, 2), "log-sigma": (-3, 2), "log-var": (-6, 4), "softplus": (-5, 3)}[param]
+    v = rng.uniform(lo, hi, n)
+    return (np.exp(v) if param == "sigma" else v).astype(np.float32)
+
+
 def mu_values(rng, shape):
     """mu ~ N(0, 3^2), a third of it exactly 0 (then z = fl(sigma * eps) shows every bit of sigma)."""
     mu = rng.normal(0, 3, shape).astype(np.float32)
@@ -311,10 +341,11 @@ def mu_values(rng, shape):
 def grad_values(rng, shape):
     g = rng.normal(0, 1, shape).astype(np.float32)
     flat = g.reshape(-1)
-    k = max(1, flat.size // 50)
-    flat[rng.integers(0, flat.size, k)] = f32(0.0)
-    flat[rng.integers(0, flat.size, k)] = f32(-0.0)
-    flat[rng.integers(0, flat.size, k)] *= f32(1e6)
+    k = flat.size // 50                      # none in a short one: a lone -0.0 would test nothing
+    if k:
+        flat[rng.integers(0, flat.size, k)] = f32(0.0)
+        flat[rng.integers(0, flat.size, k)] = f32(-0.0)
+        flat[rng.integers(0, flat.size, k)] *= f32(1e6)
     return g
 
 
@@ -385,74 +416,134 @@ def param_inputs(mu, rho, out_shape):
     return {"mu": lambda idx: elem(mu, idx), "rho": lambda idx: elem(rho, idx)}
 
 
-def check_forward(ck, rng, backend, i, param, broadcast):
-    K = (1 if i % 2 == 0 else 3) if not broadcast else (3 if i % 2 == 0 else 1)
-    if broadcast:
-        B, D = odd(rng, 5, 41), odd(rng, 101, 301)
-        pshape = (D,)
-    else:
-        B, D = odd(rng, 63, 127), odd(rng, 257, 511)
-        pshape = (B, D)
+# The layouts of z that check_pass cycles through: name, then (K, B, D, --samples, --rows) drawn
+# from rng. D is odd (not a multiple of 16) and above 64, so that every KL and log q sum over d has
+# several 64-term blocks; R is the number of rows the backward sums run over (K, or K*B for (D,)
+# parameters), above 64 (several row blocks) in kinds 2, 4, 5 and 6.
+def layout(rng, kind):
+    if kind == 0:                           # (B, D) parameters, z (B, D); R = 1 (elementwise)
+        return "(B, D)", 1, odd(rng, 63, 127), odd(rng, 257, 511), False, False
+    if kind == 1:                           # (B, D) parameters, z (K, B, D); R = K
+        K = int(rng.choice([1, 3]))         # --samples 1 included: z (1, B, D)
+        return "(K, B, D)", K, odd(rng, 63, 127), odd(rng, 257, 511), True, False
+    if kind == 2:                           # (B, D) parameters, z (K, B, D); R = K > 64
+        return "(K, B, D)", odd(rng, 65, 99), odd(rng, 3, 9), odd(rng, 65, 201), True, False
+    if kind == 3:                           # (D,) parameters, z (D,); R = 1
+        return "(D,)", 1, 1, odd(rng, 101, 301), False, False
+    if kind == 4:                           # (D,) parameters, --samples K: z (K, D); R = K > 64
+        return "(D,) --samples", odd(rng, 65, 131), 1, odd(rng, 101, 301), True, False
+    if kind == 5:                           # (D,) parameters, --rows B: z (B, D); R = B > 64
+        return "(D,) --rows", 1, odd(rng, 67, 111), odd(rng, 101, 301), False, True
+    if kind == 6:                           # (D,) parameters, --samples K --rows B: z (K, B, D);
+                                            # R = K*B > 64
+        return "(D,) --samples --rows", 3, odd(rng, 23, 41), odd(rng, 65, 301), True, True
+    raise ValueError(kind)
+
+
+LAYOUTS = 7
+# What each pass asks for: forward's optional outputs, and the upstream gradients backward takes
+# (in RECOMPUTE and in STORE mode). Pass number `pos` of a backend runs layout (pos + 3 * backend
+# number) mod LAYOUTS, so that every layout runs with everything (FULL) on some backend and with
+# dL/dz alone (PLAIN, what a pass without KL and log q does) on some backend; each backend sees
+# every layout.
+FULL = (("eps", "kl", "lq"), ("kl", "lq"))
+PLAIN = (("eps",), ())
+PASS_OPTIONS = (FULL, (("kl", "lq"), ("kl", "lq")), FULL, PLAIN, (("kl",), ("lq",)),
+                (("eps", "lq"), ("kl",)), FULL, PLAIN, PLAIN, PLAIN)
+
+
+def check_pass(ck, rng, backend, n_pass, kind, param, options):
+    """One training step through the CLI on fresh inputs: `forward` (z and some of eps, KL, log q),
+    then `backward` with dL/dz and some of dL/dKL, dL/dlog q, once regenerating eps (RECOMPUTE) and
+    once reading forward's eps (STORE, `--eps`); every output against the clean room, and STORE
+    against RECOMPUTE."""
+    name, K, B, D, samples, rows = layout(rng, kind)
+    bcast = name.startswith("(D,)")
+    pshape = (D,) if bcast else (B, D)
+    zshape = ((K,) if samples else ()) + ((B,) if not bcast or rows else ()) + (D,)
     P = int(np.prod(pshape))
     n = K * B * D
     mu = mu_values(rng, pshape)
+    outs, grads = options
     rho = rho_values(param, rng, P).reshape(pshape)
+    if not bcast:                           # odd rows moderate: finite KL sums of like terms
+        rho[1::2] = moderate_rho_values(param, rng, rho[1::2].size).reshape(rho[1::2].shape)
+    elif "kl" in outs:                      # the one KL row
+        rho = moderate_rho_values(param, rng, P)
     seed, stream = rand64(rng), rand64(rng, 1 << 32)
-    offset = offset_for(rng, ("end", "carry", "random")[(i + broadcast) % 3], n)
-    out, eout = ck.path("z.npy"), ck.path("eps.npy")
+    offset = offset_for(rng, ("end", "carry", "random")[n_pass % 3], n)
+    label = (f"{backend} {param} {name} K={K} B={B} D={D} R={K * B if bcast else K} "
+             f"offset={offset:#x}")
+    z, e = cr.forward(mu, rho, param, K, seed, stream, offset, rows=B if bcast else None)
+    row_shape = zshape[:-1] or (1,)         # log q: z's shape without its last axis, (1,) if 1-D
+    kl_shape = (1,) if bcast else (B,)
+
+    # forward
+    paths = {"z": ck.path("z.npy"), "eps": ck.path("eps.npy"), "kl": ck.path("kl.npy"),
+             "lq": ck.path("lq.npy")}
     args = ["forward", "--mu", ck.save("mu", mu), "--sigma", ck.save("rho", rho), "--param", param,
             "--seed", seed_arg(seed, "neg"), "--stream", stream, "--offset", offset,
-            "--backend", backend, "--out", out, "--eps-out", eout]
-    with_k = broadcast or K > 1
-    if with_k:
+            "--backend", backend, "--out", paths["z"]]
+    args += [a for o, flag in (("eps", "--eps-out"), ("kl", "--kl-out"), ("lq", "--log-prob-out"))
+             if o in outs for a in (flag, paths[o])]
+    if samples:
         args += ["--samples", K]
-    if broadcast:
+    if rows:
         args += ["--rows", B]
     cmd = ck.cli(args)
-    if not cmd:
-        return
-    z, e = cr.forward(mu, rho, param, K, seed, stream, offset, rows=B if broadcast else None)
-    if not with_k:
-        z, e = z[0], e[0]
-    inputs = param_inputs(mu, rho, z.shape)
-    label = (f"forward {backend} {param} K={K} {'(D,) --rows ' + str(B) if broadcast else '(B, D)'}"
-             f" B={B} D={D} offset={offset:#x}")
-    ck.compare(label + " z", cmd, np.load(out), z, "elements", inputs)
-    ck.compare(label + " eps", cmd, np.load(eout), e, "elements")
+    if cmd:
+        flabel = f"forward {label} ({', '.join(outs)})"
+        ck.compare(flabel + " z", cmd, np.load(paths["z"]), z.reshape(zshape), "elements",
+                   param_inputs(mu, rho, zshape))
+        if "eps" in outs:
+            ck.compare(flabel + " eps", cmd, np.load(paths["eps"]), e.reshape(zshape), "elements")
+        if "kl" in outs:
+            ck.compare(flabel + " kl", cmd, np.load(paths["kl"]),
+                       cr.kl(mu, rho, param).reshape(kl_shape), "rows")
+        if "lq" in outs:
+            ck.compare(flabel + " log q", cmd, np.load(paths["lq"]),
+                       cr.log_prob(e, rho, param).reshape(row_shape), "rows")
 
-
-def check_backward(ck, rng, backend, i, param, broadcast):
-    K = (1 if i % 2 == 0 else 3) if not broadcast else (3 if i % 2 == 0 else 1)
-    if broadcast:                           # R = K*B rows > 64: crosses the 64-row sum blocks
-        B, D = odd(rng, 67, 111), odd(rng, 31, 131)
-        pshape = (D,)
-    else:
-        B, D = odd(rng, 63, 127), odd(rng, 257, 511)
-        pshape = (B, D)
-    mu = mu_values(rng, pshape)
-    rho = rho_values(param, rng, int(np.prod(pshape))).reshape(pshape)
-    with_k = broadcast or K > 1
-    gshape = (K, B, D) if with_k else (B, D)
-    g = grad_values(rng, gshape)
-    n = K * B * D
-    seed, stream = rand64(rng), rand64(rng, 1 << 32)
-    offset = offset_for(rng, ("carry", "random", "end")[(i + broadcast) % 3], n)
-    dmu, drho = ck.path("dmu.npy"), ck.path("drho.npy")
-    args = ["backward", "--grad", ck.save("g", g), "--mu", ck.save("mu", mu), "--sigma",
-            ck.save("rho", rho), "--param", param, "--seed", seed_arg(seed, "hex"), "--stream",
-            seed_arg(stream, "hex"), "--offset", seed_arg(offset, "hex"), "--backend", backend,
-            "--grad-mu-out", dmu, "--grad-sigma-out", drho]
-    if with_k:
-        args += ["--samples", K]
-    cmd = ck.cli(args)
-    if not cmd:
-        return
-    want_mu, want_rho = cr.backward(g, mu, rho, param, seed, stream, offset)
+    # backward, RECOMPUTE and STORE
+    g = grad_values(rng, zshape)
+    gkl = grad_values(rng, kl_shape) if "kl" in grads else None
+    glq = grad_values(rng, row_shape) if "lq" in grads else None
+    base = ["backward", "--grad", ck.save("g", g), "--mu", ck.save("mu", mu), "--sigma",
+            ck.save("rho", rho), "--param", param, "--backend", backend]
+    if gkl is not None:
+        base += ["--grad-kl", ck.save("gkl", gkl)]
+    if glq is not None:
+        base += ["--grad-log-prob", ck.save("glq", glq)]
+    if samples:
+        base += ["--samples", K]
+    want = cr.backward(g, mu, rho, param, seed, stream, offset, grad_kl=gkl, grad_log_prob=glq)
+    # STORE reads forward's eps file; where forward did not write one (or failed), the clean room's.
+    eps_file = paths["eps"] if "eps" in outs and cmd else ck.save("eps", e.reshape(zshape))
+    stored = np.load(eps_file)
+    want_store = cr.backward(g, mu, rho, param, stored=stored, grad_kl=gkl, grad_log_prob=glq)
+    blabel = f"backward {label} ({', '.join('grad ' + x for x in grads) or 'dL/dz only'})"
+    ck.compare(f"clean room {blabel}: STORE == RECOMPUTE", None, np.stack(want_store),
+               np.stack(want), "elements")
     inputs = {"mu": lambda idx: hexbits(mu[idx]), "rho": lambda idx: hexbits(rho[idx])}
-    label = (f"backward {backend} {param} K={K} {'(D,)' if broadcast else '(B, D)'} B={B} D={D} "
-             f"R={K * B if broadcast else K} offset={offset:#x}")
-    ck.compare(label + " dmu", cmd, np.load(dmu), want_mu, "elements", inputs)
-    ck.compare(label + " drho", cmd, np.load(drho), want_rho, "elements", inputs)
+    got = {}
+    address = ["--seed", seed_arg(seed, "hex"), "--stream", seed_arg(stream, "hex"), "--offset",
+               seed_arg(offset, "hex")]
+    for mode, extra in (("RECOMPUTE", address), ("STORE", ["--eps", eps_file])):
+        dmu, drho = ck.path("dmu.npy"), ck.path("drho.npy")
+        cmd = ck.cli(base + extra + ["--grad-mu-out", dmu, "--grad-sigma-out", drho])
+        if not cmd:
+            continue
+        got[mode] = cmd, np.load(dmu), np.load(drho)
+        w = want if mode == "RECOMPUTE" else want_store
+        ck.compare(f"{blabel} {mode} dmu", cmd, got[mode][1], w[0], "elements", inputs)
+        ck.compare(f"{blabel} {mode} drho", cmd, got[mode][2], w[1], "elements", inputs)
+    if len(got) == 2:
+        ck.compare(f"{blabel} STORE == RECOMPUTE (CLI)", got["STORE"][0],
+                   np.stack(got["STORE"][1:]), np.stack(got["RECOMPUTE"][1:]), "elements")
+    if n_pass == 0:                         # --eps takes no noise address (a usage error: exit 2)
+        dmu, drho = ck.path("dmu.npy"), ck.path("drho.npy")
+        ck.refused("backward --eps with --seed", base + ["--eps", eps_file, "--seed", seed,
+                   "--grad-mu-out", dmu, "--grad-sigma-out", drho], 2, [dmu, drho])
 
 
 def main():
@@ -475,12 +566,13 @@ def main():
         ck = Checker(launcher, tmp)
         doc_checks(ck)
         check_bits(ck, rng)
-        for backend in BACKENDS:
+        n_pass = 0
+        for bi, backend in enumerate(BACKENDS):
             check_noise(ck, rng, backend)
-            for i, param in enumerate(cr.PARAMS):
-                for broadcast in (False, True):
-                    check_forward(ck, rng, backend, i, param, broadcast)
-                    check_backward(ck, rng, backend, i, param, broadcast)
+            for pos, options in enumerate(PASS_OPTIONS):
+                check_pass(ck, rng, backend, n_pass, (pos + 3 * bi) % LAYOUTS,
+                           cr.PARAMS[(pos + bi) % len(cr.PARAMS)], options)
+                n_pass += 1
     dt = time.monotonic() - t0
     print(f"{ck.checks} passed, {ck.failures} failed")
     print(f"clean-room check: {ck.elements} elements compared bit for bit; {ck.calls} CLI calls "

@@ -1,8 +1,10 @@
 """Clean-room reimplementation of reparam-cl's noise stream and reparameterized passes.
 
 What it is: an independent NumPy model of what the `reparam` command line computes --
-`bits` (Philox4x32-10 words), `noise` (eps, stream version 1), `forward` (z and eps) and
-`backward` (dL/dmu and dL/drho) -- bit for bit, for all four parameterizations.
+`bits` (Philox4x32-10 words), `noise` (eps, stream version 1), `forward` (z and eps, KL per
+parameter row, log q per drawn row) and `backward` (dL/dmu and dL/drho, with or without the
+upstream gradients of KL and log q, eps regenerated or given) -- bit for bit, for all four
+parameterizations.
 
 How it was made: written from docs/NOISE.md and docs/REPARAM.md only, without reading the
 library's source (src/, kernels/). Every constant below is copied from those documents; the
@@ -313,9 +315,43 @@ def dsigma_of(param, rho):
     raise ValueError(param)
 
 
+def log_sigma_of(param, rho):
+    """REPARAM.md "Parameterizations", column log sigma (softplus: rho itself below -20)."""
+    rho = np.asarray(rho, np.float32)
+    if param == "sigma":
+        return flog(rho)
+    if param == "log-sigma":
+        return rho
+    if param == "log-var":
+        return HALF * rho
+    if param == "softplus":
+        with np.errstate(over="ignore"):
+            return np.where(rho < -SOFTPLUS_CUT, rho, flog(softplus(rho))).astype(np.float32)
+    raise ValueError(param)
+
+
+def dlog_sigma_of(param, rho):
+    """REPARAM.md "Parameterizations", column d log sigma/drho (softplus: 1 below -20, else
+    dsigma / sigma, one float32 division)."""
+    rho = np.asarray(rho, np.float32)
+    if param == "sigma":
+        return ONE / rho
+    if param == "log-sigma":
+        return np.ones_like(rho)
+    if param == "log-var":
+        return np.full_like(rho, HALF)
+    if param == "softplus":
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return np.where(rho < -SOFTPLUS_CUT, ONE,
+                            sigmoid(rho) / softplus(rho)).astype(np.float32)
+    raise ValueError(param)
+
+
 # --------------------------------------------------------- forward / backward (REPARAM.md)
 # REPARAM.md "Fixed-order sums": ReparamSpec.SUM_BLOCK.
 SUM_BLOCK = 64
+# REPARAM.md "Forward": HALF_LOG_2PI, float32(log(2 pi) / 2).
+HALF_LOG_2PI = hexf("0x1.d67f1cp-1")
 
 
 def forward(mu, rho, param, K, seed, stream=0, offset=0, rows=None):
@@ -343,17 +379,64 @@ def blocked_row_sum(R, P, add):
     return total
 
 
-def backward(grad_z, mu, rho, param, seed, stream=0, offset=0):
-    """REPARAM.md "Backward" (RECOMPUTE, no KL / log q gradients, not accumulating).
-    grad_z: (K, B, D) (or any shape with a multiple of P elements); returns (gradMu, gradRho)."""
+def sum_over_d(terms):
+    """REPARAM.md "Fixed-order sums" over the last axis (d) of terms (rows, D): one blocked sum per
+    row, the D terms of a row in order d = 0 .. D-1. Returns (rows,)."""
+    return blocked_row_sum(terms.shape[1], terms.shape[0], lambda s, d: s + terms[:, d])
+
+
+def kl(mu, rho, param):
+    """REPARAM.md "Forward", per parameter row b ((B,) for (B, D) parameters, (1,) for (D,)):
+    kl[b] = sum_d fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1f)), -log sigma)."""
+    mu = np.asarray(mu, np.float32)
+    rho = np.asarray(rho, np.float32)
+    D = mu.shape[-1]
+    s = sigma_of(param, rho)
+    t = fma(HALF, fma(mu, mu, fma(s, s, -ONE)), -log_sigma_of(param, rho))
+    return sum_over_d(t.reshape(-1, D))
+
+
+def log_prob(e, rho, param):
+    """REPARAM.md "Forward", logProb[q] = sum_d fma(-0.5f, eps*eps, -(log sigma + HALF_LOG_2PI))
+    per drawn row q. e: eps as (K, B, D) (forward's second result); rho: (B, D) or (D,).
+    Returns (K, B)."""
+    e = np.asarray(e, np.float32)
+    ls = log_sigma_of(param, rho)
+    t = fma(-HALF, e * e, -(ls + HALF_LOG_2PI))         # ls broadcasts over K (and B)
+    return sum_over_d(t.reshape(-1, e.shape[-1])).reshape(e.shape[:-1])
+
+
+def backward(grad_z, mu, rho, param, seed=None, stream=0, offset=0, stored=None, grad_kl=None,
+             grad_log_prob=None):
+    """REPARAM.md "Backward" (not accumulating). grad_z: (K, B, D) (or any shape with a multiple
+    of P elements). RECOMPUTE regenerates eps from (seed, stream, offset); STORE passes the eps
+    forward wrote as `stored` (then seed, stream, offset are unused). grad_kl: paramRows() values
+    ((B,), or (1,) for (D,) parameters); grad_log_prob: one value per drawn row (K*B values).
+    Returns (gradMu, gradRho) in mu's shape."""
     mu = np.asarray(mu, np.float32)
     rho = np.asarray(rho, np.float32)
     P = mu.size
+    D = mu.shape[-1]
+    Rb = P // D                                         # paramRows(): B, or 1 for (D,)
     g = np.asarray(grad_z, np.float32).reshape(-1, P)
     R = g.shape[0]
-    e = eps(seed, stream, offset, R * P).reshape(R, P)
+    if stored is None:
+        e = eps(seed, stream, offset, R * P).reshape(R, P)
+    else:
+        e = np.asarray(stored, np.float32).reshape(R, P)
     s_mu = blocked_row_sum(R, P, lambda s, r: s + g[r])
     s_sig = blocked_row_sum(R, P, lambda s, r: fma(g[r], e[r], s))   # s = fma(gradZ, eps, s)
+    rho = rho.ravel()
     with np.errstate(over="ignore"):
-        g_rho = s_sig * dsigma_of(param, rho).ravel()
-    return s_mu.reshape(mu.shape), g_rho.astype(np.float32).reshape(mu.shape)
+        g_mu = s_mu
+        g_rho = (s_sig * dsigma_of(param, rho)).astype(np.float32)
+        if grad_kl is not None:                         # gKl[b], b = p div D
+            gkl = np.repeat(np.asarray(grad_kl, np.float32).ravel(), D)
+            g_mu = fma(gkl, mu.ravel(), g_mu)
+            g_rho = fma(gkl, fma(sigma_of(param, rho), dsigma_of(param, rho),
+                                 -dlog_sigma_of(param, rho)), g_rho)
+        if grad_log_prob is not None:                   # Slq[b] = sum_r gradLogProb[r*Rb + b]
+            glq = np.asarray(grad_log_prob, np.float32).reshape(R, Rb)
+            slq = blocked_row_sum(R, Rb, lambda s, r: s + glq[r])
+            g_rho = fma(-np.repeat(slq, D), dlog_sigma_of(param, rho), g_rho)
+    return g_mu.reshape(mu.shape), g_rho.reshape(mu.shape)

@@ -27,7 +27,8 @@ final class ForwardCommand {
             out.println("         [--device SELECTOR] --out z.npy [--eps-out eps.npy] [--kl-out kl.npy] [--log-prob-out lq.npy]");
             out.println("         [--quiet]");
             out.println("  mu, sigma: float32 (B, D) or (D,); with --param other than sigma the --sigma file holds rho.");
-            out.println("  z is (K, B, D) with --samples, else the shape of mu; --rows B broadcasts (D,) parameters over B rows.");
+            out.println("  z is (K, B, D) with --samples ((K, D) for (D,) parameters without --rows), else the shape of mu;");
+            out.println("  --rows B broadcasts (D,) parameters over B rows.");
             out.println("  S, T, O: 64-bit integers, decimal 0 .. 2^64-1 or 0x hex; a negative decimal is its two's complement.");
             out.println("  defaults: --param sigma (the --sigma file holds sigma > 0), --stream 0, --offset 0, --backend auto,");
             out.println("  --device auto; no --samples: K = 1 and no K axis.");
