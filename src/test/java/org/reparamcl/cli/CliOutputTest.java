@@ -60,13 +60,18 @@ class CliOutputTest {
 
     /** Fails with one line containing {@code phrase}, the given exit code, and the directory as it was. */
     private void rejects(int code, String phrase, String... args) throws IOException {
-        final List<String> before = listing();
+        rejects(dir, code, phrase, args);
+    }
+
+    /** The run fails with one line containing {@code phrase} and the given exit code, and leaves {@code dir} as it was. */
+    static void rejects(Path dir, int code, String phrase, String... args) throws IOException {
+        final List<String> before = TestFiles.listing(dir);
         final CliNoiseTest.Result r = CliNoiseTest.run(args);
         final String where = String.join(" ", args) + "\n" + r.err();
         assertEquals(code, r.code(), where);
         assertTrue(r.err().startsWith("reparam: error: ") && r.err().lines().count() == 1, where);
         assertTrue(r.err().contains(phrase), "'" + phrase + "' missing from: " + where);
-        assertEquals(before, listing(), where);
+        assertEquals(before, TestFiles.listing(dir), where);
     }
 
     @Test

@@ -29,12 +29,18 @@ class CliReparamTest {
     Path dir;
 
     private Path write(String name, long[] shape, float[] data) throws IOException {
+        return write(dir, name, shape, data);
+    }
+
+    /** Writes a float32 .npy file {@code name} in {@code dir}. */
+    static Path write(Path dir, String name, long[] shape, float[] data) throws IOException {
         final Path p = dir.resolve(name);
         Npy.write(p, NpyArray.ofFloat32(shape, data));
         return p;
     }
 
-    private static float[] random(SplittableRandom r, int n, double lo, double hi) {
+    /** n values uniform in [lo, hi). */
+    static float[] random(SplittableRandom r, int n, double lo, double hi) {
         final float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) (lo + (hi - lo) * r.nextDouble());

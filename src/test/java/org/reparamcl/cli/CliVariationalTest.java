@@ -2,7 +2,6 @@ package org.reparamcl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import org.reparamcl.Backends;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
-import org.reparamcl.TestFiles;
 import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
@@ -84,17 +82,11 @@ class CliVariationalTest {
             new Case(new long[] {65}, 3, 5));                 // (D,) broadcast over 5 rows: (K, B, D)
 
     private Path write(String name, long[] shape, float[] data) throws IOException {
-        final Path p = dir.resolve(name);
-        Npy.write(p, NpyArray.ofFloat32(shape, data));
-        return p;
+        return CliReparamTest.write(dir, name, shape, data);
     }
 
     private static float[] random(SplittableRandom r, int n, double lo, double hi) {
-        final float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        }
-        return a;
+        return CliReparamTest.random(r, n, lo, hi);
     }
 
     private static NpyArray read(Path p) throws IOException {
@@ -198,13 +190,7 @@ class CliVariationalTest {
 
     /** Fails with one line containing {@code phrase} and the given exit code, writing nothing. */
     private void rejects(int code, String phrase, String... args) throws IOException {
-        final List<String> before = TestFiles.listing(dir);
-        final CliNoiseTest.Result r = CliNoiseTest.run(args);
-        final String where = String.join(" ", args) + "\n" + r.err();
-        assertEquals(code, r.code(), where);
-        assertTrue(r.err().startsWith("reparam: error: ") && r.err().lines().count() == 1, where);
-        assertTrue(r.err().contains(phrase), "'" + phrase + "' missing from: " + where);
-        assertEquals(before, TestFiles.listing(dir), where);
+        CliOutputTest.rejects(dir, code, phrase, args);
     }
 
     @Test
