@@ -37,14 +37,10 @@ final class ForwardCommand {
             out.println("  Both are float32 sums over D in the fixed blocked order of docs/REPARAM.md.");
             return 0;
         }
-        final Path zPath = a.outputPath("out");
-        final Path epsPath = a.has("eps-out") ? a.outputPath("eps-out") : null;
-        final Path klPath = a.has("kl-out") ? a.outputPath("kl-out") : null;
-        final Path lqPath = a.has("log-prob-out") ? a.outputPath("log-prob-out") : null;
-        final List<String> outputOptions = new ArrayList<>(List.of("out"));
-        final List<Path> outputPaths = new ArrayList<>(List.of(zPath));
-        for (String o : List.of("eps-out", "kl-out", "log-prob-out")) {
-            if (a.has(o)) {
+        final List<String> outputOptions = new ArrayList<>();
+        final List<Path> outputPaths = new ArrayList<>();
+        for (String o : List.of("out", "eps-out", "kl-out", "log-prob-out")) {      // --out is required
+            if (o.equals("out") || a.has(o)) {
                 outputOptions.add(o);
                 outputPaths.add(a.outputPath(o));
             }
@@ -59,9 +55,9 @@ final class ForwardCommand {
         final long rows = broadcast ? a.intValue("rows", 1, 1, Integer.MAX_VALUE - 8) : in.paramRows();
         final ReparamSpec spec = in.spec(rows, broadcast);
         final float[] z = new float[(int) spec.elements()];                 // before any device work: fails fast
-        final float[] eps = epsPath == null ? null : new float[z.length];
-        final float[] kl = klPath == null ? null : new float[(int) spec.paramRows()];
-        final float[] logProb = lqPath == null ? null : new float[(int) spec.sampleRows()];
+        final float[] eps = a.has("eps-out") ? new float[z.length] : null;
+        final float[] kl = a.has("kl-out") ? new float[(int) spec.paramRows()] : null;
+        final float[] logProb = a.has("log-prob-out") ? new float[(int) spec.sampleRows()] : null;
         in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
