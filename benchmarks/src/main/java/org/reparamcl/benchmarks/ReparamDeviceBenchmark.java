@@ -1,5 +1,6 @@
 package org.reparamcl.benchmarks;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +58,14 @@ public class ReparamDeviceBenchmark {
     @Param({"false"})
     public boolean checkValues;
 
+    /**
+     * The variational extras computed in the same launches: none, kl (KL per parameter row and,
+     * backward, its gradient), logq (log q per drawn row and its gradient) or both. The roofs do not
+     * change with it: the extras add K*B or B values, not a per-element stream.
+     */
+    @Param({"none"})
+    public String extras;
+
     private OpenClBackend cl;
     private ReparamSpec recompute;
     private ReparamSpec store;
@@ -67,6 +76,10 @@ public class ReparamDeviceBenchmark {
     private ClBuffer gradZ;
     private ClBuffer gradMu;
     private ClBuffer gradRho;
+    private ClBuffer kl;
+    private ClBuffer logProb;
+    private ClBuffer gradKl;
+    private ClBuffer gradLogProb;
     private Runnable forward;
     private Runnable forwardRoof;
     private Runnable backwardRecompute;
@@ -106,13 +119,29 @@ public class ReparamDeviceBenchmark {
         cl.write(mu, m, 0, np);
         cl.write(rho, s, 0, np);
         cl.write(gradZ, g, 0, size);
+        if (!List.of("none", "kl", "logq", "both").contains(extras)) {
+            throw new IllegalArgumentException("extras " + extras + ": expected none, kl, logq or both");
+        }
+        final boolean withKl = extras.equals("kl") || extras.equals("both");
+        final boolean withLogQ = extras.equals("logq") || extras.equals("both");
+        if (withKl) {
+            kl = cl.allocate(recompute.paramRows());
+            gradKl = cl.allocate(recompute.paramRows());
+            cl.write(gradKl, new float[(int) recompute.paramRows()], 0, (int) recompute.paramRows());
+        }
+        if (withLogQ) {
+            logProb = cl.allocate(recompute.sampleRows());
+            gradLogProb = cl.allocate(recompute.sampleRows());
+            cl.write(gradLogProb, new float[(int) recompute.sampleRows()], 0, (int) recompute.sampleRows());
+        }
         cl.reparamForward(store, mu, rho, z, eps);
         cl.finish();
-        forward = () -> cl.reparamForward(recompute, mu, rho, z, null);
+        forward = () -> cl.reparamForward(recompute, mu, rho, z, null, kl, logProb);
         forwardRoof = () -> cl.reparamForwardRoof(recompute, mu, rho, z);
-        backwardRecompute = () -> cl.reparamBackward(recompute, mu, rho, null, gradZ, gradMu, gradRho, false);
+        backwardRecompute = () -> cl.reparamBackward(recompute, mu, rho, null, gradZ, gradKl, gradLogProb, gradMu, gradRho,
+                false);
         backwardRecomputeRoof = () -> cl.reparamBackwardRoof(recompute, mu, rho, gradZ, gradMu, gradRho);
-        backwardStore = () -> cl.reparamBackward(store, mu, rho, eps, gradZ, gradMu, gradRho, false);
+        backwardStore = () -> cl.reparamBackward(store, mu, rho, eps, gradZ, gradKl, gradLogProb, gradMu, gradRho, false);
         backwardStoreRoof = () -> cl.reparamBackwardRoof(store, mu, rho, eps, gradZ, gradMu, gradRho);
     }
 
