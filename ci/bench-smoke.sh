@@ -41,6 +41,19 @@ if missing or bad:
     sys.exit(1)
 print(f"bench-smoke: {len(listed)} benchmarks, {len(runs)} parameter sets, all scores finite and positive")
 PY
+# The device benchmark's non-default paths: KL and log q in the same launches, value checks on.
+java -jar "$jar" 'ReparamDeviceBenchmark' -foe true -f 1 -wi 0 -i 1 -r 100ms -p size=4096 -p extras=both \
+     -p param=softplus -p checkValues=true -rf json -rff "$out/jmh-extras.json" > "$out/jmh-extras.log" 2>&1 \
+  || { tail -40 "$out/jmh-extras.log" >&2; echo "bench-smoke: JMH run with extras failed (log: $out/jmh-extras.log)" >&2; exit 1; }
+python3 - "$out/jmh-extras.json" <<'PY'
+import json, math, sys
+runs = json.load(open(sys.argv[1]))
+ok = [r for r in runs if r["params"].get("extras") == "both"
+      and math.isfinite(r["primaryMetric"]["score"]) and r["primaryMetric"]["score"] > 0]
+if len(ok) != len(runs) or len(runs) < 6:
+    sys.exit(f"bench-smoke: ReparamDeviceBenchmark with extras=both: {len(ok)} good results of {len(runs)}, expected 6")
+print(f"bench-smoke: ReparamDeviceBenchmark with KL, log q and value checks: {len(runs)} benchmarks scored")
+PY
 python3 benchmarks/jmh_summary.py "$out/jmh.json" > "$out/summary.md"
 rows=$(grep -c '^| [A-Za-z]' "$out/summary.md" || true)
 [ "$rows" -gt 1 ] || { echo "bench-smoke: jmh_summary.py produced no table rows" >&2; exit 1; }
