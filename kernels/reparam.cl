@@ -699,11 +699,14 @@ __kernel void reparam_strided_sums(__global const float *x, __global float *out,
 /* v[j] = x[(p0 + j) / dim] for the valid p0 + j (KL and log q weights per parameter row). */
 RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim, float16 *v)
 {
-    if (p0 >= 0 && p0 + 64 <= np && p0 / dim == (p0 + 63) / dim) {
-        /* The 64 elements lie in one parameter row (the common case when D >= 64): one value. */
-        const float16 w = (float16)(x[p0 / dim]);
-        v[0] = w; v[1] = w; v[2] = w; v[3] = w;
-        return;
+    if (p0 >= 0 && p0 + 64 <= np) {
+        const long b = p0 / dim;
+        if (p0 + 64 <= (b + 1) * dim) {
+            /* The 64 elements lie in one parameter row (the common case when D >= 64): one value. */
+            const float16 w = (float16)(x[b]);
+            v[0] = w; v[1] = w; v[2] = w; v[3] = w;
+            return;
+        }
     }
     float t[64];
     const long pfirst = p0 < 0 ? 0 : p0;
