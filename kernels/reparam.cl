@@ -554,6 +554,63 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 }
 
 /*
+ * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls whose
+ * 64-element runs are whole sum blocks: dim a multiple of 64 and phase 0 (offset a multiple of 4),
+ * so that n and np are multiples of 64 and run g is block g mod (dim / 64) of drawn row 64 g / dim,
+ * of parameter row (64 g mod np) / dim. sigma is computed here from rho for every element (never
+ * precomputed), and log q takes the eps just generated instead of generating it again.
+ *   kl:  work-items g < np / 64 write the KL block sum to kl_out[g];
+ *   lq:  every work-item writes the log q block sum to lq_out[g];
+ * the row totals when dim is 64 (kl_out[g] = 0.0f + sum, as reparam_row_blocks), partials for
+ * reparam_row_sums otherwise. Same terms, same order, same bits as the two-kernel path.
+ */
+__kernel void reparam_forward_extras(__global const float *mu, __global const float *rho,
+                                     __global float *z, __global float *eps,
+                                     __global float *kl_out, __global float *lq_out,
+                                     long n, long np, long nblocks, ulong first_block,
+                                     uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
+                                     int kl, int lq)
+{
+    const long g = get_global_id(0);
+    const long i0 = 64 * g;
+    if (i0 >= n) {
+        return;
+    }
+    float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
+    const long p0 = rp_param_index(i0, np);
+    rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
+    rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+    rp_load(mu, p0, m);
+    rp_load(rho, p0, r);
+    #pragma unroll
+    for (int q = 0; q < 4; q++) {
+        float16 ds, dl;
+        rp_transform(param, r[q], &s[q], &ds, &ls[q], &dl);
+        zz[q] = fma(s[q], e[q], m[q]);
+    }
+    rp_store(z, i0, zz, nt);
+    if (store_eps) {
+        rp_store(eps, i0, e, nt);
+    }
+    if (kl && i0 < np) {
+        #pragma unroll
+        for (int q = 0; q < 4; q++) {
+            t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
+        }
+        const float sum = rp_block_sum(t, 64);
+        kl_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+    }
+    if (lq) {
+        #pragma unroll
+        for (int q = 0; q < 4; q++) {
+            t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
+        }
+        const float sum = rp_block_sum(t, 64);
+        lq_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+    }
+}
+
+/*
  * Per 64-element chunk c of the parameters (work-item c): with flag == 0, out[p] = sigma(rho[p])
  * (the forward pass's sigma, computed once per parameter element when several rows use it);
  * otherwise the value check of ReparamSpec.checkValues: *flag = the least chunk holding an

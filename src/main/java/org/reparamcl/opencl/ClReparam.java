@@ -51,6 +51,7 @@ final class ClReparam {
 
     private final ClContext ctx;
     private ClKernel forward;
+    private ClKernel forwardExtras;
     private ClKernel sigmaKernel;
     private ClKernel rowBlocks;
     private ClKernel rowSums;
@@ -70,6 +71,8 @@ final class ClReparam {
     private final ClBuffer[] outs = new ClBuffer[4];
     private final ClBuffer[] ins = new ClBuffer[6];
     private ClBuffer rowPartials;
+    /** KL block sums of the fused forward path, which fills them beside rowPartials (log q). */
+    private ClBuffer klPartials;
     private ClBuffer backwardPartials;
     private ClBuffer slq;
     private ClBuffer sigma;
@@ -90,6 +93,8 @@ final class ClReparam {
     long hostBudgetBytes;
     /** Pieces run by streamed host-array calls so far (tests check that streaming happened). */
     long streamedPieces;
+    /** Forward calls that computed KL or log q in the forward kernel (tests check the fused path ran). */
+    long fusedForwards;
 
     ClReparam(ClContext ctx) {
         this.ctx = ctx;
@@ -102,6 +107,7 @@ final class ClReparam {
         }
         flag = ctx.allocate(4);
         forward = new ClKernel(ctx, "reparam_forward");
+        forwardExtras = new ClKernel(ctx, "reparam_forward_extras");
         sigmaKernel = new ClKernel(ctx, "reparam_sigma");
         rowBlocks = new ClKernel(ctx, "reparam_row_blocks");
         rowSums = new ClKernel(ctx, "reparam_row_sums");
@@ -139,6 +145,10 @@ final class ClReparam {
         }
         final long n = spec.elements();
         final int[] key = key(spec);
+        if (fusesExtras(spec, kl != null, logProb != null)) {
+            forwardExtras(spec, mu, rho, z, eps, kl, logProb);
+            return;
+        }
         if (n > 0) {
             final long np = spec.paramElements();
             final long offset = spec.offset();
@@ -166,6 +176,57 @@ final class ClReparam {
         if (logProb != null) {
             rowSums(spec, false, mu, rho, eps, logProb, spec.sampleRows());
         }
+    }
+
+    /**
+     * Whether a forward call computes its KL and log q in the forward kernel
+     * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks
+     * (D a multiple of 64, offset a multiple of 4) and, when it asks only for KL, every drawn row
+     * has its own parameter row (K = 1, no broadcast). Otherwise KL would take sigma and log sigma
+     * from rho for K B D elements instead of B D, and the sigma of a repeated parameter row would
+     * not be computed once. The bits are the same either way.
+     */
+    private static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
+        return (kl || lq) && spec.elements() > 0 && spec.dim() % BLOCK == 0 && (spec.offset() & 3) == 0
+                && (lq || spec.reductionRows() == 1);
+    }
+
+    /** The fused forward path: z (and eps), with the KL and log q block sums of each run, then the row totals. */
+    private void forwardExtras(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps, ClBuffer kl,
+                               ClBuffer logProb) {
+        final long n = spec.elements();
+        final long np = spec.paramElements();
+        final long nblocks = spec.dim() / BLOCK;
+        final int[] key = key(spec);
+        ClBuffer klOut = kl;
+        ClBuffer lqOut = logProb;
+        if (nblocks > 1) {
+            if (kl != null) {
+                klOut = klPartials = grow(klPartials, np / BLOCK);
+            }
+            if (logProb != null) {
+                lqOut = rowPartials = grow(rowPartials, n / BLOCK);
+            }
+        }
+        forwardExtras.arg(0, mu).arg(1, rho).arg(2, z).arg(3, eps == null ? z : eps)
+                .arg(4, klOut == null ? flag : klOut).arg(5, lqOut == null ? flag : lqOut)
+                .arg(6, n).arg(7, np).arg(8, nblocks).arg(9, spec.offset() >>> 2)
+                .arg(10, key[0]).arg(11, key[1]).arg(12, key[2]).arg(13, key[3])
+                .arg(14, spec.parameterization().ordinal()).arg(15, eps == null ? 0 : 1)
+                .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
+                .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1);
+        forwardExtras.launch(n / BLOCK);
+        if (nblocks > 1) {
+            if (kl != null) {
+                rowSums.arg(0, klPartials).arg(1, kl).arg(2, nblocks).arg(3, spec.paramRows());
+                rowSums.launch(spec.paramRows());
+            }
+            if (logProb != null) {
+                rowSums.arg(0, rowPartials).arg(1, logProb).arg(2, nblocks).arg(3, spec.sampleRows());
+                rowSums.launch(spec.sampleRows());
+            }
+        }
+        fusedForwards++;
     }
 
     /**
@@ -492,8 +553,11 @@ final class ClReparam {
         final long np = s.paramElements();
         final long n = s.elements();
         final long nb = blocks(s.dim());
-        final long partials = nb > 1 ? Math.max(kl ? s.paramRows() : 0, lq ? s.sampleRows() : 0) * nb : 0;
-        final long sig = s.parameterization() != Parameterization.SIGMA && s.reductionRows() > 1 ? np : 0;
+        final boolean fused = fusesExtras(s, kl, lq);
+        final long klRows = kl ? s.paramRows() : 0;
+        final long lqRows = lq ? s.sampleRows() : 0;
+        final long partials = nb <= 1 ? 0 : (fused ? klRows + lqRows : Math.max(klRows, lqRows)) * nb;
+        final long sig = !fused && s.parameterization() != Parameterization.SIGMA && s.reductionRows() > 1 ? np : 0;
         final long largest = Math.max(Math.max(np, n), Math.max(partials, Math.max(s.paramRows(), s.sampleRows())));
         final long floats = 2 * np + n + (eps ? n : 0) + (kl ? s.paramRows() : 0) + (lq ? s.sampleRows() : 0) + sig
                 + partials + 1;
@@ -527,7 +591,7 @@ final class ClReparam {
         for (ClBuffer b : staging) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, klPartials, backwardPartials, slq}) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
         if (held + need <= hostBudgetBytes) {
@@ -539,13 +603,14 @@ final class ClReparam {
                 staging[i] = null;
             }
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, klPartials, backwardPartials, slq}) {
             if (b != null) {
                 b.close();
             }
         }
         sigma = null;
         rowPartials = null;
+        klPartials = null;
         backwardPartials = null;
         slq = null;
     }

@@ -233,6 +233,75 @@ class ReparamParityTest {
         }
     }
 
+    /**
+     * The fused forward path (KL and log q computed by the forward kernel: D a multiple of 64, the
+     * offset a multiple of 4, and log q asked for or one drawn row per parameter row): every
+     * parameterization, K in {1, 3, 16}, broadcast or not, one and several sum blocks per row, KL
+     * and log q alone and together, eps stored or not, offsets past block 2^32 and near the top of
+     * the stream, outputs pre-filled with a sentinel. Bit for bit against the CPU reference; the
+     * fused path must run exactly where its conditions hold, and an offset of another phase (the
+     * two-kernel path) must give the CPU reference's bits too.
+     */
+    @Test
+    void fusedForwardExtrasMatchTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0xF05E);
+        final int[] dims = {64, 128, 192, 1024};
+        final long[] offsets = {0, 4, (1L << 34) - 128, -(1L << 17), -(1L << 18) + 4};   /* n <= 98304 + 3 */
+        final ClReparam reparam = cl.reparam();
+        int cases = 0;
+        int fusedCases = 0;
+        for (Parameterization pz : Parameterization.values()) {
+            for (int k : new int[] {1, 3, 16}) {
+                for (boolean bc : new boolean[] {false, true}) {
+                    for (int which = 1; which <= 3; which++) {      /* 1: KL, 2: log q, 3: both */
+                        final boolean withKl = (which & 1) != 0;
+                        final boolean withLq = (which & 2) != 0;
+                        final boolean withEps = rnd.nextBoolean();
+                        final int d = dims[rnd.nextInt(dims.length)];
+                        final int b = 1 + rnd.nextInt(6);
+                        final long offset = cases % 4 == 3 ? (rnd.nextLong() >>> 1) & ~3L : offsets[rnd.nextInt(offsets.length)];
+                        final long phase = cases % 9 == 8 ? 1 + rnd.nextInt(3) : 0;   /* now and then the unfused path */
+                        final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(bc).parameterization(pz)
+                                .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset + phase).build();
+                        final int n = (int) s.elements();
+                        final int np = (int) s.paramElements();
+                        final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                        final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                        final float[] z = new float[n];
+                        final float[] eps = withEps ? new float[n] : null;
+                        final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
+                        final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
+                        cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
+                        final boolean fused = phase == 0 && (withLq || s.reductionRows() == 1);
+                        final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
+                        try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n);
+                             ClBuffer dEps = withEps ? sentinel(n) : null;
+                             ClBuffer dKl = withKl ? sentinel(kl.length) : null;
+                             ClBuffer dLq = withLq ? sentinel(lq.length) : null) {
+                            final long before = reparam.fusedForwards;
+                            cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
+                            assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
+                            assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
+                            if (withEps) {
+                                assertArrayEquals(bits(eps), bits(download(dEps, n)), "eps " + what);
+                            }
+                            if (withKl) {
+                                assertArrayEquals(bits(kl), bits(download(dKl, kl.length)), "kl " + what);
+                            }
+                            if (withLq) {
+                                assertArrayEquals(bits(lq), bits(download(dLq, lq.length)), "logProb " + what);
+                            }
+                        }
+                        cases++;
+                        fusedCases += fused ? 1 : 0;
+                    }
+                }
+            }
+        }
+        assertEquals(72, cases);
+        assertTrue(fusedCases >= 40, "fused cases: " + fusedCases);   /* 44 with this seed */
+    }
+
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
     @Test
     void offsetsAnywhereInTheStream() {
