@@ -117,6 +117,118 @@ void head_matmul(__global const float *a, int a_si, int a_sp,
     head_store4(c, acc3, i0 + r0 + 3, j0 + s0, m, n);
 }
 
+/*
+ * head_matmul for CPU devices: no local memory and no barriers. Work-item (jb, ib) computes the
+ * HB_ROWS x 16 block of c at rows i0 = HB_ROWS ib, columns j0 = 16 jb, one float16 accumulator per
+ * row; for each p in order it loads B(p, j0 .. j0 + 15) once and adds A(i, p) times it to every
+ * row: acc = fma(A(i, p), B(p, j), acc), the same operations in the same order as head_matmul and
+ * AffineProduct. PoCL runs each work-item's float16 code as AVX-512 without the work-item loop
+ * vectorizer (which head_matmul's barriers and float4 code defeat): on the 2-vCPU AMD EPYC,
+ * 2026-12-07, x W at 4096 x 64 x 64 took 0.25 ms against head_matmul's 1.8 ms
+ * (docs/PERFORMANCE.md, "The conditional head"). B's rows must be contiguous (b_sj = 1) for whole
+ * blocks; the host transposes B first otherwise (head_transpose). Columns past n (the last block)
+ * are gathered and never stored; rows past m repeat row m - 1 and are never stored.
+ */
+#define HB_ROWS 8
+
+/* Start value of row i's accumulator over columns j0 .. j0 + 15 (lanes past n: 0, never stored). */
+static inline float16 hb_init(__global const float *bias, __global const float *c, int init,
+                              int i, int j0, int m, int n)
+{
+    if (init == HEAD_INIT_ZERO || i >= m) {
+        return (float16)(0.0f);
+    }
+    if (j0 + 16 <= n) {
+        return init == HEAD_INIT_BIAS ? vload16(0, bias + j0) : vload16(0, c + (long)i * n + j0);
+    }
+    float t[16];
+    for (int l = 0; l < 16; l++) {
+        t[l] = head_init(bias, c, init, i, j0 + l, m, n);
+    }
+    return vload16(0, t);
+}
+
+static inline void hb_store(__global float *c, float16 v, int i, int j0, int m, int n)
+{
+    if (i >= m) {
+        return;
+    }
+    if (j0 + 16 <= n) {
+        vstore16(v, 0, c + (long)i * n + j0);
+        return;
+    }
+    float t[16];
+    vstore16(v, 0, t);
+    for (int l = 0; j0 + l < n; l++) {
+        c[(long)i * n + j0 + l] = t[l];
+    }
+}
+
+#define HB_ROW_PTR(k) const __global float *a##k = a + (long)min(i0 + (k), m - 1) * a_si
+#define HB_FMA(k)     acc##k = fma((float16)(a##k[ao]), bv, acc##k)
+#define HB_FMA_ALL    do { HB_FMA(0); HB_FMA(1); HB_FMA(2); HB_FMA(3); \
+                           HB_FMA(4); HB_FMA(5); HB_FMA(6); HB_FMA(7); } while (0)
+
+/* Dimension 0 runs over column blocks of 16, dimension 1 over row blocks of HB_ROWS; any work-group size. */
+__kernel void head_matmul_blocked(__global const float *a, int a_si, int a_sp,
+                                  __global const float *b, int b_sp, int b_sj,
+                                  __global const float *bias, int init,
+                                  __global float *c, int m, int n, int p)
+{
+    const int j0 = (int)get_global_id(0) * 16;
+    const int i0 = (int)get_global_id(1) * HB_ROWS;
+    if (j0 >= n || i0 >= m) {
+        return;
+    }
+    float16 acc0 = hb_init(bias, c, init, i0, j0, m, n);
+    float16 acc1 = hb_init(bias, c, init, i0 + 1, j0, m, n);
+    float16 acc2 = hb_init(bias, c, init, i0 + 2, j0, m, n);
+    float16 acc3 = hb_init(bias, c, init, i0 + 3, j0, m, n);
+    float16 acc4 = hb_init(bias, c, init, i0 + 4, j0, m, n);
+    float16 acc5 = hb_init(bias, c, init, i0 + 5, j0, m, n);
+    float16 acc6 = hb_init(bias, c, init, i0 + 6, j0, m, n);
+    float16 acc7 = hb_init(bias, c, init, i0 + 7, j0, m, n);
+    HB_ROW_PTR(0); HB_ROW_PTR(1); HB_ROW_PTR(2); HB_ROW_PTR(3);
+    HB_ROW_PTR(4); HB_ROW_PTR(5); HB_ROW_PTR(6); HB_ROW_PTR(7);
+    if (j0 + 16 <= n && b_sj == 1) {
+        const __global float *brow = b + j0;
+        for (int t = 0; t < p; t++) {
+            const float16 bv = vload16(0, brow + (long)t * b_sp);
+            const long ao = (long)t * a_sp;
+            HB_FMA_ALL;
+        }
+    } else {
+        const int lanes = min(16, n - j0);
+        for (int t = 0; t < p; t++) {
+            float bt[16];
+            for (int l = 0; l < 16; l++) {
+                bt[l] = l < lanes ? b[(long)t * b_sp + (long)(j0 + l) * b_sj] : 0.0f;
+            }
+            const float16 bv = vload16(0, bt);
+            const long ao = (long)t * a_sp;
+            HB_FMA_ALL;
+        }
+    }
+    hb_store(c, acc0, i0, j0, m, n);
+    hb_store(c, acc1, i0 + 1, j0, m, n);
+    hb_store(c, acc2, i0 + 2, j0, m, n);
+    hb_store(c, acc3, i0 + 3, j0, m, n);
+    hb_store(c, acc4, i0 + 4, j0, m, n);
+    hb_store(c, acc5, i0 + 5, j0, m, n);
+    hb_store(c, acc6, i0 + 6, j0, m, n);
+    hb_store(c, acc7, i0 + 7, j0, m, n);
+}
+
+/* out[t * n + j] = b[t * b_sp + j * b_sj] for t < p, j < n: B(p, j) with contiguous rows. Dimension 0 over j, 1 over t. */
+__kernel void head_transpose(__global const float *b, int b_sp, int b_sj, __global float *out, int n, int p)
+{
+    const int j = (int)get_global_id(0);
+    const int t = (int)get_global_id(1);
+    if (j < n && t < p) {
+        out[(long)t * n + j] = b[(long)t * b_sp + (long)j * b_sj];
+    }
+}
+
 /* out[j] = sum over i = 0 .. m-1 of a[i * n + j], added in order of i from 0.0f. */
 __kernel void head_column_sum(__global const float *a, int m, int n, __global float *out)
 {

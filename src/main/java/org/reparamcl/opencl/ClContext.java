@@ -260,6 +260,21 @@ public final class ClContext implements AutoCloseable {
     }
 
     /**
+     * Scratch that grows on demand: b when it is open and holds at least n floats, otherwise a new
+     * buffer of max(n, 1) floats, b released first. After a failed allocation the caller's field
+     * still names the released buffer, so the next call allocates again rather than use it.
+     */
+    ClBuffer grow(ClBuffer b, long n) {
+        if (b != null && !b.isClosed() && b.capacity32() >= n) {
+            return b;
+        }
+        if (b != null) {
+            b.close();
+        }
+        return allocate(4 * Math.max(n, 1));
+    }
+
+    /**
      * Allocates a device buffer of {@code bytes} bytes, owned by this context. Throws
      * IllegalArgumentException past the device's maximum allocation, and ClMemoryException when
      * the device cannot allocate it. Its contents are unspecified until written (as OpenCL's

@@ -896,19 +896,9 @@ final class ClReparam {
 
     // ---------------------------------------------------------------- helpers
 
-    /**
-     * b, or a new buffer of at least n floats (the old one released) when b is smaller or closed:
-     * after a failed allocation the field still names the released buffer, and the next call
-     * must allocate again rather than use it.
-     */
+    /** Scratch b grown to n floats ({@link ClContext#grow}). */
     private ClBuffer grow(ClBuffer b, long n) {
-        if (b != null && !b.isClosed() && b.capacity32() >= n) {
-            return b;
-        }
-        if (b != null) {
-            b.close();
-        }
-        return ctx.allocate(4 * Math.max(n, 1));
+        return ctx.grow(b, n);
     }
 
     private static long blocks(long dim) {

@@ -3,31 +3,56 @@ package org.reparamcl.opencl;
 import static org.jocl.CL.CL_TRUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.reparamcl.cpu.AffineProduct;
 import org.reparamcl.cpu.AffineProduct.Init;
+import org.reparamcl.opencl.ClAffineProduct.Variant;
 
-/** head_matmul and head_column_sum against AffineProduct, bit for bit, on shapes within one tile and across several (not multiples of 64 or 16). */
+/**
+ * head_matmul, head_matmul_blocked (with head_transpose) and head_column_sum against AffineProduct,
+ * bit for bit, on shapes within one tile or block and across several (not multiples of 64, 16 or 8).
+ */
 class AffineProductParityTest {
     /** A NaN pattern no product yields, written to outputs first so an unwritten element is caught. */
     static final float SENTINEL = Float.intBitsToFloat(0x7FC0DEAD);
 
     static OpenClBackend cl;
-    static ClAffineProduct affine;
+    static final Map<Variant, ClAffineProduct> AFFINE = new EnumMap<>(Variant.class);
 
     @BeforeAll
     static void device() {
         cl = OpenClTestSupport.backend();
-        affine = ClAffineProduct.create(cl.context());
+        for (Variant v : Variant.values()) {
+            AFFINE.put(v, ClAffineProduct.create(cl.context(), v));
+        }
+    }
+
+    @AfterAll
+    static void release() {
+        AFFINE.values().forEach(ClAffineProduct::close);
+        AFFINE.clear();
     }
 
     @Test
-    void threeStridePatternsAndAllInitsMatchTwin() {
+    void cpuDevicesTakeTheBlockedKernel() {
+        assertEquals(cl.context().device().type().equals("CPU") ? Variant.BLOCKED : Variant.TILED,
+                ClAffineProduct.variantFor(cl.context().device()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void threeStridePatternsAndAllInitsMatchTwin(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
         final SplittableRandom rnd = new SplittableRandom(0xAFF1E);
         for (int trial = 0; trial < 24; trial++) {
             final int m = 1 + rnd.nextInt(trial < 12 ? 20 : 150);
@@ -54,12 +79,51 @@ class AffineProductParityTest {
                 affine.multiply(da, aSi, aSp, db, bSp, bSj, dbias, init, dc, m, n, p);
                 cl.read(dc, actual, 0, actual.length);
             }
-            assertBitsEqual(expected, actual, "m=" + m + " n=" + n + " p=" + p + " init=" + init + " pattern=" + pattern);
+            assertBitsEqual(expected, actual, variant + " m=" + m + " n=" + n + " p=" + p + " init=" + init + " pattern=" + pattern);
         }
     }
 
-    @Test
-    void accumulatingTwoProductsContinuesOneSum() {
+    /**
+     * The head's three products at a training shape (B = 517, Din = 67, D = 41: whole 8 x 16 blocks
+     * and both edges), twice with B's transposing scratch reused and then grown: bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void headShapesMatchTwinWithTheScratchReused(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
+        final SplittableRandom rnd = new SplittableRandom(0x4EAD);
+        for (int[] sh : new int[][] {{517, 67, 41}, {517, 67, 41}, {300, 90, 130}}) {
+            final int b = sh[0];
+            final int din = sh[1];
+            final int d = sh[2];
+            final float[] x = random(rnd, b * din);
+            final float[] w = random(rnd, din * d);
+            final float[] g = random(rnd, b * d);
+            final float[] bias = random(rnd, d);
+            final float[] mu = new float[b * d];
+            final float[] dw = new float[din * d];
+            final float[] dx = new float[b * din];
+            AffineProduct.multiply(x, din, 1, w, d, 1, bias, Init.BIAS, mu, b, d, din);
+            AffineProduct.multiply(x, 1, din, g, d, 1, null, Init.ZERO, dw, din, d, b);
+            AffineProduct.multiply(g, d, 1, w, 1, d, null, Init.ZERO, dx, b, din, d);
+            try (ClBuffer dX = upload(x); ClBuffer dW = upload(w); ClBuffer dG = upload(g); ClBuffer dBias = upload(bias);
+                 ClBuffer dMu = upload(filled(b * d)); ClBuffer dDw = upload(filled(din * d));
+                 ClBuffer dDx = upload(filled(b * din))) {
+                affine.multiply(dX, din, 1, dW, d, 1, dBias, Init.BIAS, dMu, b, d, din);
+                affine.multiply(dX, 1, din, dG, d, 1, null, Init.ZERO, dDw, din, d, b);
+                affine.multiply(dG, d, 1, dW, 1, d, null, Init.ZERO, dDx, b, din, d);
+                final String what = variant + " B=" + b + " Din=" + din + " D=" + d;
+                assertBitsEqual(mu, read(dMu, mu.length), "x W " + what);
+                assertBitsEqual(dw, read(dDw, dw.length), "x^T G " + what);
+                assertBitsEqual(dx, read(dDx, dx.length), "G W^T " + what);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void accumulatingTwoProductsContinuesOneSum(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
         final SplittableRandom rnd = new SplittableRandom(0x5EC0);
         final int m = 19;
         final int n = 23;
@@ -93,11 +157,12 @@ class AffineProductParityTest {
             affine.multiply(da2, p2, 1, db2, n, 1, null, Init.ACCUMULATE, dc, m, n, p2);
             cl.read(dc, device, 0, device.length);
         }
-        assertBitsEqual(oneStep, device, "two accumulated products on the device");
+        assertBitsEqual(oneStep, device, variant + ": two accumulated products on the device");
     }
 
     @Test
     void columnSumMatchesTwin() {
+        final ClAffineProduct affine = AFFINE.get(Variant.BLOCKED);
         final SplittableRandom rnd = new SplittableRandom(0xC01);
         for (int trial = 0; trial < 10; trial++) {
             final int m = 1 + rnd.nextInt(300);
@@ -126,6 +191,12 @@ class AffineProductParityTest {
     static float[] filled(int n) {
         final float[] v = new float[n];
         java.util.Arrays.fill(v, SENTINEL);
+        return v;
+    }
+
+    static float[] read(ClBuffer b, int n) {
+        final float[] v = new float[n];
+        cl.read(b, v, 0, n);
         return v;
     }
 
