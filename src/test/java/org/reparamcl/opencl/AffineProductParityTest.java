@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.reparamcl.cpu.AffineProduct;
 import org.reparamcl.cpu.AffineProduct.Init;
+import org.reparamcl.cpu.ProductCase;
 import org.reparamcl.opencl.ClAffineProduct.Variant;
 
 /**
@@ -60,26 +61,15 @@ class AffineProductParityTest {
             final int p = 1 + rnd.nextInt(trial < 12 ? 20 : 150);
             final Init init = Init.values()[trial % 3];
             final int pattern = (trial / 3) % 3;
-            // pattern 0: A (m, p) row-major, B (p, n) row-major           (x W)
-            // pattern 1: A stored (p, m), B (p, n) row-major              (x^T G)
-            // pattern 2: A (m, p) row-major, B stored (n, p)              (G W^T)
-            final int aSi = pattern == 1 ? 1 : p;
-            final int aSp = pattern == 1 ? m : 1;
-            final int bSp = pattern == 2 ? 1 : n;
-            final int bSj = pattern == 2 ? p : 1;
-            final float[] a = random(rnd, m * p);
-            final float[] b = random(rnd, p * n);
-            final float[] bias = random(rnd, n);
-            final float[] c0 = random(rnd, m * n);
-            final float[] expected = c0.clone();
-            AffineProduct.multiply(a, aSi, aSp, b, bSp, bSj, bias, init, expected, m, n, p);
+            final ProductCase pc = ProductCase.random(rnd, m, n, p, init, pattern);
+            final float[] expected = pc.expected();
             final float[] actual = new float[m * n];
-            try (ClBuffer da = upload(a); ClBuffer db = upload(b); ClBuffer dbias = upload(bias);
-                 ClBuffer dc = upload(init == Init.ACCUMULATE ? c0 : filled(m * n))) {
-                affine.multiply(da, aSi, aSp, db, bSp, bSj, dbias, init, dc, m, n, p);
+            try (ClBuffer da = upload(pc.a()); ClBuffer db = upload(pc.b()); ClBuffer dbias = upload(pc.bias());
+                 ClBuffer dc = upload(init == Init.ACCUMULATE ? pc.c0() : filled(m * n))) {
+                affine.multiply(da, pc.aSi(), pc.aSp(), db, pc.bSp(), pc.bSj(), dbias, init, dc, m, n, p);
                 cl.read(dc, actual, 0, actual.length);
             }
-            assertBitsEqual(expected, actual, variant + " m=" + m + " n=" + n + " p=" + p + " init=" + init + " pattern=" + pattern);
+            assertBitsEqual(expected, actual, variant + " " + pc);
         }
     }
 
@@ -179,13 +169,8 @@ class AffineProductParityTest {
         }
     }
 
-    /** Values of mixed sign and magnitude, so that rounding order shows in the bits. */
     static float[] random(SplittableRandom rnd, int n) {
-        final float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((rnd.nextDouble() * 2 - 1) * Math.pow(2, rnd.nextInt(-6, 7)));
-        }
-        return v;
+        return ProductCase.values(rnd, n);
     }
 
     static float[] filled(int n) {
