@@ -54,7 +54,10 @@ public interface Backend extends AutoCloseable {
      * </pre>
      * and, when requested, KL(N(mu, sigma^2) || N(0, 1)) of each parameter row and log q(z) of
      * each drawn row (K*B of them), both summed over d in the fixed blocked order of
-     * {@link ReparamSpec#SUM_BLOCK}.
+     * {@link ReparamSpec#SUM_BLOCK}. On OpenCL they cost least when D is a multiple of 64 and the
+     * offset a multiple of 4: the forward kernel then computes them in the same pass (for KL alone
+     * only with one drawn row per parameter row); otherwise each is a separate pass, and log q
+     * regenerates eps. The bits are the same either way (docs/REPARAM.md).
      *
      * @param mu      (B, D) or (D,), required
      * @param rho     (B, D) or (D,), required; sigma = spec.parameterization().sigma(rho)

@@ -17,7 +17,7 @@ import org.reparamcl.cpu.AffineProduct;
  * <p>Two product kernels give the same bits: {@link Variant#TILED} ({@code head_matmul}, work-groups
  * of 16 x 16 staging tiles through local memory, the usual GPU layout) and {@link Variant#BLOCKED}
  * ({@code head_matmul_blocked}, each work-item an 8 x 16 block in float16 registers, no local
- * memory, B's rows transposed to contiguous first where they are strided), 5x to 9x faster on
+ * memory, B's rows transposed to contiguous first where they are strided), 6x to 8x faster on
  * PoCL. {@link #create(ClContext)} takes BLOCKED on CPU devices and TILED elsewhere; the system
  * property {@value #VARIANT_PROPERTY} ({@code auto}, {@code tiled} or {@code blocked}) overrides it.
  *

@@ -2,6 +2,7 @@ package org.reparamcl.opencl;
 
 import static org.jocl.CL.CL_TRUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -45,9 +46,27 @@ class AffineProductParityTest {
     }
 
     @Test
-    void cpuDevicesTakeTheBlockedKernel() {
-        assertEquals(cl.context().device().type().equals("CPU") ? Variant.BLOCKED : Variant.TILED,
-                ClAffineProduct.variantFor(cl.context().device()));
+    void cpuDevicesTakeTheBlockedKernelAndThePropertyOverrides() {
+        final ClDeviceInfo dev = cl.context().device();
+        final String old = System.getProperty(ClAffineProduct.VARIANT_PROPERTY);
+        try {
+            System.clearProperty(ClAffineProduct.VARIANT_PROPERTY);
+            assertEquals(dev.type().equals("CPU") ? Variant.BLOCKED : Variant.TILED, ClAffineProduct.variantFor(dev));
+            System.setProperty(ClAffineProduct.VARIANT_PROPERTY, "tiled");
+            assertEquals(Variant.TILED, ClAffineProduct.variantFor(dev));
+            System.setProperty(ClAffineProduct.VARIANT_PROPERTY, "blocked");
+            assertEquals(Variant.BLOCKED, ClAffineProduct.variantFor(dev));
+            System.setProperty(ClAffineProduct.VARIANT_PROPERTY, "fast");
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ClAffineProduct.create(cl.context()));
+            assertEquals("-Dreparam.headMatmul=fast: expected auto, tiled or blocked", e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(ClAffineProduct.VARIANT_PROPERTY);
+            } else {
+                System.setProperty(ClAffineProduct.VARIANT_PROPERTY, old);
+            }
+        }
     }
 
     @ParameterizedTest
