@@ -177,7 +177,7 @@ public final class ClAffineProduct implements AutoCloseable {
 
     private void launch(cl_kernel k, int dims, long[] global, long[] local) {
         try {
-            CL.clEnqueueNDRangeKernel(ctx.queue(), k, dims, null, global, local, 0, null, null);
+            CL.clEnqueueNDRangeKernel(ctx.queue(), k, dims, null, global, local, 0, null, ctx.launchEvent());
         } catch (CLException e) {
             throw new ClMemoryException("kernel launch failed on " + ctx.device().deviceName() + ": " + e.getMessage(), e);
         }
