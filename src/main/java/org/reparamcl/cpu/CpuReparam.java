@@ -40,12 +40,15 @@ final class CpuReparam {
         final long stream = spec.stream();
         final long offset = spec.offset();
         if (n > 0) {
-            final float[] sigma = new float[np];
-            be.parallel(np, (from, to) -> {
-                for (int p = from; p < to; p++) {
-                    sigma[p] = pz.sigma(rho[p]);
-                }
-            });
+            // sigma = rho for Parameterization.SIGMA: no copy (at 2^24 a copy is a 64 MiB array per call).
+            final float[] sigma = pz == Parameterization.SIGMA ? rho : new float[np];
+            if (sigma != rho) {
+                be.parallel(np, (from, to) -> {
+                    for (int p = from; p < to; p++) {
+                        sigma[p] = pz.sigma(rho[p]);
+                    }
+                });
+            }
             be.parallel(n, (from, to) -> {
                 final float[] e = new float[Math.min(CpuBackend.STAGING, to - from)];
                 int p = from % np;
