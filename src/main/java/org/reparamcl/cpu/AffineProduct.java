@@ -45,7 +45,8 @@ public final class AffineProduct {
      * so that each load of A or B feeds four fused multiply-adds; the elements of a partial block
      * at the bottom or right edge run one by one. Every element still sees the class comment's
      * operations in its order. One thread, 2-vCPU AMD EPYC, 2026-12-07, the head's three products
-     * at B = 4096, Din = D = 256, warm: 11 to 13 GFLOP/s, against 1.9 for one element at a time.
+     * at B = 4096, Din = D = 64 and 256 (JMH HeadProductBenchmark): 7.3 to 10.7 GFLOP/s, against
+     * 0.6 to 2.4 for one element at a time (docs/PERFORMANCE.md, "The conditional head").
      * {@code AffineProductTest} holds it to the element-by-element definition, bit for bit.
      */
     public static void multiplyRows(float[] a, int aSi, int aSp, float[] b, int bSp, int bSj, float[] bias, Init init,

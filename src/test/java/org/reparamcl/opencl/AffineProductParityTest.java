@@ -129,6 +129,27 @@ class AffineProductParityTest {
         }
     }
 
+    /** P = 0: c holds its start values (0, the bias, or what it held), the transpose skipped. */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void emptyInnerDimensionLeavesTheStartValues(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
+        final SplittableRandom rnd = new SplittableRandom(0xE0);
+        final int m = 13;
+        final int n = 21;
+        for (Init init : Init.values()) {
+            for (int pattern = 0; pattern < 3; pattern++) {
+                final ProductCase pc = ProductCase.random(rnd, m, n, 0, init, pattern);
+                final float[] expected = pc.expected();
+                try (ClBuffer da = upload(new float[1]); ClBuffer db = upload(new float[1]); ClBuffer dbias = upload(pc.bias());
+                     ClBuffer dc = upload(init == Init.ACCUMULATE ? pc.c0() : filled(m * n))) {
+                    affine.multiply(da, pc.aSi(), pc.aSp(), db, pc.bSp(), pc.bSj(), dbias, init, dc, m, n, 0);
+                    assertBitsEqual(expected, read(dc, m * n), variant + " " + pc);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Variant.class)
     void accumulatingTwoProductsContinuesOneSum(Variant variant) {

@@ -61,6 +61,37 @@ class GaussianHeadParityTest {
         }
     }
 
+    /**
+     * The head with each product kernel (-Dreparam.headMatmul, read when a head is created): the
+     * CPU reference's bits, including dx, whose two strided products share the blocked kernel's
+     * transposing scratch.
+     */
+    @Test
+    void bothProductKernelsGiveTheReferenceBits() {
+        final SplittableRandom rnd = new SplittableRandom(0x7111D);
+        final String old = System.getProperty(ClAffineProduct.VARIANT_PROPERTY);
+        try (CpuBackend cpu = CpuBackend.create(2)) {
+            for (String variant : new String[] {"tiled", "blocked"}) {
+                System.setProperty(ClAffineProduct.VARIANT_PROPERTY, variant);
+                final GaussianHead.Spec spec = new GaussianHead.Spec(37, 29, 3, 70, Parameterization.SOFTPLUS,
+                        NoiseMode.RECOMPUTE);
+                try (GaussianHead a = GaussianHead.create(cpu, spec); GaussianHead b = GaussianHead.create(cl, spec)) {
+                    final Params params = Params.random(rnd, spec);
+                    params.set(a);
+                    params.set(b);
+                    compare(a, b, spec, 70, rnd.nextLong(), 1, rnd.nextLong(1L << 40), rnd, variant);
+                    compare(a, b, spec, 33, rnd.nextLong(), 2, rnd.nextLong(1L << 40), rnd, variant + ", smaller batch");
+                }
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(ClAffineProduct.VARIANT_PROPERTY);
+            } else {
+                System.setProperty(ClAffineProduct.VARIANT_PROPERTY, old);
+            }
+        }
+    }
+
     /** STORE and RECOMPUTE give the same gradients on each backend. */
     @Test
     void storeAndRecomputeAgree() {

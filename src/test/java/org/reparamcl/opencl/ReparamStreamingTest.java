@@ -186,6 +186,53 @@ class ReparamStreamingTest {
         System.out.println("reparam streaming: " + calls + " calls in " + piecesRun + " pieces, bit-identical to the CPU reference");
     }
 
+    /**
+     * Host-array forward calls that take the fused KL and log q path (D a multiple of 64, offset a
+     * multiple of 4), streamed in pieces under small budgets: the reference bits, the fused path in
+     * every piece, and the device bytes within the budget (both partials buffers live at once).
+     */
+    @Test
+    void streamedFusedForwardHasTheReferenceBits() {
+        final ClReparam reparam = cl.reparam();
+        final long saved = reparam.hostBudgetBytes;
+        final Case[] cases = {
+            new Case(3, 10, 128, false, true, 8 << 10, 1 << 20, 1 << 20),    // pieces of rows, two blocks per row
+            new Case(1, 20, 64, false, true, 4 << 10, 1 << 20, 1 << 20),     // K = 1, one block per row
+            new Case(4, 6, 192, true, true, 6 << 10, 1 << 20, 1 << 20),      // broadcast (D,) parameters
+        };
+        final SplittableRandom rnd = new SplittableRandom(0xF5EDL);
+        final long base = ClResources.liveBufferBytes();
+        try {
+            for (Case c : cases) {
+                for (Parameterization pz : new Parameterization[] {Parameterization.SIGMA, Parameterization.LOG_VAR}) {
+                    final ReparamSpec s = ReparamSpec.builder().shape(c.k(), c.b(), c.d()).broadcast(c.broadcast())
+                            .parameterization(pz).seed(rnd.nextLong()).stream(rnd.nextInt(9))
+                            .offset((rnd.nextLong() >>> 1) & ~3L).build();
+                    final Inputs in = Inputs.of(s, rnd);
+                    final Outputs want = run(cpu, s, in, true, false);
+                    final long[] before = new long[3];
+                    final Outputs got = run(cl, s, in, true, false,
+                            () -> {
+                                reparam.hostBudgetBytes = c.forwardBudget();
+                                before[0] = reparam.streamedPieces;
+                                before[1] = reparam.fusedForwards;
+                            },
+                            () -> {
+                                before[2] = ClResources.liveBufferBytes() - base;
+                                assertTrue(reparam.streamedPieces - before[0] > 1, "forward not streamed: " + c);
+                                assertEquals(reparam.streamedPieces - before[0], reparam.fusedForwards - before[1],
+                                        "pieces not fused: " + c);
+                                reparam.hostBudgetBytes = saved;
+                            });
+                    assertTrue(before[2] <= c.forwardBudget() + 4, "device bytes " + before[2] + " past the budget of " + c);
+                    assertSame(want, got, s + " " + c);
+                }
+            }
+        } finally {
+            reparam.hostBudgetBytes = saved;
+        }
+    }
+
     /** Pieces that cannot be formed: a clear error before anything is written, and the next call works. */
     @Test
     void unstreamableCallsFailCleanly() {

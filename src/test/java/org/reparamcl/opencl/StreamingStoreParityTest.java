@@ -127,6 +127,42 @@ class StreamingStoreParityTest {
      * parameterization, both noise modes, every phase, with and without KL and log q, accumulate
      * or not; ordinary and streaming stores.
      */
+    /**
+     * The fused forward kernel (KL and log q in the forward pass: D a multiple of 64, offset a
+     * multiple of 4) with streaming stores, eps stored or not: the CPU reference's bits.
+     */
+    @Test
+    void fusedForwardExtrasWithStreamingStores() {
+        System.setProperty(ClContext.STREAMING_STORES_PROPERTY, "always");
+        final SplittableRandom rnd = new SplittableRandom(0x5F05EL);
+        final long fused = cl.reparam().fusedForwards;
+        int cases = 0;
+        for (int[] sh : new int[][] {{1, 9, 64}, {3, 5, 128}, {2, 3, 1024}}) {
+            for (boolean withEps : new boolean[] {false, true}) {
+                final ReparamSpec s = ReparamSpec.builder().shape(sh[0], sh[1], sh[2])
+                        .parameterization(Parameterization.values()[cases % 4]).seed(rnd.nextLong())
+                        .offset((rnd.nextLong() >>> 1) & ~3L).build();
+                final int n = (int) s.elements();
+                final int np = (int) s.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(s.parameterization(), np, rnd);
+                final float[][] ref = {new float[n], withEps ? new float[n] : null, new float[(int) s.paramRows()],
+                    new float[(int) s.sampleRows()]};
+                cpu.reparamForward(s, mu, rho, ref[0], ref[1], ref[2], ref[3]);
+                final float[][] got = {new float[n], withEps ? new float[n] : null, new float[ref[2].length],
+                    new float[ref[3].length]};
+                cl.reparamForward(s, mu, rho, got[0], got[1], got[2], got[3]);
+                for (int o = 0; o < 4; o++) {
+                    if (ref[o] != null) {
+                        assertArrayEquals(ReparamCases.bits(ref[o]), ReparamCases.bits(got[o]), "output " + o + " " + s);
+                    }
+                }
+                cases++;
+            }
+        }
+        assertEquals(fused + cases, cl.reparam().fusedForwards, "every case fused");
+    }
+
     @Test
     void elementwiseBackwardAndForwardMatchTheCpuReference() {
         final SplittableRandom rnd = new SplittableRandom(0x5EED);
