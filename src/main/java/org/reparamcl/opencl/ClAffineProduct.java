@@ -62,9 +62,23 @@ public final class ClAffineProduct implements AutoCloseable {
     private ClAffineProduct(ClContext ctx, Variant variant) {
         this.ctx = ctx;
         this.variant = variant;
-        this.matmul = ctx.kernel(variant == Variant.TILED ? "head_matmul" : "head_matmul_blocked");
-        this.transpose = variant == Variant.BLOCKED ? ctx.kernel("head_transpose") : null;
-        this.columnSum = ctx.kernel("head_column_sum");
+        cl_kernel mm = null;
+        cl_kernel tr = null;
+        try {
+            mm = ctx.kernel(variant == Variant.TILED ? "head_matmul" : "head_matmul_blocked");
+            tr = variant == Variant.BLOCKED ? ctx.kernel("head_transpose") : null;
+            this.columnSum = ctx.kernel("head_column_sum");
+        } catch (RuntimeException e) {
+            // Release what was created (the context would only at its close).
+            for (cl_kernel k : new cl_kernel[] {mm, tr}) {
+                if (k != null) {
+                    ctx.release(k);
+                }
+            }
+            throw e;
+        }
+        this.matmul = mm;
+        this.transpose = tr;
         if (variant == Variant.BLOCKED) {
             return;
         }
