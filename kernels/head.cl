@@ -169,7 +169,7 @@ static inline void hb_store(__global float *c, float16 v, int i, int j0, int m, 
 #define HB_FMA_ALL    do { HB_FMA(0); HB_FMA(1); HB_FMA(2); HB_FMA(3); \
                            HB_FMA(4); HB_FMA(5); HB_FMA(6); HB_FMA(7); } while (0)
 
-/* Dimension 0 runs over column blocks of 16, dimension 1 over row blocks of HB_ROWS; any work-group size. */
+/* Dimension 0 runs over column blocks of 16, dimension 1 over row blocks of HB_ROWS; any work-group size (ClAffineProduct uses 1 x 1). */
 __kernel void head_matmul_blocked(__global const float *a, int a_si, int a_sp,
                                   __global const float *b, int b_sp, int b_sj,
                                   __global const float *bias, int init,

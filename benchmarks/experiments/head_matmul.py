@@ -7,8 +7,8 @@ step runs (x W, x^T G, G W^T; docs/HEAD.md) at a few shapes, with both product k
 
   tiled    head_matmul: 16 x 16 work-groups, 64 x 64 tiles staged through local memory (GPUs)
   blocked  head_matmul_blocked: 8 x 16 register blocks per work-item, no local memory (CPU
-           devices); for G W^T, whose B is strided along j, head_transpose first, and its time is
-           counted in the product's
+           devices), work-groups of one work-item as ClAffineProduct launches it; for G W^T, whose
+           B is strided along j, head_transpose first, and its time is counted in the product's
 
 ClAffineProduct picks the same way (blocked on CPU devices). Both must give the bits of
 org.reparamcl.cpu.AffineProduct; the script checks a few elements of each result against a
@@ -113,7 +113,7 @@ def main():
                 ev.wait()
                 total += (ev.profile.end - ev.profile.start) * 1e-9
                 src, sp, sj = dt, n, 1
-            ev = prg.head_matmul_blocked(queue, ((n + 15) // 16, (m + 7) // 8), None,
+            ev = prg.head_matmul_blocked(queue, ((n + 15) // 16, (m + 7) // 8), (1, 1),
                                          da, np.int32(asi), np.int32(asp), src, np.int32(sp), np.int32(sj),
                                          dbias, np.int32(INIT_BIAS), dc, np.int32(m), np.int32(n), np.int32(p))
             ev.wait()

@@ -17,7 +17,7 @@ import org.reparamcl.cpu.AffineProduct;
  * <p>Two product kernels give the same bits: {@link Variant#TILED} ({@code head_matmul}, work-groups
  * of 16 x 16 staging tiles through local memory, the usual GPU layout) and {@link Variant#BLOCKED}
  * ({@code head_matmul_blocked}, each work-item an 8 x 16 block in float16 registers, no local
- * memory, B's rows transposed to contiguous first where they are strided), 6x to 8x faster on
+ * memory, B's rows transposed to contiguous first where they are strided), 7x to 15x faster on
  * PoCL. {@link #create(ClContext)} takes BLOCKED on CPU devices and TILED elsewhere; the system
  * property {@value #VARIANT_PROPERTY} ({@code auto}, {@code tiled} or {@code blocked}) overrides it.
  *
@@ -57,6 +57,13 @@ public final class ClAffineProduct implements AutoCloseable {
     private final Pointer intPtr = Pointer.to(intArg);
     private final long[] global2 = new long[2];
     private final long[] local2 = {WORK_GROUP, WORK_GROUP};
+    /**
+     * BLOCKED launches use work-groups of one work-item. Left to itself (a null local size), PoCL
+     * put the 32 work-items of x^T G at Din = D = 64 into one group, so one core did all the work:
+     * 82 GFLOP/s, against 208 with groups of one (AMD EPYC, 2026-12-07; docs/PERFORMANCE.md, "The
+     * conditional head"). A work-item is a whole 8 x 16 block, so per-group overhead is small.
+     */
+    private final long[] localBlocked = {1, 1};
     private final long[] global1 = new long[1];
 
     private ClAffineProduct(ClContext ctx, Variant variant) {
@@ -168,7 +175,7 @@ public final class ClAffineProduct implements AutoCloseable {
         if (variant == Variant.BLOCKED) {
             global2[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;
             global2[1] = ((long) m + BLOCK_ROWS - 1) / BLOCK_ROWS;
-            launch(matmul, 2, global2, null);
+            launch(matmul, 2, global2, localBlocked);
         } else {
             global2[0] = groups(n) * WORK_GROUP;
             global2[1] = groups(m) * WORK_GROUP;
