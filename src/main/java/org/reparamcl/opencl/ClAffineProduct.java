@@ -65,6 +65,8 @@ public final class ClAffineProduct implements AutoCloseable {
      */
     private final long[] localBlocked = {1, 1};
     private final long[] global1 = new long[1];
+    /** head_column_sum: work-groups of one work-item, so that its few work-items spread over the cores. */
+    private final long[] local1 = {1};
 
     private ClAffineProduct(ClContext ctx, Variant variant) {
         this.ctx = ctx;
@@ -192,8 +194,8 @@ public final class ClAffineProduct implements AutoCloseable {
         setInt(columnSum, 1, m);
         setInt(columnSum, 2, n);
         CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, out.argument());
-        global1[0] = n;
-        launch(columnSum, 1, global1, null);
+        global1[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
+        launch(columnSum, 1, global1, local1);
     }
 
     private void launch(cl_kernel k, int dims, long[] global, long[] local) {
