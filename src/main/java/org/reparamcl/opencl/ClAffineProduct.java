@@ -65,7 +65,7 @@ public final class ClAffineProduct implements AutoCloseable {
      */
     private final long[] localBlocked = {1, 1};
     private final long[] global1 = new long[1];
-    /** head_column_sum: work-groups of one work-item, so that its few work-items spread over the cores. */
+    /** head_column_sum on CPU devices (BLOCKED): work-groups of one work-item, so that its few work-items spread over the cores. */
     private final long[] local1 = {1};
 
     private ClAffineProduct(ClContext ctx, Variant variant) {
@@ -195,7 +195,7 @@ public final class ClAffineProduct implements AutoCloseable {
         setInt(columnSum, 2, n);
         CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, out.argument());
         global1[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
-        launch(columnSum, 1, global1, local1);
+        launch(columnSum, 1, global1, variant == Variant.BLOCKED ? local1 : null);
     }
 
     private void launch(cl_kernel k, int dims, long[] global, long[] local) {
