@@ -30,6 +30,20 @@
 #define HEAD_INIT_BIAS       1
 #define HEAD_INIT_ACCUMULATE 2
 
+/*
+ * What one launch of head_matmul or head_matmul_blocked computes (the argument mode):
+ *   HEAD_MODE_ONE    c = init + A B (a2, b2, bias2, c2 unused);
+ *   HEAD_MODE_PAIR   two products of the same shape, strides and init, selected by dimension 2
+ *                    of the launch: c = init + A B, and c2 = init2 + A2 B2 (A2 from a2, bias2);
+ *   HEAD_MODE_CHAIN  c = init + A B + A2 B2, the second product's terms added after the first's
+ *                    to the same accumulator: the bits of c = init + A B followed by
+ *                    c = ACCUMULATE + A2 B2, in one launch.
+ * A launch costs about 10 us on PoCL, so the head pairs its mu and rho products, and chains dL/dx.
+ */
+#define HEAD_MODE_ONE   0
+#define HEAD_MODE_PAIR  1
+#define HEAD_MODE_CHAIN 2
+
 /* Start value of the accumulator of c[i, j] (0 outside c: those lanes are never stored). */
 static inline float head_init(__global const float *bias, __global const float *c, int init,
                               int i, int j, int m, int n)
@@ -65,15 +79,23 @@ static inline void head_store4(__global float *c, float4 v, int i, int j, int m,
     if (j + 3 < n) row[j + 3] = v.w;
 }
 
-/* Work-groups of HEAD_WG x HEAD_WG; dimension 0 runs over column blocks, dimension 1 over row blocks. */
+/* Work-groups of HEAD_WG x HEAD_WG; dimension 0 runs over column blocks, dimension 1 over row blocks, 2 over the products of a pair. */
 __kernel __attribute__((reqd_work_group_size(HEAD_WG, HEAD_WG, 1)))
 void head_matmul(__global const float *a, int a_si, int a_sp,
                  __global const float *b, int b_sp, int b_sj,
                  __global const float *bias, int init,
-                 __global float *c, int m, int n, int p)
+                 __global float *c, int m, int n, int p,
+                 __global const float *a2, __global const float *b2,
+                 __global const float *bias2, __global float *c2, int mode)
 {
     __local float at[HEAD_KSLICE][HEAD_TILE];     /* at[q][r] = A(i0 + r, t + q) */
     __local float bt[HEAD_KSLICE][HEAD_TILE];     /* bt[q][s] = B(t + q, j0 + s) */
+    if (mode == HEAD_MODE_PAIR && get_global_id(2) == 1) {
+        a = a2;
+        b = b2;
+        bias = bias2;
+        c = c2;
+    }
     const int lj = get_local_id(0);
     const int li = get_local_id(1);
     const int lid = li * HEAD_WG + lj;
@@ -87,6 +109,11 @@ void head_matmul(__global const float *a, int a_si, int a_sp,
     float4 acc2 = head_init4(bias, c, init, i0 + r0 + 2, j0 + s0, m, n);
     float4 acc3 = head_init4(bias, c, init, i0 + r0 + 3, j0 + s0, m, n);
 
+    for (int part = 0; part < (mode == HEAD_MODE_CHAIN ? 2 : 1); part++) {
+    if (part == 1) {
+        a = a2;
+        b = b2;
+    }
     for (int t = 0; t < p; t += HEAD_KSLICE) {
         for (int e = lid; e < HEAD_KSLICE * HEAD_TILE; e += HEAD_WG * HEAD_WG) {
             const int r = e / HEAD_KSLICE;
@@ -110,6 +137,7 @@ void head_matmul(__global const float *a, int a_si, int a_sp,
             acc3 = fma((float4)(at[q][r0 + 3]), bv, acc3);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
+    }
     }
     head_store4(c, acc0, i0 + r0, j0 + s0, m, n);
     head_store4(c, acc1, i0 + r0 + 1, j0 + s0, m, n);
@@ -169,16 +197,27 @@ static inline void hb_store(__global float *c, float16 v, int i, int j0, int m, 
 #define HB_FMA_ALL    do { HB_FMA(0); HB_FMA(1); HB_FMA(2); HB_FMA(3); \
                            HB_FMA(4); HB_FMA(5); HB_FMA(6); HB_FMA(7); } while (0)
 
-/* Dimension 0 runs over column blocks of 16, dimension 1 over row blocks of HB_ROWS; any work-group size (ClAffineProduct uses 1 x 1). */
+/*
+ * Dimension 0 runs over column blocks of 16, dimension 1 over row blocks of HB_ROWS, 2 over the
+ * products of a pair (HEAD_MODE_*); any work-group size (ClAffineProduct uses 1 x 1 x 1).
+ */
 __kernel void head_matmul_blocked(__global const float *a, int a_si, int a_sp,
                                   __global const float *b, int b_sp, int b_sj,
                                   __global const float *bias, int init,
-                                  __global float *c, int m, int n, int p)
+                                  __global float *c, int m, int n, int p,
+                                  __global const float *a2, __global const float *b2,
+                                  __global const float *bias2, __global float *c2, int mode)
 {
     const int j0 = (int)get_global_id(0) * 16;
     const int i0 = (int)get_global_id(1) * HB_ROWS;
     if (j0 >= n || i0 >= m) {
         return;
+    }
+    if (mode == HEAD_MODE_PAIR && get_global_id(2) == 1) {
+        a = a2;
+        b = b2;
+        bias = bias2;
+        c = c2;
     }
     float16 acc0 = hb_init(bias, c, init, i0, j0, m, n);
     float16 acc1 = hb_init(bias, c, init, i0 + 1, j0, m, n);
@@ -188,6 +227,11 @@ __kernel void head_matmul_blocked(__global const float *a, int a_si, int a_sp,
     float16 acc5 = hb_init(bias, c, init, i0 + 5, j0, m, n);
     float16 acc6 = hb_init(bias, c, init, i0 + 6, j0, m, n);
     float16 acc7 = hb_init(bias, c, init, i0 + 7, j0, m, n);
+    for (int part = 0; part < (mode == HEAD_MODE_CHAIN ? 2 : 1); part++) {
+    if (part == 1) {
+        a = a2;
+        b = b2;
+    }
     HB_ROW_PTR(0); HB_ROW_PTR(1); HB_ROW_PTR(2); HB_ROW_PTR(3);
     HB_ROW_PTR(4); HB_ROW_PTR(5); HB_ROW_PTR(6); HB_ROW_PTR(7);
     if (j0 + 16 <= n && b_sj == 1) {
@@ -208,6 +252,7 @@ __kernel void head_matmul_blocked(__global const float *a, int a_si, int a_sp,
             const long ao = (long)t * a_sp;
             HB_FMA_ALL;
         }
+    }
     }
     hb_store(c, acc0, i0, j0, m, n);
     hb_store(c, acc1, i0 + 1, j0, m, n);
@@ -230,16 +275,22 @@ __kernel void head_transpose(__global const float *b, int b_sp, int b_sj, __glob
 }
 
 /*
- * out[j] = sum over i = 0 .. m-1 of a[i * n + j], added in order of i from 0.0f. Work-item g sums
+ * out[j] = sum over i = 0 .. m-1 of a[i * n + j], added in order of i from 0.0f (and, with
+ * dimension 1 of size 2, out2 from a2 of the same shape in the same launch). Work-item g sums
  * columns 16 g .. 16 g + 15 as one float16 (each lane its own column, rows in order), the last
  * partial group column by column. One work-item per column, summing down a stride of n, took
  * 1.08 ms at 4096 x 256 on PoCL (AMD EPYC, 2026-12-07; docs/PERFORMANCE.md, "The conditional head").
  */
-__kernel void head_column_sum(__global const float *a, int m, int n, __global float *out)
+__kernel void head_column_sum(__global const float *a, int m, int n, __global float *out,
+                              __global const float *a2, __global float *out2)
 {
     const int j0 = (int)get_global_id(0) * 16;
     if (j0 >= n) {
         return;
+    }
+    if (get_global_id(1) == 1) {   /* the second of a pair (launches of one use dimension 1 of size 1) */
+        a = a2;
+        out = out2;
     }
     if (j0 + 16 <= n) {
         float16 acc = (float16)(0.0f);

@@ -40,6 +40,7 @@ import pyopencl as cl  # noqa: E402
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 HEAD_CL = os.path.join(ROOT, 'kernels', 'head.cl')
 INIT_BIAS = 1
+MODE_ONE = 0  # HEAD_MODE_ONE: one product per launch (head.cl)
 
 # (name, M, N, P, a_si, a_sp, b_sp, b_sj): x W is (B, Din) x (Din, D); x^T G is (Din, B) x (B, D);
 # G W^T is (B, D) x (D, Din) with W stored (Din, D).
@@ -100,7 +101,8 @@ def main():
         def tiled():
             ev = prg.head_matmul(queue, ((n + 63) // 64 * 16, (m + 63) // 64 * 16), (16, 16),
                                  da, np.int32(asi), np.int32(asp), db, np.int32(bsp), np.int32(bsj),
-                                 dbias, np.int32(INIT_BIAS), dc, np.int32(m), np.int32(n), np.int32(p))
+                                 dbias, np.int32(INIT_BIAS), dc, np.int32(m), np.int32(n), np.int32(p),
+                                 da, db, dbias, dc, np.int32(MODE_ONE))
             ev.wait()
             return (ev.profile.end - ev.profile.start) * 1e-9
 
@@ -115,7 +117,8 @@ def main():
                 src, sp, sj = dt, n, 1
             ev = prg.head_matmul_blocked(queue, ((n + 15) // 16, (m + 7) // 8), (1, 1),
                                          da, np.int32(asi), np.int32(asp), src, np.int32(sp), np.int32(sj),
-                                         dbias, np.int32(INIT_BIAS), dc, np.int32(m), np.int32(n), np.int32(p))
+                                         dbias, np.int32(INIT_BIAS), dc, np.int32(m), np.int32(n), np.int32(p),
+                                         da, src, dbias, dc, np.int32(MODE_ONE))
             ev.wait()
             return total + (ev.profile.end - ev.profile.start) * 1e-9
 

@@ -56,17 +56,21 @@ public final class ClAffineProduct implements AutoCloseable {
     private final int[] intArg = new int[1];
     private final Pointer intPtr = Pointer.to(intArg);
     private final long[] global2 = new long[2];
-    private final long[] local2 = {WORK_GROUP, WORK_GROUP};
+    private final long[] global3 = new long[3];
+    private final long[] local3 = {WORK_GROUP, WORK_GROUP, 1};
+    /** head_matmul's mode argument (HEAD_MODE_* in head.cl). */
+    private static final int MODE_ONE = 0;
+    private static final int MODE_PAIR = 1;
+    private static final int MODE_CHAIN = 2;
     /**
      * BLOCKED launches use work-groups of one work-item. Left to itself (a null local size), PoCL
      * put the 32 work-items of x^T G at Din = D = 64 into one group, so one core did all the work:
      * 82 GFLOP/s, against 208 with groups of one (AMD EPYC, 2026-12-07; docs/PERFORMANCE.md, "The
      * conditional head"). A work-item is a whole 8 x 16 block, so per-group overhead is small.
      */
-    private final long[] localBlocked = {1, 1};
-    private final long[] global1 = new long[1];
+    private final long[] localBlocked = {1, 1, 1};
     /** head_column_sum on CPU devices (BLOCKED): work-groups of one work-item, so that its few work-items spread over the cores. */
-    private final long[] local1 = {1};
+    private final long[] localBlocked2 = {1, 1};
 
     private ClAffineProduct(ClContext ctx, Variant variant) {
         this.ctx = ctx;
@@ -138,14 +142,52 @@ public final class ClAffineProduct implements AutoCloseable {
      */
     public void multiply(ClBuffer a, int aSi, int aSp, ClBuffer b, int bSp, int bSj, ClBuffer bias,
                          AffineProduct.Init init, ClBuffer c, int m, int n, int p) {
+        product(MODE_ONE, a, null, aSi, aSp, b, null, bSp, bSj, bias, null, init, c, null, m, n, p);
+    }
+
+    /**
+     * Two products of the same shape, strides and init in one launch: {@code c = init + A B} and
+     * {@code c2 = init2 + A2 B2}, A2 and B2 read from {@code a2} and {@code b2} with the same strides
+     * and init2 from {@code bias2}. The bits of two {@link #multiply} calls. (With BLOCKED and B
+     * strided along j it is two launches, each after its transpose.)
+     */
+    public void multiplyPair(ClBuffer a, ClBuffer a2, int aSi, int aSp, ClBuffer b, ClBuffer b2, int bSp, int bSj,
+                             ClBuffer bias, ClBuffer bias2, AffineProduct.Init init, ClBuffer c, ClBuffer c2,
+                             int m, int n, int p) {
+        if (variant == Variant.BLOCKED && bSj != 1 && p > 0) {
+            multiply(a, aSi, aSp, b, bSp, bSj, bias, init, c, m, n, p);
+            multiply(a2, aSi, aSp, b2, bSp, bSj, bias2, init, c2, m, n, p);
+            return;
+        }
+        product(MODE_PAIR, a, a2, aSi, aSp, b, b2, bSp, bSj, bias, bias2, init, c, c2, m, n, p);
+    }
+
+    /**
+     * {@code c = init + A B + A2 B2} in one launch, the terms of A2 B2 added after those of A B to
+     * the same accumulators: the bits of {@code multiply(a, b, init, c)} followed by
+     * {@code multiply(a2, b2, ACCUMULATE, c)}. A2 and B2 have A's and B's shapes and strides.
+     */
+    public void multiplyChain(ClBuffer a, ClBuffer a2, int aSi, int aSp, ClBuffer b, ClBuffer b2, int bSp, int bSj,
+                              ClBuffer bias, AffineProduct.Init init, ClBuffer c, int m, int n, int p) {
+        if (variant == Variant.BLOCKED && bSj != 1 && p > 0) {
+            multiply(a, aSi, aSp, b, bSp, bSj, bias, init, c, m, n, p);
+            multiply(a2, aSi, aSp, b2, bSp, bSj, null, AffineProduct.Init.ACCUMULATE, c, m, n, p);
+            return;
+        }
+        product(MODE_CHAIN, a, a2, aSi, aSp, b, b2, bSp, bSj, bias, null, init, c, null, m, n, p);
+    }
+
+    private void product(int mode, ClBuffer a, ClBuffer a2, int aSi, int aSp, ClBuffer b, ClBuffer b2, int bSp, int bSj,
+                         ClBuffer bias, ClBuffer bias2, AffineProduct.Init init, ClBuffer c, ClBuffer c2,
+                         int m, int n, int p) {
         if (m == 0 || n == 0) {
             return;
         }
-        if (init == AffineProduct.Init.BIAS && bias == null) {
+        if (init == AffineProduct.Init.BIAS && (bias == null || (mode == MODE_PAIR && bias2 == null))) {
             throw new NullPointerException("bias buffer is null but init is BIAS");
         }
         if (variant == Variant.BLOCKED && bSj != 1 && p > 0) {
-            // B(p, j) with contiguous rows, so that the kernel loads 16 columns at once.
+            // B(p, j) with contiguous rows, so that the kernel loads 16 columns at once (MODE_ONE only).
             final long count = (long) p * n;
             transposed = ctx.grow(transposed, count);
             CL.clSetKernelArg(transpose, 0, Sizeof.cl_mem, b.argument());
@@ -167,26 +209,41 @@ public final class ClAffineProduct implements AutoCloseable {
         CL.clSetKernelArg(matmul, 3, Sizeof.cl_mem, b.argument());
         setInt(matmul, 4, bSp);
         setInt(matmul, 5, bSj);
-        // An unused bias argument still needs a valid buffer: c stands in.
+        // Unused buffer arguments still need valid buffers: c stands in.
         CL.clSetKernelArg(matmul, 6, Sizeof.cl_mem, (bias == null ? c : bias).argument());
         setInt(matmul, 7, init.code());
         CL.clSetKernelArg(matmul, 8, Sizeof.cl_mem, c.argument());
         setInt(matmul, 9, m);
         setInt(matmul, 10, n);
         setInt(matmul, 11, p);
+        CL.clSetKernelArg(matmul, 12, Sizeof.cl_mem, (a2 == null ? c : a2).argument());
+        CL.clSetKernelArg(matmul, 13, Sizeof.cl_mem, (b2 == null ? c : b2).argument());
+        CL.clSetKernelArg(matmul, 14, Sizeof.cl_mem, (bias2 == null ? c : bias2).argument());
+        CL.clSetKernelArg(matmul, 15, Sizeof.cl_mem, (c2 == null ? c : c2).argument());
+        setInt(matmul, 16, mode);
+        global3[2] = mode == MODE_PAIR ? 2 : 1;
         if (variant == Variant.BLOCKED) {
-            global2[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;
-            global2[1] = ((long) m + BLOCK_ROWS - 1) / BLOCK_ROWS;
-            launch(matmul, 2, global2, localBlocked);
+            global3[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;
+            global3[1] = ((long) m + BLOCK_ROWS - 1) / BLOCK_ROWS;
+            launch(matmul, 3, global3, localBlocked);
         } else {
-            global2[0] = groups(n) * WORK_GROUP;
-            global2[1] = groups(m) * WORK_GROUP;
-            launch(matmul, 2, global2, local2);
+            global3[0] = groups(n) * WORK_GROUP;
+            global3[1] = groups(m) * WORK_GROUP;
+            launch(matmul, 3, global3, local3);
         }
     }
 
     /** Enqueues {@code out[j] = sum_i a[i * n + j]}, i in order from 0; see {@link AffineProduct#columnSum}. */
     public void columnSum(ClBuffer a, int m, int n, ClBuffer out) {
+        columnSums(a, null, m, n, out, null);
+    }
+
+    /** {@link #columnSum} of {@code a} into {@code out} and of {@code a2} (same shape) into {@code out2}, in one launch. */
+    public void columnSumPair(ClBuffer a, ClBuffer a2, int m, int n, ClBuffer out, ClBuffer out2) {
+        columnSums(a, a2, m, n, out, out2);
+    }
+
+    private void columnSums(ClBuffer a, ClBuffer a2, int m, int n, ClBuffer out, ClBuffer out2) {
         if (n == 0) {
             return;
         }
@@ -194,8 +251,11 @@ public final class ClAffineProduct implements AutoCloseable {
         setInt(columnSum, 1, m);
         setInt(columnSum, 2, n);
         CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, out.argument());
-        global1[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
-        launch(columnSum, 1, global1, variant == Variant.BLOCKED ? local1 : null);
+        CL.clSetKernelArg(columnSum, 4, Sizeof.cl_mem, (a2 == null ? a : a2).argument());
+        CL.clSetKernelArg(columnSum, 5, Sizeof.cl_mem, (out2 == null ? out : out2).argument());
+        global2[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
+        global2[1] = a2 == null ? 1 : 2;
+        launch(columnSum, 2, global2, variant == Variant.BLOCKED ? localBlocked2 : null);
     }
 
     private void launch(cl_kernel k, int dims, long[] global, long[] local) {

@@ -16,13 +16,20 @@ public final class ClBuffer implements AutoCloseable {
     /** The handle as a kernel argument, made once: setting an argument then allocates nothing. */
     private final Pointer argument;
     private final long bytes;
+    /** Whether this is a region of another buffer ({@link ClContext#slices}): it holds no memory of its own. */
+    private final boolean slice;
     private volatile boolean closed;
 
     ClBuffer(ClContext owner, cl_mem mem, long bytes) {
+        this(owner, mem, bytes, false);
+    }
+
+    ClBuffer(ClContext owner, cl_mem mem, long bytes, boolean slice) {
         this.owner = owner;
         this.mem = mem;
         this.argument = Pointer.to(mem);
         this.bytes = bytes;
+        this.slice = slice;
     }
 
     /** Size in bytes. */
@@ -80,7 +87,7 @@ public final class ClBuffer implements AutoCloseable {
         if (!closed) {
             closed = true;
             CL.clReleaseMemObject(mem);
-            ClResources.removeBuffer(bytes);
+            ClResources.removeBuffer(slice ? 0 : bytes);
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.reparamcl.opencl;
 
+import static org.jocl.CL.CL_BUFFER_CREATE_TYPE_REGION;
 import static org.jocl.CL.CL_CONTEXT_PLATFORM;
+import static org.jocl.CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN;
 import static org.jocl.CL.CL_MEM_ALLOC_HOST_PTR;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_PROGRAM_BINARIES;
@@ -21,6 +23,7 @@ import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_buffer_region;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
@@ -65,10 +68,15 @@ public final class ClContext implements AutoCloseable {
     private boolean closed;
     /** A CPU device from AMD (streamingStoresAfterGenerator); decided once, not per launch. */
     private final boolean amdCpu;
+    /** CL_DEVICE_MEM_BASE_ADDR_ALIGN in bytes: where a sub-buffer may start. */
+    private final long baseAlignBytes;
 
     private ClContext(ClDeviceInfo device, cl_context context, cl_command_queue queue, cl_program program) {
         this.device = device;
         this.amdCpu = device.type().equals("CPU") && isAmd(device.deviceVendor());
+        final int[] bits = new int[1];
+        CL.clGetDeviceInfo(device.device(), CL_DEVICE_MEM_BASE_ADDR_ALIGN, Sizeof.cl_uint, Pointer.to(bits), null);
+        this.baseAlignBytes = Math.max(4, bits[0] / 8);
         this.context = context;
         this.queue = queue;
         this.program = program;
@@ -322,6 +330,62 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
+    /**
+     * One device buffer holding regions of the given sizes (in floats) one after another, each
+     * starting at a multiple of the device's base-address alignment, and a sub-buffer
+     * ({@code clCreateSubBuffer}) for each region: element 0 of the result is the whole buffer,
+     * element r + 1 region r (a region of 0 floats still gets one float). {@code offsets[r]}
+     * receives region r's start in floats. Kernels take the regions as separate buffers while one
+     * copy moves them all: a host write or read of several tensors is then one command.
+     * Closing the whole buffer does not close the regions; close them first (the context's close
+     * releases all).
+     */
+    public synchronized ClBuffer[] slices(long[] floats, long[] offsets) {
+        ensureOpen();
+        if (offsets.length != floats.length) {
+            throw new IllegalArgumentException("offsets has " + offsets.length + " entries for " + floats.length + " regions");
+        }
+        final long align = Math.max(4, baseAlignBytes);
+        long end = 0;
+        for (int r = 0; r < floats.length; r++) {
+            if (floats[r] < 0) {
+                throw new IllegalArgumentException("region " + r + " has " + floats[r] + " floats");
+            }
+            final long start = (end + align - 1) / align * align;
+            offsets[r] = start / 4;
+            end = start + 4 * Math.max(1, floats[r]);
+        }
+        final ClBuffer[] out = new ClBuffer[floats.length + 1];
+        out[0] = allocate(end);
+        boolean done = false;
+        try {
+            for (int r = 0; r < floats.length; r++) {
+                final cl_buffer_region region = new cl_buffer_region(4 * offsets[r], 4 * Math.max(1, floats[r]));
+                final cl_mem sub;
+                try {
+                    sub = CL.clCreateSubBuffer(out[0].mem(), CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, region, null);
+                } catch (CLException e) {
+                    throw new ClMemoryException("cannot create a sub-buffer of " + region.size + " bytes at " + region.origin
+                            + " on " + device.deviceName() + ": " + e.getMessage(), e);
+                }
+                ClResources.addBuffer(0);
+                out[r + 1] = new ClBuffer(this, sub, region.size, true);
+                buffers.add(out[r + 1]);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                for (int r = out.length - 1; r >= 0; r--) {
+                    if (out[r] != null) {
+                        out[r].release();
+                        buffers.remove(out[r]);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     synchronized void forget(ClBuffer b) {
         buffers.remove(b);
     }
@@ -458,8 +522,9 @@ public final class ClContext implements AutoCloseable {
                 } catch (CLException ignored) {
                     // releasing anyway
                 }
-                for (ClBuffer b : new ArrayList<>(buffers)) {
-                    b.release();
+                // Newest first: a sub-buffer before the buffer it is a region of.
+                for (int i = buffers.size() - 1; i >= 0; i--) {
+                    buffers.get(i).release();
                 }
                 buffers.clear();
                 for (cl_kernel k : kernels) {

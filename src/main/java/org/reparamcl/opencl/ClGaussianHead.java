@@ -46,10 +46,19 @@ public final class ClGaussianHead implements GaussianHead {
     private final ReentrantLock lock;
     private final List<ClBuffer> owned = new ArrayList<>();
     private final ClAffineProduct affine;
+    /**
+     * The parameters as regions of one buffer ({@link ClContext#slices}): W_mu, b_mu, W_rho, b_rho,
+     * then W_mu^T and W_rho^T (D, Din), which dL/dx multiplies by with contiguous rows. The host
+     * fills {@link #stageParams} in the same layout and writes it with one command.
+     */
+    private final ClBuffer params;
+    private final long[] paramsAt = new long[6];
     private final ClBuffer wMu;
     private final ClBuffer bMu;
     private final ClBuffer wRho;
     private final ClBuffer bRho;
+    private final ClBuffer wMuT;
+    private final ClBuffer wRhoT;
     private final ClBuffer x;
     private final ClBuffer mu;
     private final ClBuffer rho;
@@ -59,27 +68,27 @@ public final class ClGaussianHead implements GaussianHead {
     private final ClBuffer gradZ;
     private final ClBuffer gradMu;
     private final ClBuffer gradRho;
-    private final ClBuffer gradX;
+    /**
+     * The gradients as regions of one buffer: dW_mu, db_mu, dW_rho, db_rho, dx. A host-array
+     * backward call reads them into {@link #stageGrads} with one blocking read: one command and one
+     * round trip per call instead of one per tensor (each command costs about 10 us on PoCL, a wait
+     * about 45 us).
+     */
+    private final ClBuffer grads;
+    private final long[] gradsAt = new long[5];
     private final ClBuffer gradWMu;
     private final ClBuffer gradBMu;
     private final ClBuffer gradWRho;
     private final ClBuffer gradBRho;
+    private final ClBuffer gradX;
     /** Direct (non-moving) host staging for non-blocking writes: x, dL/dz and the parameters. */
     private final Staging stageX;
     private final Staging stageGradZ;
     private final Staging stageParams;
-    /** Where b_mu, W_rho and b_rho start in stageParams (W_mu at its start), made once. */
-    private final Pointer bMuAt;
-    private final Pointer wRhoAt;
-    private final Pointer bRhoAt;
-    /**
-     * The gradients of a host-array backward call (dW_mu, db_mu, dW_rho, db_rho, dx one after
-     * another), or the parameters for getParameters, gathered on the device so that one blocking
-     * read brings them into stageGrads: one round trip per call instead of one per tensor (about
-     * 100 us each on PoCL).
-     */
-    private final ClBuffer gathered;
+    /** Where blocking reads land: the gradients, or the parameters for getParameters (same leading layout). */
     private final Staging stageGrads;
+    /** Whether {@link #sigma} still holds an earlier pass's values: it is computed when asked for, not in every forward pass. */
+    private boolean sigmaStale;
     private int batch;
     private ReparamSpec last;
     /** The spec of the most recent forward call (unlike last, kept when a forward pass fails). */
@@ -98,10 +107,16 @@ public final class ClGaussianHead implements GaussianHead {
         ClAffineProduct a = null;
         try {
             a = ClAffineProduct.create(ctx);
-            wMu = allocate(spec.weights());
-            bMu = allocate(spec.outputs());
-            wRho = allocate(spec.weights());
-            bRho = allocate(spec.outputs());
+            final long w = spec.weights();
+            final long d = spec.outputs();
+            final ClBuffer[] ps = slices(new long[] {w, d, w, d, w, w}, paramsAt);
+            params = ps[0];
+            wMu = ps[1];
+            bMu = ps[2];
+            wRho = ps[3];
+            bRho = ps[4];
+            wMuT = ps[5];
+            wRhoT = ps[6];
             x = allocate(in);
             mu = allocate(p);
             rho = allocate(p);
@@ -111,23 +126,20 @@ public final class ClGaussianHead implements GaussianHead {
             gradZ = allocate(n);
             gradMu = allocate(p);
             gradRho = allocate(p);
-            gradX = allocate(in);
-            gradWMu = allocate(spec.weights());
-            gradBMu = allocate(spec.outputs());
-            gradWRho = allocate(spec.weights());
-            gradBRho = allocate(spec.outputs());
+            final ClBuffer[] gs = slices(new long[] {w, d, w, d, in}, gradsAt);
+            grads = gs[0];
+            gradWMu = gs[1];
+            gradBMu = gs[2];
+            gradWRho = gs[3];
+            gradBRho = gs[4];
+            gradX = gs[5];
             stageX = new Staging(in);
             stageGradZ = new Staging(n);
-            gathered = allocate(2L * spec.weights() + 2L * spec.outputs() + in);
-            stageGrads = new Staging(2L * spec.weights() + 2L * spec.outputs() + in);
-            stageParams = new Staging(2L * spec.weights() + 2L * spec.outputs());
-            bMuAt = stageParams.pointer.withByteOffset(4L * spec.weights());
-            wRhoAt = stageParams.pointer.withByteOffset(4L * (spec.weights() + spec.outputs()));
-            bRhoAt = stageParams.pointer.withByteOffset(4L * (2 * spec.weights() + spec.outputs()));
+            // The two layouts agree on their first four regions (same sizes, same alignment).
+            stageGrads = new Staging(Math.max(grads.capacity32(), paramsAt[3] + d));
+            stageParams = new Staging(params.capacity32());
             affine = a;
-            // Parameters start at zero, as on the CPU.
-            final float[] zeros = new float[2 * spec.weights() + 2 * spec.outputs()];
-            stageParams.floats.put(0, zeros);
+            // Parameters start at zero, as on the CPU (a new direct buffer is zeroed).
             writeParameters();
             ctx.finish();
             stageParams.inFlight = false;
@@ -173,9 +185,10 @@ public final class ClGaussianHead implements GaussianHead {
         try {
             ensureOpen();
             awaitStaging(stageParams);
-            final int w = spec.weights();
-            final int d = spec.outputs();
-            stageParams.floats.put(0, wMu).put(w, bMu).put(w + d, wRho).put(2 * w + d, bRho);
+            final FloatBuffer f = stageParams.floats;
+            f.put((int) paramsAt[0], wMu).put((int) paramsAt[1], bMu).put((int) paramsAt[2], wRho).put((int) paramsAt[3], bRho);
+            transpose(wMu, (int) paramsAt[4]);
+            transpose(wRho, (int) paramsAt[5]);
             writeParameters();
         } finally {
             lock.unlock();
@@ -190,12 +203,9 @@ public final class ClGaussianHead implements GaussianHead {
             ensureOpen();
             final int w = spec.weights();
             final int d = spec.outputs();
-            gather(this.wMu, 0, w);
-            gather(this.bMu, w, d);
-            gather(this.wRho, w + d, w);
-            gather(this.bRho, 2 * w + d, d);
-            readGathered(2 * w + 2 * d);
-            stageGrads.floats.get(0, wMu, 0, w).get(w, bMu, 0, d).get(w + d, wRho, 0, w).get(2 * w + d, bRho, 0, d);
+            readInto(params, paramsAt[3] + d);
+            stageGrads.floats.get((int) paramsAt[0], wMu, 0, w).get((int) paramsAt[1], bMu, 0, d)
+                    .get((int) paramsAt[2], wRho, 0, w).get((int) paramsAt[3], bRho, 0, d);
         } finally {
             lock.unlock();
         }
@@ -255,12 +265,12 @@ public final class ClGaussianHead implements GaussianHead {
         last = null;
         final int din = spec.inputs();
         final int d = spec.outputs();
-        affine.multiply(x, din, 1, wMu, d, 1, bMu, Init.BIAS, mu, b, d, din);
-        affine.multiply(x, din, 1, wRho, d, 1, bRho, Init.BIAS, rho, b, d, din);
-        cl.reparamSigma(rs, rho, sigma);
+        // mu = x W_mu + b_mu and rho = x W_rho + b_rho, one launch.
+        affine.multiplyPair(x, x, din, 1, wMu, wRho, d, 1, bMu, bRho, Init.BIAS, mu, rho, b, d, din);
         cl.reparamForward(rs, mu, rho, z, eps, null, null);
         batch = b;
         last = rs;
+        sigmaStale = true;
     }
 
     @Override
@@ -283,6 +293,7 @@ public final class ClGaussianHead implements GaussianHead {
             ensureForward();
             final int n = batch * spec.outputs();
             Spec.requireRoom("sigma", dst, n);
+            updateSigma();
             read(sigma, dst, n);
         } finally {
             lock.unlock();
@@ -307,16 +318,11 @@ public final class ClGaussianHead implements GaussianHead {
             final int w = spec.weights();
             final int d = spec.outputs();
             final int nx = out.hasInput() ? batch * spec.inputs() : 0;
-            gather(gradWMu, 0, w);
-            gather(gradBMu, w, d);
-            gather(gradWRho, w + d, w);
-            gather(gradBRho, 2 * w + d, d);
-            gather(gradX, 2 * w + 2 * d, nx);
-            readGathered(2 * w + 2 * d + nx);
-            stageGrads.floats.get(0, out.weightsMu(), 0, w).get(w, out.biasMu(), 0, d)
-                    .get(w + d, out.weightsRho(), 0, w).get(2 * w + d, out.biasRho(), 0, d);
+            readInto(grads, nx > 0 ? gradsAt[4] + nx : gradsAt[3] + d);
+            stageGrads.floats.get((int) gradsAt[0], out.weightsMu(), 0, w).get((int) gradsAt[1], out.biasMu(), 0, d)
+                    .get((int) gradsAt[2], out.weightsRho(), 0, w).get((int) gradsAt[3], out.biasRho(), 0, d);
             if (nx > 0) {
-                stageGrads.floats.get(2 * w + 2 * d, out.input(), 0, nx);
+                stageGrads.floats.get((int) gradsAt[4], out.input(), 0, nx);
             }
         } finally {
             lock.unlock();
@@ -348,14 +354,11 @@ public final class ClGaussianHead implements GaussianHead {
         final int b = batch;
         cl.reparamBackward(last, mu, rho, eps, gradZ, null, null, gradMu, gradRho, false);
         // dW = x^T G: A(i, p) = x[p * Din + i], B(p, j) = G[p * D + j].
-        affine.multiply(x, 1, din, gradMu, d, 1, null, Init.ZERO, gradWMu, din, d, b);
-        affine.multiply(x, 1, din, gradRho, d, 1, null, Init.ZERO, gradWRho, din, d, b);
-        affine.columnSum(gradMu, b, d, gradBMu);
-        affine.columnSum(gradRho, b, d, gradBRho);
+        affine.multiplyPair(x, x, 1, din, gradMu, gradRho, d, 1, null, null, Init.ZERO, gradWMu, gradWRho, din, d, b);
+        affine.columnSumPair(gradMu, gradRho, b, d, gradBMu, gradBRho);
         if (inputGradient) {
-            // dx = dmu W_mu^T, continued by drho W_rho^T: B(p, j) = W[j * D + p].
-            affine.multiply(gradMu, d, 1, wMu, 1, d, null, Init.ZERO, gradX, b, din, d);
-            affine.multiply(gradRho, d, 1, wRho, 1, d, null, Init.ACCUMULATE, gradX, b, din, d);
+            // dx = dmu W_mu^T, continued by drho W_rho^T (one launch): B(p, j) = W[j * D + p] = W^T[p * Din + j].
+            affine.multiplyChain(gradMu, gradRho, d, 1, wMuT, wRhoT, din, 1, null, Init.ZERO, gradX, b, din, d);
         }
     }
 
@@ -386,9 +389,24 @@ public final class ClGaussianHead implements GaussianHead {
         return owned(rho);
     }
 
-    /** sigma = param(rho) (batch, D) of the most recent forward pass. */
+    /** sigma = param(rho) (batch, D) of the most recent forward pass (computed, enqueued, on the first call after it). */
     public ClBuffer sigma() {
-        return owned(sigma);
+        lock.lock();
+        try {
+            ensureOpen();
+            updateSigma();
+            return sigma;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Enqueues sigma = param(rho) for the most recent forward pass unless that is done. */
+    private void updateSigma() {
+        if (sigmaStale && last != null) {
+            cl.reparamSigma(last, rho, sigma);
+            sigmaStale = false;
+        }
     }
 
     /** eps (K, batch, D) of the most recent forward pass in STORE mode; null in RECOMPUTE mode. */
@@ -431,41 +449,35 @@ public final class ClGaussianHead implements GaussianHead {
         }
     }
 
-    private void writeParameters() {
-        final int w = spec.weights();
+    /** Stages W^T (D, Din) of {@code w} (Din, D) at {@code at} in stageParams. */
+    private void transpose(float[] w, int at) {
+        final int din = spec.inputs();
         final int d = spec.outputs();
-        writeAt(wMu, stageParams, stageParams.pointer, w);
-        writeAt(bMu, stageParams, bMuAt, d);
-        writeAt(wRho, stageParams, wRhoAt, w);
-        writeAt(bRho, stageParams, bRhoAt, d);
+        final FloatBuffer f = stageParams.floats;
+        for (int i = 0; i < din; i++) {
+            for (int j = 0; j < d; j++) {
+                f.put(at + j * din + i, w[i * d + j]);
+            }
+        }
     }
 
+    /** One non-blocking write of every parameter region (W_mu, b_mu, W_rho, b_rho, W_mu^T, W_rho^T) from stageParams. */
+    private void writeParameters() {
+        write(params, stageParams, (int) (paramsAt[5] + spec.weights()));
+    }
+
+    /** Non-blocking write of {@code n} floats from the start of {@code src}; the staging stays untouched until a wait. */
     private void write(ClBuffer dst, Staging src, int n) {
-        writeAt(dst, src, src.pointer, n);
-    }
-
-    /**
-     * Non-blocking write of {@code n} floats from {@code at}, a position in {@code src}; the
-     * staging stays untouched until a wait.
-     */
-    private void writeAt(ClBuffer dst, Staging src, Pointer at, int n) {
         if (n == 0) {
             return;
         }
-        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, at, 0, null, null);
+        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, null);
         src.inFlight = true;
     }
 
-    /** Enqueues a device copy of {@code src[0 .. n)} to {@code gathered[at ..]}. */
-    private void gather(ClBuffer src, int at, int n) {
-        if (n > 0) {
-            CL.clEnqueueCopyBuffer(ctx.queue(), src.mem(), gathered.mem(), 0, 4L * at, 4L * n, 0, null, null);
-        }
-    }
-
-    /** Blocking read of {@code gathered[0 .. n)} into stageGrads (one round trip for what was gathered). */
-    private void readGathered(int n) {
-        CL.clEnqueueReadBuffer(ctx.queue(), gathered.mem(), CL_TRUE, 0, 4L * n, stageGrads.pointer, 0, null, null);
+    /** Blocking read of {@code src[0 .. n)} into stageGrads: one command and one round trip. */
+    private void readInto(ClBuffer src, long n) {
+        CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, stageGrads.pointer, 0, null, null);
         settled();
     }
 
@@ -511,6 +523,15 @@ public final class ClGaussianHead implements GaussianHead {
         final ClBuffer b = cl.allocate(floats);
         owned.add(b);
         return b;
+    }
+
+    /** One buffer with aligned regions ({@link ClContext#slices}), all owned; regions close before the whole. */
+    private ClBuffer[] slices(long[] floats, long[] at) {
+        final ClBuffer[] s = ctx.slices(floats, at);   // (ClGaussianHead's constructor holds the call lock)
+        for (int r = s.length - 1; r >= 0; r--) {
+            owned.add(s[r]);
+        }
+        return s;
     }
 
     /** A direct host buffer: filled through {@code floats}, handed to OpenCL through {@code pointer} (its start). */

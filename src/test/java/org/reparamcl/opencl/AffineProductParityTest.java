@@ -190,6 +190,73 @@ class AffineProductParityTest {
         assertBitsEqual(oneStep, device, variant + ": two accumulated products on the device");
     }
 
+    /**
+     * One launch of a pair (two products, selected by dimension 2) and of a chain (c = init + A B +
+     * A2 B2) against AffineProduct called twice, bit for bit: every stride pattern and init, shapes
+     * within and across blocks (with BLOCKED and B strided, the pair and the chain fall back to two
+     * launches, each after its transpose).
+     */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void pairsAndChainsMatchTwoProducts(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
+        final SplittableRandom rnd = new SplittableRandom(0x9A125);
+        for (int trial = 0; trial < 18; trial++) {
+            final int m = 1 + rnd.nextInt(trial < 9 ? 20 : 150);
+            final int n = 1 + rnd.nextInt(trial < 9 ? 20 : 150);
+            final int p = rnd.nextInt(trial < 9 ? 20 : 150);
+            final Init init = Init.values()[trial % 3];
+            final int pattern = (trial / 3) % 3;
+            final ProductCase one = ProductCase.random(rnd, m, n, p, init, pattern);
+            final ProductCase two = ProductCase.random(rnd, m, n, p, init, pattern);
+            final float[] chained = one.expected();
+            AffineProduct.multiply(two.a(), two.aSi(), two.aSp(), two.b(), two.bSp(), two.bSj(), null, Init.ACCUMULATE,
+                    chained, m, n, p);
+            final String what = variant + " " + one;
+            try (ClBuffer a1 = upload(nonEmpty(one.a())); ClBuffer b1 = upload(nonEmpty(one.b()));
+                 ClBuffer a2 = upload(nonEmpty(two.a())); ClBuffer b2 = upload(nonEmpty(two.b()));
+                 ClBuffer bias1 = upload(one.bias()); ClBuffer bias2 = upload(two.bias());
+                 ClBuffer c1 = upload(init == Init.ACCUMULATE ? one.c0() : filled(m * n));
+                 ClBuffer c2 = upload(init == Init.ACCUMULATE ? two.c0() : filled(m * n))) {
+                affine.multiplyPair(a1, a2, one.aSi(), one.aSp(), b1, b2, one.bSp(), one.bSj(), bias1, bias2, init,
+                        c1, c2, m, n, p);
+                assertBitsEqual(one.expected(), read(c1, m * n), "pair, first: " + what);
+                assertBitsEqual(two.expected(), read(c2, m * n), "pair, second: " + what);
+                cl.write(c1, init == Init.ACCUMULATE ? one.c0() : filled(m * n), 0, m * n);
+                affine.multiplyChain(a1, a2, one.aSi(), one.aSp(), b1, b2, one.bSp(), one.bSj(), bias1, init, c1, m, n, p);
+                assertBitsEqual(chained, read(c1, m * n), "chain: " + what);
+            }
+        }
+    }
+
+    /** A pair of column sums in one launch, for both variants' launch shapes. */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void columnSumPairMatchesTwin(Variant variant) {
+        final ClAffineProduct affine = AFFINE.get(variant);
+        final SplittableRandom rnd = new SplittableRandom(0xC02);
+        for (int trial = 0; trial < 8; trial++) {
+            final int m = 1 + rnd.nextInt(300);
+            final int n = 1 + rnd.nextInt(70);
+            final float[] a = random(rnd, m * n);
+            final float[] a2 = random(rnd, m * n);
+            final float[] expected = new float[n];
+            final float[] expected2 = new float[n];
+            AffineProduct.columnSum(a, m, n, expected);
+            AffineProduct.columnSum(a2, m, n, expected2);
+            try (ClBuffer da = upload(a); ClBuffer da2 = upload(a2); ClBuffer out = upload(filled(n));
+                 ClBuffer out2 = upload(filled(n))) {
+                affine.columnSumPair(da, da2, m, n, out, out2);
+                assertBitsEqual(expected, read(out, n), variant + " first: m=" + m + " n=" + n);
+                assertBitsEqual(expected2, read(out2, n), variant + " second: m=" + m + " n=" + n);
+            }
+        }
+    }
+
+    private static float[] nonEmpty(float[] v) {
+        return v.length == 0 ? new float[1] : v;
+    }
+
     @Test
     void columnSumMatchesTwin() {
         final ClAffineProduct affine = AFFINE.get(Variant.BLOCKED);
