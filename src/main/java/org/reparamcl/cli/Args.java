@@ -106,8 +106,12 @@ public final class Args {
      * existing FIFO or device is written in place, so its directory need not be writable.
      */
     public Path outputPath(String name) {
-        final Path p = path(name).toAbsolutePath();
         final String given = command + ": --" + name + " " + values.get(name);
+        if ("-".equals(values.get(name))) {
+            // SPEC: '-' means standard output for `bits` only (raw words), which handles it before this check.
+            throw new CliException(given + ": standard output ('-') is only for `reparam bits`; name a file (./- for one called -)");
+        }
+        final Path p = path(name).toAbsolutePath();
         if (Files.isSymbolicLink(p) && Files.notExists(p)) {
             String to;
             try {
@@ -128,15 +132,15 @@ public final class Args {
                 real = p;                                        // the write names the problem
             }
         }
+        if (Files.isDirectory(p)) {
+            throw new CliException(given + " is a directory");
+        }
         final Path parent = real.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             throw new CliException(given + ": directory " + parent + " does not exist");
         }
         if (!Files.isWritable(parent)) {
             throw new CliException(given + ": directory " + parent + " is not writable");
-        }
-        if (Files.isDirectory(p)) {
-            throw new CliException(given + " is a directory");
         }
         return p;
     }

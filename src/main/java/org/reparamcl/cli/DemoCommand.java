@@ -43,7 +43,7 @@ final class DemoCommand {
         }
         final int steps = a.intValue("steps", DEFAULT_STEPS, 1, 10_000_000);
         final long seed = a.u64("seed", DEFAULT_SEED);
-        final Path dir = Path.of(a.string("out-dir", DEFAULT_OUT_DIR)).toAbsolutePath();
+        final Path dir = (a.has("out-dir") ? a.path("out-dir") : Path.of(DEFAULT_OUT_DIR)).toAbsolutePath();   // "" is refused
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new CliException("demo: --out-dir " + dir + " exists and is not a directory");
         }

@@ -13,6 +13,7 @@ import org.reparamcl.ReparamSpec;
 import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 import org.reparamcl.npy.NpyDType;
+import org.reparamcl.npy.NpyFormatException;
 import org.reparamcl.rng.NoiseStream;
 
 /**
@@ -197,6 +198,13 @@ final class ReparamInputs {
         final NpyArray a;
         try {
             a = Npy.read(file);
+        } catch (NpyFormatException e) {
+            if (e.unsupportedDtype() != null) {
+                // A dtype the reader does not load at all (int64, bool, float16, ...): a wrong dtype, as for int32.
+                throw new CliException(command + ": --" + option + " " + file + " has dtype "
+                        + e.unsupportedDtype() + "; expected float32 (<f4)");
+            }
+            throw new IOException(command + ": --" + option + " " + file + ": " + readFailure(e, file), e);
         } catch (IOException e) {
             // Name the command and option as the other input errors do; still exit 1 (an IOException).
             throw new IOException(command + ": --" + option + " " + file + ": " + readFailure(e, file), e);

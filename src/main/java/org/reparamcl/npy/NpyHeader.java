@@ -58,9 +58,9 @@ final class NpyHeader {
             throw NpyFormatException.of(name, "dtype " + HeaderDictParser.show(s)
                     + " has big-endian byte order '>'; only little-endian '<' is supported");
         }
-        return NpyDType.fromDescr(s).orElseThrow(() -> NpyFormatException.of(name,
+        return NpyDType.fromDescr(s).orElseThrow(() -> NpyFormatException.unsupportedDtype(name,
                 "dtype " + HeaderDictParser.show(s) + " is not supported (expected one of "
-                        + NpyDType.supportedList() + ")"));
+                        + NpyDType.supportedList() + ")", HeaderDictParser.show(s)));
     }
 
     private static void checkCOrder(Object fortran, String name) throws NpyFormatException {

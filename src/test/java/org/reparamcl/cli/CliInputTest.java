@@ -74,6 +74,27 @@ class CliInputTest {
                 "--sigma", big.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
     }
 
+    /**
+     * A dtype the reader does not load at all (numpy's default int64, bool, float16) is a wrong
+     * dtype, exit 2, as one it loads (int32) is: the message asks for float32.
+     */
+    @Test
+    void dtypesTheReaderDoesNotLoadAreWrongDtypes() throws IOException {
+        final Path i8 = dir.resolve("i8.npy");
+        Files.write(i8, CliReparamFuzzTest.npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", new byte[48]));
+        rejects(2, "forward: --mu " + i8 + " has dtype '<i8'; expected float32 (<f4)", "forward", "--mu", i8.toString(),
+                "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
+        final Path b1 = dir.resolve("b1.npy");
+        Files.write(b1, CliReparamFuzzTest.npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", new byte[6]));
+        rejects(2, "backward: --grad " + b1 + " has dtype '|b1'; expected float32 (<f4)", "backward", "--grad", b1.toString(),
+                "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu",
+                "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+        final Path i4 = dir.resolve("i4.npy");
+        Npy.write(i4, NpyArray.ofInt32(new long[] {2, 3}, new int[6]));
+        rejects(2, "forward: --sigma " + i4 + " has dtype <i4; expected float32 (<f4)", "forward", "--mu", mu.toString(),
+                "--sigma", i4.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
+    }
+
     @Test
     void badValuesFailBeforeAnyBackendIsChosen() throws IOException {
         final Path bad = dir.resolve("bad-sigma.npy");

@@ -108,6 +108,11 @@ class CliValidationTest {
         rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("no/such/x.npy").toString());
         rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("plain/x.npy").toString());
         rejects(2, "noise: --out is empty", "noise", "--seed", "1", "--n", "2", "--out", "");
+        rejects(2, "noise: --out / is a directory", "noise", "--seed", "1", "--n", "2", "--out", "/");
+        rejects(2, "noise: --out -: standard output ('-') is only for `reparam bits`", "noise", "--seed", "1", "--n", "2",
+                "--out", "-");
+        assertTrue(Files.notExists(Path.of("-")), "a file named - was written");
+        rejects(2, "demo: --out-dir is empty", "demo", "--steps", "1", "--out-dir", "");
         rejects(1, "Nul character not allowed", "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/a\u0000.npy");
         rejects(2, "unknown backend 'gpu' (expected auto, cpu or opencl)", "noise", "--seed", "1", "--n", "2", "--backend", "gpu", "--out", out);
         rejects(1, "File name too long", "bits", "--seed", "1", "--n", "2", "--out", dir + "/" + "a".repeat(300) + ".npy");
