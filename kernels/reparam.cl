@@ -460,6 +460,27 @@ RP_INLINE float rp_block_sum(const float16 *v, int len)
 }
 
 /*
+ * The row totals of the 64 / dim whole rows in v (dim a power of two below 64): out[j] = 0.0f +
+ * (lanes j dim .. j dim + dim - 1 added left to right from 0.0f), the one-block rows of
+ * reparam_row_blocks. Constant lane indices; the rows' chains are independent of each other.
+ */
+#define RP_SEG(x, l) do { s = s + (x); if ((((l) + 1) & mask) == 0) { out[j++] = 0.0f + s; s = 0.0f; } } while (0)
+RP_INLINE void rp_row_sums64(const float16 *v, int dim, __global float *out)
+{
+    const int mask = dim - 1;
+    float s = 0.0f;
+    int j = 0;
+    #pragma unroll
+    for (int q = 0; q < 4; q++) {
+        RP_SEG(v[q].s0, 16 * q + 0);  RP_SEG(v[q].s1, 16 * q + 1);  RP_SEG(v[q].s2, 16 * q + 2);  RP_SEG(v[q].s3, 16 * q + 3);
+        RP_SEG(v[q].s4, 16 * q + 4);  RP_SEG(v[q].s5, 16 * q + 5);  RP_SEG(v[q].s6, 16 * q + 6);  RP_SEG(v[q].s7, 16 * q + 7);
+        RP_SEG(v[q].s8, 16 * q + 8);  RP_SEG(v[q].s9, 16 * q + 9);  RP_SEG(v[q].sa, 16 * q + 10); RP_SEG(v[q].sb, 16 * q + 11);
+        RP_SEG(v[q].sc, 16 * q + 12); RP_SEG(v[q].sd, 16 * q + 13); RP_SEG(v[q].se, 16 * q + 14); RP_SEG(v[q].sf, 16 * q + 15);
+    }
+}
+#undef RP_SEG
+
+/*
  * The parameter element of call element i (i < 0 only for the first work-item of an unaligned
  * call): i mod np, without a division when i < np (one sample row) and with a 32-bit one when
  * both fit, a 64-bit division costing about a cycle per element of the work-item's 64.
@@ -555,21 +576,24 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 
 /*
  * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls whose
- * 64-element runs are whole sum blocks: dim a multiple of 64 and phase 0 (offset a multiple of 4),
- * so that n and np are multiples of 64 and run g is block g mod (dim / 64) of drawn row 64 g / dim,
- * of parameter row (64 g mod np) / dim. sigma is computed here from rho for every element (never
- * precomputed), and log q takes the eps just generated instead of generating it again.
- *   kl:  work-items g < np / 64 write the KL block sum to kl_out[g];
- *   lq:  every work-item writes the log q block sum to lq_out[g];
- * the row totals when dim is 64 (kl_out[g] = 0.0f + sum, as reparam_row_blocks), partials for
- * reparam_row_sums otherwise. Same terms, same order, same bits as the two-kernel path.
+ * 64-element runs are whole sum blocks or whole rows: phase 0 (offset a multiple of 4) and either
+ * dim a multiple of 64, or dim a power of two below 64 with np a multiple of 64. n and np are then
+ * multiples of 64, and run g is block g mod (dim / 64) of drawn row 64 g / dim (parameter row
+ * (64 g mod np) / dim), or the 64 / dim whole drawn rows from 64 g / dim. sigma is computed here
+ * from rho for every element (never precomputed), and log q takes the eps just generated instead
+ * of generating it again.
+ *   kl:  work-items g < np / 64 write the KL sums of their run;
+ *   lq:  every work-item writes the log q sums of its run;
+ * dim >= 64: the block sum to out[g], as row total when dim is 64 (0.0f + sum, as
+ * reparam_row_blocks), as partial for reparam_row_sums otherwise; dim < 64: the row totals to
+ * out[64 g / dim + j]. Same terms, same order, same bits as the two-kernel path.
  */
 __kernel void reparam_forward_extras(__global const float *mu, __global const float *rho,
                                      __global float *z, __global float *eps,
                                      __global float *kl_out, __global float *lq_out,
                                      long n, long np, long nblocks, ulong first_block,
                                      uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
-                                     int kl, int lq)
+                                     int kl, int lq, int dim)
 {
     const long g = get_global_id(0);
     const long i0 = 64 * g;
@@ -597,16 +621,24 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
         for (int q = 0; q < 4; q++) {
             t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
         }
-        const float sum = rp_block_sum(t, 64);
-        kl_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+        if (dim < 64) {
+            rp_row_sums64(t, dim, kl_out + i0 / dim);
+        } else {
+            const float sum = rp_block_sum(t, 64);
+            kl_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+        }
     }
     if (lq) {
         #pragma unroll
         for (int q = 0; q < 4; q++) {
             t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
         }
-        const float sum = rp_block_sum(t, 64);
-        lq_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+        if (dim < 64) {
+            rp_row_sums64(t, dim, lq_out + i0 / dim);
+        } else {
+            const float sum = rp_block_sum(t, 64);
+            lq_out[g] = nblocks == 1 ? 0.0f + sum : sum;
+        }
     }
 }
 

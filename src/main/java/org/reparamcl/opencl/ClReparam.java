@@ -180,14 +180,17 @@ final class ClReparam {
 
     /**
      * Whether a forward call computes its KL and log q in the forward kernel
-     * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks
-     * (D a multiple of 64, offset a multiple of 4) and, when it asks only for KL, every drawn row
-     * has its own parameter row (K = 1, no broadcast). Otherwise KL would take sigma and log sigma
-     * from rho for K B D elements instead of B D, and the sigma of a repeated parameter row would
-     * not be computed once. The bits are the same either way.
+     * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks or
+     * whole rows (offset a multiple of 4, and D a multiple of 64, or D a power of two below 64 with
+     * B D a multiple of 64) and, when it asks only for KL, every drawn row has its own parameter row
+     * (K = 1, no broadcast). Otherwise KL would take sigma and log sigma from rho for K B D elements
+     * instead of B D, and the sigma of a repeated parameter row would not be computed once. The
+     * bits are the same either way.
      */
-    private static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
-        return (kl || lq) && spec.elements() > 0 && spec.dim() % BLOCK == 0 && (spec.offset() & 3) == 0
+    static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
+        final long d = spec.dim();
+        final boolean runs = d % BLOCK == 0 || (d < BLOCK && BLOCK % d == 0 && spec.paramElements() % BLOCK == 0);
+        return (kl || lq) && spec.elements() > 0 && runs && (spec.offset() & 3) == 0
                 && (lq || spec.reductionRows() == 1);
     }
 
@@ -196,7 +199,7 @@ final class ClReparam {
                                ClBuffer logProb) {
         final long n = spec.elements();
         final long np = spec.paramElements();
-        final long nblocks = spec.dim() / BLOCK;
+        final long nblocks = Math.max(1, spec.dim() / BLOCK);
         final int[] key = key(spec);
         ClBuffer klOut = kl;
         ClBuffer lqOut = logProb;
@@ -214,7 +217,8 @@ final class ClReparam {
                 .arg(10, key[0]).arg(11, key[1]).arg(12, key[2]).arg(13, key[3])
                 .arg(14, spec.parameterization().ordinal()).arg(15, eps == null ? 0 : 1)
                 .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
-                .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1);
+                .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1)
+                .arg(19, (int) Math.min(spec.dim(), BLOCK));            // below 64: whole rows per run
         forwardExtras.launch(n / BLOCK);
         if (nblocks > 1) {
             if (kl != null) {
@@ -668,7 +672,10 @@ final class ClReparam {
                 }
                 return;
             }
-            final long rs = largest(b, c -> forwardBytes(piece(s, 1, c, d, false, o), e, k, q) >= 0);
+            long rs = largest(b, c -> forwardBytes(piece(s, 1, c, d, false, o), e, k, q) >= 0);
+            if ((k || q) && d < BLOCK && BLOCK % d == 0 && rs > BLOCK / d) {
+                rs -= rs % (BLOCK / d);           // pieces of whole runs, so that each piece can fuse KL and log q
+            }
             if (rs > 0) {
                 for (long k0 = 0; k0 < samples; k0++) {
                     for (long b0 = 0; b0 < b; b0 += rs) {

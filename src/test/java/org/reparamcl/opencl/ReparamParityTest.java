@@ -245,20 +245,24 @@ class ReparamParityTest {
     @Test
     void fusedForwardExtrasMatchTheCpuReference() {
         final SplittableRandom rnd = new SplittableRandom(0xF05E);
-        final int[] dims = {64, 128, 192, 1024};
+        final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 24, 96};   /* fused: D | 64 (B D a multiple of 64) or 64 | D */
         final long[] offsets = {0, 4, (1L << 34) - 128, -(1L << 17), -(1L << 18) + 4};   /* n <= 98304 + 3 */
         final ClReparam reparam = cl.reparam();
         int cases = 0;
         int fusedCases = 0;
+        int fusedRows = 0;
         for (Parameterization pz : Parameterization.values()) {
             for (int k : new int[] {1, 3, 16}) {
                 for (boolean bc : new boolean[] {false, true}) {
                     for (int which = 1; which <= 3; which++) {      /* 1: KL, 2: log q, 3: both */
+                      for (int rep = 0; rep < 2; rep++) {
                         final boolean withKl = (which & 1) != 0;
                         final boolean withLq = (which & 2) != 0;
                         final boolean withEps = rnd.nextBoolean();
                         final int d = dims[rnd.nextInt(dims.length)];
-                        final int b = 1 + rnd.nextInt(6);
+                        /* Below 64, mostly B with B D a multiple of 64, where whole rows make the runs. */
+                        final int b = d < 64 && rnd.nextInt(4) != 0 ? (64 / Math.min(d, 64)) * (1 + rnd.nextInt(3))
+                                : 1 + rnd.nextInt(6);
                         final long offset = cases % 4 == 3 ? (rnd.nextLong() >>> 1) & ~3L : offsets[rnd.nextInt(offsets.length)];
                         final long phase = cases % 9 == 8 ? 1 + rnd.nextInt(3) : 0;   /* now and then the unfused path */
                         final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(bc).parameterization(pz)
@@ -272,7 +276,9 @@ class ReparamParityTest {
                         final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
                         final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
                         cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                        final boolean fused = phase == 0 && (withLq || s.reductionRows() == 1);
+                        final boolean runs = d % 64 == 0 || (64 % d == 0 && np % 64 == 0);
+                        final boolean fused = runs && phase == 0 && (withLq || s.reductionRows() == 1);
+                        assertEquals(fused, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
                         final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
                         try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n);
                              ClBuffer dEps = withEps ? sentinel(n) : null;
@@ -294,12 +300,14 @@ class ReparamParityTest {
                         }
                         cases++;
                         fusedCases += fused ? 1 : 0;
+                        fusedRows += fused && d < 64 ? 1 : 0;
+                      }
                     }
                 }
             }
         }
-        assertEquals(72, cases);
-        assertTrue(fusedCases >= 40, "fused cases: " + fusedCases);   /* 44 with this seed */
+        assertEquals(144, cases);
+        assertTrue(fusedCases >= 40 && fusedRows >= 12, "fused cases: " + fusedCases + ", with D below 64: " + fusedRows);   /* 47 and 17 with this seed */
     }
 
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */

@@ -199,6 +199,7 @@ class ReparamStreamingTest {
             new Case(3, 10, 128, false, true, 8 << 10, 1 << 20, 1 << 20),    // pieces of rows, two blocks per row
             new Case(1, 20, 64, false, true, 4 << 10, 1 << 20, 1 << 20),     // K = 1, one block per row
             new Case(4, 6, 192, true, true, 6 << 10, 1 << 20, 1 << 20),      // broadcast (D,) parameters
+            new Case(2, 128, 16, false, true, 6 << 10, 1 << 20, 1 << 20),   // D = 16: four whole rows per run
         };
         final SplittableRandom rnd = new SplittableRandom(0xF5EDL);
         final long base = ClResources.liveBufferBytes();

@@ -37,10 +37,16 @@ import org.reparamcl.opencl.OpenClBackend;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Xmx4g")
 public class ReparamDeviceBenchmark {
-    static final int ROW = 1024;
-
     @Param({"65536", "1048576"})
     public int size;
+
+    /**
+     * D, the row length: shape (samples, size / (samples * dim), dim). It matters for the extras
+     * (KL and log q sum over each row; the forward kernel computes them when D is a multiple of 64
+     * or a power of two below 64, docs/REPARAM.md) and little for the passes without them.
+     */
+    @Param({"1024"})
+    public int dim;
 
     @Param({"1"})
     public int samples;
@@ -89,11 +95,11 @@ public class ReparamDeviceBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-        if (size % (samples * ROW) != 0) {
-            throw new IllegalArgumentException("size " + size + " must be a multiple of samples * " + ROW);
+        if (dim < 1 || size % ((long) samples * dim) != 0) {
+            throw new IllegalArgumentException("size " + size + " must be a multiple of samples * dim (" + samples + " * " + dim + ")");
         }
         cl = SuiteBackends.openCl();
-        recompute = ReparamSpec.builder().shape(samples, size / samples / ROW, ROW)
+        recompute = ReparamSpec.builder().shape(samples, size / samples / dim, dim)
                 .parameterization(Parameterization.parse(param)).seed(SuiteBackends.SEED).noiseMode(NoiseMode.RECOMPUTE)
                 .checkValues(checkValues).build();
         store = recompute.toBuilder().noiseMode(NoiseMode.STORE).build();
