@@ -481,6 +481,32 @@ RP_INLINE void rp_row_sums64(const float16 *v, int dim, __global float *out)
 #undef RP_SEG
 
 /*
+ * The row totals of the rows that start in a run when dim (below 64) does not divide 64: the
+ * first starts at lane f, the last ends before lane stop (at most 63 + dim); lanes from 64 on are
+ * the next run's, in u. out[j] = 0.0f + (the row's dim lanes added left to right from 0.0f), as
+ * rp_row_sums64.
+ */
+#define RP_ANY(x, l) do { if ((l) >= f && (l) < stop) { s = s + (x); if (++c == dim) { out[j++] = 0.0f + s; s = 0.0f; c = 0; } } } while (0)
+#define RP_ANY16(v, b) do { \
+        RP_ANY((v).s0, (b) + 0);  RP_ANY((v).s1, (b) + 1);  RP_ANY((v).s2, (b) + 2);  RP_ANY((v).s3, (b) + 3);   \
+        RP_ANY((v).s4, (b) + 4);  RP_ANY((v).s5, (b) + 5);  RP_ANY((v).s6, (b) + 6);  RP_ANY((v).s7, (b) + 7);   \
+        RP_ANY((v).s8, (b) + 8);  RP_ANY((v).s9, (b) + 9);  RP_ANY((v).sa, (b) + 10); RP_ANY((v).sb, (b) + 11);  \
+        RP_ANY((v).sc, (b) + 12); RP_ANY((v).sd, (b) + 13); RP_ANY((v).se, (b) + 14); RP_ANY((v).sf, (b) + 15);  \
+    } while (0)
+RP_INLINE void rp_row_sums_any(const float16 *t, const float16 *u, int f, int stop, int dim, __global float *out)
+{
+    float s = 0.0f;
+    int c = 0;
+    int j = 0;
+    RP_ANY16(t[0], 0); RP_ANY16(t[1], 16); RP_ANY16(t[2], 32); RP_ANY16(t[3], 48);
+    if (stop > 64) {
+        RP_ANY16(u[0], 64); RP_ANY16(u[1], 80); RP_ANY16(u[2], 96); RP_ANY16(u[3], 112);
+    }
+}
+#undef RP_ANY16
+#undef RP_ANY
+
+/*
  * The parameter element of call element i (i < 0 only for the first work-item of an unaligned
  * call): i mod np, without a division when i < np (one sample row) and with a 32-bit one when
  * both fit, a 64-bit division costing about a cycle per element of the work-item's 64.
@@ -575,18 +601,19 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 }
 
 /*
- * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls whose
- * 64-element runs are whole sum blocks or whole rows: phase 0 (offset a multiple of 4) and either
- * dim a multiple of 64, or dim a power of two below 64 with np a multiple of 64. n and np are then
- * multiples of 64, and run g is block g mod (dim / 64) of drawn row 64 g / dim (parameter row
- * (64 g mod np) / dim), or the 64 / dim whole drawn rows from 64 g / dim. sigma is computed here
- * from rho for every element (never precomputed), and log q takes the eps just generated instead
- * of generating it again.
+ * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls with
+ * phase 0 (offset a multiple of 4) and either dim a multiple of 64 or dim below 64 with np a
+ * multiple of 64. n and np are then multiples of 64, and run g is block g mod (dim / 64) of drawn
+ * row 64 g / dim (parameter row (64 g mod np) / dim), or holds 64 / dim whole rows (dim a power
+ * of two), or the starts of the rows it sums, the last continuing into the next run (any other
+ * dim below 64). sigma is computed here from rho for every element (never precomputed), and log q
+ * takes the eps just generated instead of generating it again (except a continuing row's tail,
+ * which the next work-item generates too).
  *   kl:  work-items g < np / 64 write the KL sums of their run;
  *   lq:  every work-item writes the log q sums of its run;
  * dim >= 64: the block sum to out[g], as row total when dim is 64 (0.0f + sum, as
- * reparam_row_blocks), as partial for reparam_row_sums otherwise; dim < 64: the row totals to
- * out[64 g / dim + j]. Same terms, same order, same bits as the two-kernel path.
+ * reparam_row_blocks), as partial for reparam_row_sums otherwise; dim < 64: the totals of the rows
+ * it sums. Same terms, same order, same bits as the two-kernel path.
  */
 __kernel void reparam_forward_extras(__global const float *mu, __global const float *rho,
                                      __global float *z, __global float *eps,
@@ -615,6 +642,48 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     rp_store(z, i0, zz, nt);
     if (store_eps) {
         rp_store(eps, i0, e, nt);
+    }
+    if (dim < 64 && 64 % dim != 0) {
+        /*
+         * Rows that straddle runs: this work-item sums the rows that start in its run, the last
+         * one continuing into the next run, whose parameters (and eps, for log q) it loads (and
+         * generates) again. The next run is in the same sample row whenever a row continues
+         * (np and n are multiples of 64 and of dim), so p0 + 64 < np there.
+         */
+        const int f = (int)((dim - i0 % dim) % dim);
+        const int stop = f + dim * ((63 - f) / dim + 1);
+        float16 m2[4], s2[4], ls2[4], e2[4], u[4];
+        if (stop > 64) {
+            float16 r2[4];
+            rp_load(mu, p0 + 64, m2);
+            rp_load(rho, p0 + 64, r2);
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                float16 ds, dl;
+                rp_transform(param, r2[q], &s2[q], &ds, &ls2[q], &dl);
+            }
+            if (lq) {
+                rp_eps_blocks(first_block + 16 * (g + 1), k0, k1, s0, s1, e2);
+            }
+        }
+        if (kl && i0 < np) {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
+                u[q] = stop > 64 ? fma((float16)(0.5f), fma(m2[q], m2[q], fma(s2[q], s2[q], (float16)(-1.0f))), -ls2[q])
+                                 : (float16)(0.0f);
+            }
+            rp_row_sums_any(t, u, f, stop, dim, kl_out + (i0 + f) / dim);
+        }
+        if (lq) {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
+                u[q] = stop > 64 ? fma((float16)(-0.5f), e2[q] * e2[q], -(ls2[q] + FM_HALF_LOG_2PI)) : (float16)(0.0f);
+            }
+            rp_row_sums_any(t, u, f, stop, dim, lq_out + (i0 + f) / dim);
+        }
+        return;
     }
     if (kl && i0 < np) {
         #pragma unroll
@@ -766,36 +835,71 @@ __kernel void reparam_row_sums(__global const float *part, __global float *out, 
     out[row] = s;
 }
 
-/* out[b] = blocked sum over r in [0, rows) of x[r * stride + b] (Slq of the backward pass). */
+/*
+ * out[b] = blocked sum over r in [0, rows) of x[r * stride + b] (Slq of the backward pass).
+ * Work-item g sums columns 16 g .. 16 g + 15 as one float16 (each lane its own column, rows and
+ * blocks in order), the last partial group column by column: with K = 1 and short rows there is
+ * one column per parameter row, and a work-item per column cost a tenth of the pass (PoCL).
+ */
 __kernel void reparam_strided_sums(__global const float *x, __global float *out, long rows, long stride)
 {
-    const long b = get_global_id(0);
-    if (b >= stride) {
+    const long b0 = 16 * (long)get_global_id(0);
+    if (b0 >= stride) {
         return;
     }
-    float total = 0.0f;
-    for (long g = 0; g < rows; g += RP_BLOCK) {
-        const long end = min(rows, g + RP_BLOCK);
-        float s = 0.0f;
-        for (long r = g; r < end; r++) {
-            s = s + x[r * stride + b];
+    if (b0 + 16 <= stride) {
+        float16 total = (float16)(0.0f);
+        for (long g = 0; g < rows; g += RP_BLOCK) {
+            const long end = min(rows, g + RP_BLOCK);
+            float16 s = (float16)(0.0f);
+            for (long r = g; r < end; r++) {
+                s = s + vload16(0, x + r * stride + b0);
+            }
+            total = total + s;
         }
-        total = total + s;
+        vstore16(total, 0, out + b0);
+        return;
     }
-    out[b] = total;
+    for (long b = b0; b < stride; b++) {
+        float total = 0.0f;
+        for (long g = 0; g < rows; g += RP_BLOCK) {
+            const long end = min(rows, g + RP_BLOCK);
+            float s = 0.0f;
+            for (long r = g; r < end; r++) {
+                s = s + x[r * stride + b];
+            }
+            total = total + s;
+        }
+        out[b] = total;
+    }
 }
 
 /* v[j] = x[(p0 + j) / dim] for the valid p0 + j (KL and log q weights per parameter row). */
 RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim, float16 *v)
 {
     if (p0 >= 0 && p0 + 64 <= np) {
-        const long b = p0 / dim;
-        if (p0 + 64 <= (b + 1) * dim) {
+        const long b0 = p0 / dim;
+        const int d0 = (int)(p0 - b0 * dim);
+        const float16 w0 = (float16)(x[b0]);
+        v[0] = w0; v[1] = w0; v[2] = w0; v[3] = w0;
+        if (d0 + 64 <= dim) {
             /* The 64 elements lie in one parameter row (the common case when D >= 64): one value. */
-            const float16 w = (float16)(x[b]);
-            v[0] = w; v[1] = w; v[2] = w; v[3] = w;
             return;
         }
+        /* A whole run over several rows (D below 64, or a row boundary inside the run): row
+         * b0 + t starts at lane t dim - d0; one select per row and vector, constant lane indices
+         * (a float[64] indexed by lane would be a PoCL context array, see the note at the top). */
+        const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const int rows = (d0 + 64 + (int)dim - 1) / (int)dim;
+        for (int t = 1; t < rows; t++) {
+            const int16 from = (int16)(t * (int)dim - d0);
+            const float16 w = (float16)(x[b0 + t]);
+            v[0] = select(v[0], w, lane >= from);
+            v[1] = select(v[1], w, lane + 16 >= from);
+            v[2] = select(v[2], w, lane + 32 >= from);
+            v[3] = select(v[3], w, lane + 48 >= from);
+        }
+        return;
     }
     float t[64];
     const long pfirst = p0 < 0 ? 0 : p0;

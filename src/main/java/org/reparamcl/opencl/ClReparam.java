@@ -181,15 +181,15 @@ final class ClReparam {
     /**
      * Whether a forward call computes its KL and log q in the forward kernel
      * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks or
-     * whole rows (offset a multiple of 4, and D a multiple of 64, or D a power of two below 64 with
-     * B D a multiple of 64) and, when it asks only for KL, every drawn row has its own parameter row
+     * hold the starts of whole rows (offset a multiple of 4, and D a multiple of 64, or D below 64
+     * with B D a multiple of 64) and, when it asks only for KL, every drawn row has its own parameter row
      * (K = 1, no broadcast). Otherwise KL would take sigma and log sigma from rho for K B D elements
      * instead of B D, and the sigma of a repeated parameter row would not be computed once. The
      * bits are the same either way.
      */
     static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
         final long d = spec.dim();
-        final boolean runs = d % BLOCK == 0 || (d < BLOCK && BLOCK % d == 0 && spec.paramElements() % BLOCK == 0);
+        final boolean runs = d % BLOCK == 0 || (d < BLOCK && spec.paramElements() % BLOCK == 0);
         return (kl || lq) && spec.elements() > 0 && runs && (spec.offset() & 3) == 0
                 && (lq || spec.reductionRows() == 1);
     }
@@ -296,7 +296,7 @@ final class ClReparam {
         if (glq != null) {
             slq = grow(slq, prow);
             stridedSums.arg(0, glq).arg(1, slq).arg(2, rows).arg(3, prow);
-            stridedSums.launch(prow);
+            stridedSums.launch((prow + 15) / 16);                 // 16 columns per work-item
         }
         final int[] key = key(spec);
         final ClBuffer slqArg = glq != null ? slq : flag;
@@ -637,6 +637,10 @@ final class ClReparam {
         return lo;
     }
 
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
     private static ReparamSpec piece(ReparamSpec s, int samples, long rows, long dim, boolean broadcast, long offset) {
         return s.toBuilder().shape(samples, rows, dim).broadcast(broadcast).offset(offset).build();
     }
@@ -673,8 +677,9 @@ final class ClReparam {
                 return;
             }
             long rs = largest(b, c -> forwardBytes(piece(s, 1, c, d, false, o), e, k, q) >= 0);
-            if ((k || q) && d < BLOCK && BLOCK % d == 0 && rs > BLOCK / d) {
-                rs -= rs % (BLOCK / d);           // pieces of whole runs, so that each piece can fuse KL and log q
+            final long runRows = d < BLOCK ? BLOCK / gcd(d, BLOCK) : 1;   // rows of a whole number of runs
+            if ((k || q) && rs > runRows) {
+                rs -= rs % runRows;               // pieces of whole runs, so that each piece can fuse KL and log q
             }
             if (rs > 0) {
                 for (long k0 = 0; k0 < samples; k0++) {
@@ -886,7 +891,7 @@ final class ClReparam {
         if (glq != null) {
             slq = grow(slq, prow);
             stridedSums.arg(0, glq).arg(1, slq).arg(2, s.reductionRows()).arg(3, prow);
-            stridedSums.launch(prow);
+            stridedSums.launch((prow + 15) / 16);                 // 16 columns per work-item
         }
         final long shift = np % 4 == 0 ? s.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;

@@ -200,6 +200,7 @@ class ReparamStreamingTest {
             new Case(1, 20, 64, false, true, 4 << 10, 1 << 20, 1 << 20),     // K = 1, one block per row
             new Case(4, 6, 192, true, true, 6 << 10, 1 << 20, 1 << 20),      // broadcast (D,) parameters
             new Case(2, 128, 16, false, true, 6 << 10, 1 << 20, 1 << 20),   // D = 16: four whole rows per run
+            new Case(3, 64, 24, false, true, 6 << 10, 1 << 20, 1 << 20),    // D = 24: rows continuing into the next run
         };
         final SplittableRandom rnd = new SplittableRandom(0xF5EDL);
         final long base = ClResources.liveBufferBytes();
