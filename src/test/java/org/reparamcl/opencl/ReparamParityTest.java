@@ -245,7 +245,7 @@ class ReparamParityTest {
     @Test
     void fusedForwardExtrasMatchTheCpuReference() {
         final SplittableRandom rnd = new SplittableRandom(0xF05E);
-        final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 3, 10, 24, 63, 96};   /* fused: D < 64 (B D a multiple of 64) or 64 | D */
+        final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 3, 10, 24, 63, 65, 96, 100};   /* fused: 64 | D, or D < 64 and 64 | B D */
         final long[] offsets = {0, 4, (1L << 34) - 128, -(1L << 17), -(1L << 18) + 4};   /* n <= 98304 + 3 */
         final ClReparam reparam = cl.reparam();
         int cases = 0;
@@ -260,8 +260,10 @@ class ReparamParityTest {
                         final boolean withLq = (which & 2) != 0;
                         final boolean withEps = rnd.nextBoolean();
                         final int d = dims[rnd.nextInt(dims.length)];
-                        /* Below 64, mostly B with B D a multiple of 64, where the runs hold whole rows or row starts. */
-                        final int b = d < 64 && rnd.nextInt(4) != 0 ? (64 / gcd(d, 64)) * (1 + rnd.nextInt(2))
+                        /* D not a multiple of 64: mostly B with B D a multiple of 64, where the runs hold whole rows or block starts. */
+                        final int runRows = 64 / gcd(d, 64);
+                        final int b = d % 64 != 0 && rnd.nextInt(4) != 0
+                                ? runRows * (k * 2 * runRows * d <= 98304 ? 1 + rnd.nextInt(2) : 1)
                                 : 1 + rnd.nextInt(6);
                         final long offset = cases % 4 == 3 ? (rnd.nextLong() >>> 1) & ~3L : offsets[rnd.nextInt(offsets.length)];
                         final long phase = cases % 9 == 8 ? 1 + rnd.nextInt(3) : 0;   /* now and then the unfused path */
@@ -300,14 +302,64 @@ class ReparamParityTest {
                         }
                         cases++;
                         fusedCases += fused ? 1 : 0;
-                        fusedRows += fused && d < 64 ? 1 : 0;
+                        fusedRows += fused && d % 64 != 0 ? 1 : 0;
                       }
                     }
                 }
             }
         }
         assertEquals(144, cases);
-        assertTrue(fusedCases >= 40 && fusedRows >= 20, "fused cases: " + fusedCases + ", with D below 64: " + fusedRows);   /* 51 and 27 with this seed */
+        assertTrue(fusedCases >= 36 && fusedRows >= 16, "fused cases: " + fusedCases + ", with D not a multiple of 64: " + fusedRows);   /* 41 and 21 with this seed */
+    }
+
+    /**
+     * The fused forward kernel where rows straddle its 64-element runs (D below 64 and not a
+     * divisor of it, B D a multiple of 64): every row that starts in a run is summed there, the
+     * last one continuing into the next run. KL and log q, K in {1, 3}, one and two runs' worth of
+     * rows, every parameterization, eps stored or not: the CPU reference's bits, and the fused path
+     * taken every time; with D above 64 and not a multiple of it (the same layout), the two-kernel
+     * path and the same bits.
+     */
+    @Test
+    void fusedExtrasWithBlocksAcrossRuns() {
+        final SplittableRandom rnd = new SplittableRandom(0xB10C5);
+        final ClReparam reparam = cl.reparam();
+        final Parameterization[] pzs = Parameterization.values();
+        int c = 0;
+        for (int d : new int[] {3, 10, 24, 63, 65, 100, 333}) {
+            for (int k : new int[] {1, 3}) {
+                for (int runs = 1; runs <= 2; runs++) {
+                    final Parameterization pz = pzs[c++ % pzs.length];
+                    final int b = runs * 64 / gcd(d, 64);
+                    final boolean withEps = rnd.nextBoolean();
+                    final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).parameterization(pz)
+                            .seed(rnd.nextLong()).stream(rnd.nextLong()).offset((rnd.nextLong() >>> 2) << 2).build();
+                    final int n = (int) s.elements();
+                    final int np = (int) s.paramElements();
+                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                    final float[] z = new float[n];
+                    final float[] eps = withEps ? new float[n] : null;
+                    final float[] kl = new float[(int) s.paramRows()];
+                    final float[] lq = new float[(int) s.sampleRows()];
+                    cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
+                    final String what = s + " eps=" + withEps;
+                    try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n);
+                         ClBuffer dEps = withEps ? sentinel(n) : null; ClBuffer dKl = sentinel(kl.length);
+                         ClBuffer dLq = sentinel(lq.length)) {
+                        final long before = reparam.fusedForwards;
+                        cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
+                        assertEquals(d < 64 ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
+                        assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
+                        if (withEps) {
+                            assertArrayEquals(bits(eps), bits(download(dEps, n)), "eps " + what);
+                        }
+                        assertArrayEquals(bits(kl), bits(download(dKl, kl.length)), "kl " + what);
+                        assertArrayEquals(bits(lq), bits(download(dLq, lq.length)), "logProb " + what);
+                    }
+                }
+            }
+        }
     }
 
     private static int gcd(int a, int b) {
