@@ -218,7 +218,7 @@ final class ClReparam {
                 .arg(14, spec.parameterization().ordinal()).arg(15, eps == null ? 0 : 1)
                 .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
                 .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1)
-                .arg(19, (int) Math.min(spec.dim(), BLOCK));            // below 64: whole rows per run
+                .arg(19, (int) Math.min(spec.dim(), BLOCK));            // D below 64: rows across the runs
         forwardExtras.launch(n / BLOCK);
         if (nblocks > 1) {
             if (kl != null) {
