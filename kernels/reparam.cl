@@ -879,7 +879,7 @@ RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim
 {
     if (p0 >= 0 && p0 + 64 <= np) {
         const long b0 = p0 / dim;
-        const int d0 = (int)(p0 - b0 * dim);
+        const long d0 = p0 - b0 * dim;               /* long: D may pass 2^31 */
         const float16 w0 = (float16)(x[b0]);
         v[0] = w0; v[1] = w0; v[2] = w0; v[3] = w0;
         if (d0 + 64 <= dim) {
@@ -890,9 +890,9 @@ RP_INLINE void rp_row_values(__global const float *x, long p0, long np, long dim
          * b0 + t starts at lane t dim - d0; one select per row and vector, constant lane indices
          * (a float[64] indexed by lane would be a PoCL context array, see the note at the top). */
         const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        const int rows = (d0 + 64 + (int)dim - 1) / (int)dim;
+        const int rows = (int)((d0 + 64 + dim - 1) / dim);    /* at most 64 / dim + 2 here */
         for (int t = 1; t < rows; t++) {
-            const int16 from = (int16)(t * (int)dim - d0);
+            const int16 from = (int16)((int)(t * dim - d0)); /* in [1, 64) for these rows */
             const float16 w = (float16)(x[b0 + t]);
             v[0] = select(v[0], w, lane >= from);
             v[1] = select(v[1], w, lane + 16 >= from);
