@@ -79,7 +79,7 @@ public final class ClAffineProduct implements AutoCloseable {
         cl_kernel tr = null;
         try {
             mm = ctx.kernel(variant == Variant.TILED ? "head_matmul" : "head_matmul_blocked");
-            tr = variant == Variant.BLOCKED ? ctx.kernel("head_transpose") : null;
+            tr = ctx.kernel("head_transpose");
             this.columnSum = ctx.kernel("head_column_sum");
         } catch (RuntimeException e) {
             // Release what was created (the context would only at its close).
@@ -188,17 +188,8 @@ public final class ClAffineProduct implements AutoCloseable {
         }
         if (variant == Variant.BLOCKED && bSj != 1 && p > 0) {
             // B(p, j) with contiguous rows, so that the kernel loads 16 columns at once (MODE_ONE only).
-            final long count = (long) p * n;
-            transposed = ctx.grow(transposed, count);
-            CL.clSetKernelArg(transpose, 0, Sizeof.cl_mem, b.argument());
-            setInt(transpose, 1, bSp);
-            setInt(transpose, 2, bSj);
-            CL.clSetKernelArg(transpose, 3, Sizeof.cl_mem, transposed.argument());
-            setInt(transpose, 4, n);
-            setInt(transpose, 5, p);
-            global2[0] = n;
-            global2[1] = p;
-            launch(transpose, 2, global2, null);
+            transposed = ctx.grow(transposed, (long) p * n);
+            transpose(b, bSp, bSj, transposed, n, p);
             b = transposed;
             bSp = n;
             bSj = 1;
@@ -231,6 +222,26 @@ public final class ClAffineProduct implements AutoCloseable {
             global3[1] = groups(m) * WORK_GROUP;
             launch(matmul, 3, global3, local3);
         }
+    }
+
+    /**
+     * Enqueues {@code out[t * n + j] = b[t * bSp + j * bSj]} for {@code t < p}, {@code j < n}: B(p, j) with
+     * contiguous rows (head_transpose), which the blocked kernel needs.
+     */
+    public void transpose(ClBuffer b, int bSp, int bSj, ClBuffer out, int n, int p) {
+        if (n == 0 || p == 0) {
+            return;
+        }
+        final cl_kernel k = transpose;
+        CL.clSetKernelArg(k, 0, Sizeof.cl_mem, b.argument());
+        setInt(k, 1, bSp);
+        setInt(k, 2, bSj);
+        CL.clSetKernelArg(k, 3, Sizeof.cl_mem, out.argument());
+        setInt(k, 4, n);
+        setInt(k, 5, p);
+        global2[0] = n;
+        global2[1] = p;
+        launch(k, 2, global2, null);
     }
 
     /** Enqueues {@code out[j] = sum_i a[i * n + j]}, i in order from 0; see {@link AffineProduct#columnSum}. */

@@ -338,9 +338,10 @@ public final class ClContext implements AutoCloseable {
      * receives region r's start in floats. Kernels take the regions as separate buffers while one
      * copy moves them all: a host write or read of several tensors is then one command.
      * Closing the whole buffer does not close the regions; close them first (the context's close
-     * releases all).
+     * releases all). Package-private: a buffer and its region are different objects, which the
+     * passes' distinct-buffer checks cannot tell apart, so only the head uses them, internally.
      */
-    public synchronized ClBuffer[] slices(long[] floats, long[] offsets) {
+    synchronized ClBuffer[] slices(long[] floats, long[] offsets) {
         ensureOpen();
         if (offsets.length != floats.length) {
             throw new IllegalArgumentException("offsets has " + offsets.length + " entries for " + floats.length + " regions");

@@ -47,18 +47,24 @@ public final class ClGaussianHead implements GaussianHead {
     private final List<ClBuffer> owned = new ArrayList<>();
     private final ClAffineProduct affine;
     /**
-     * The parameters as regions of one buffer ({@link ClContext#slices}): W_mu, b_mu, W_rho, b_rho,
-     * then W_mu^T and W_rho^T (D, Din), which dL/dx multiplies by with contiguous rows. The host
-     * fills {@link #stageParams} in the same layout and writes it with one command.
+     * The parameters as regions of one buffer ({@link ClContext#slices}): W_mu, b_mu, W_rho, b_rho.
+     * The host fills {@link #stageParams} in the same layout and writes it with one command.
      */
     private final ClBuffer params;
-    private final long[] paramsAt = new long[6];
+    private final long[] paramsAt = new long[4];
     private final ClBuffer wMu;
     private final ClBuffer bMu;
     private final ClBuffer wRho;
     private final ClBuffer bRho;
+    /**
+     * W_mu^T and W_rho^T (D, Din), regions of one buffer, for the blocked product kernel, whose B
+     * must have contiguous rows (dL/dx = dmu W_mu^T + drho W_rho^T); null with the tiled kernel,
+     * which reads W with a stride. Transposed on the device at the first backward pass with dL/dx
+     * after the parameters change ({@link #transposeStale}), not per step.
+     */
     private final ClBuffer wMuT;
     private final ClBuffer wRhoT;
+    private boolean transposeStale = true;
     private final ClBuffer x;
     private final ClBuffer mu;
     private final ClBuffer rho;
@@ -109,14 +115,20 @@ public final class ClGaussianHead implements GaussianHead {
             a = ClAffineProduct.create(ctx);
             final long w = spec.weights();
             final long d = spec.outputs();
-            final ClBuffer[] ps = slices(new long[] {w, d, w, d, w, w}, paramsAt);
+            final ClBuffer[] ps = slices(new long[] {w, d, w, d}, paramsAt);
             params = ps[0];
             wMu = ps[1];
             bMu = ps[2];
             wRho = ps[3];
             bRho = ps[4];
-            wMuT = ps[5];
-            wRhoT = ps[6];
+            if (a.variant() == ClAffineProduct.Variant.BLOCKED) {
+                final ClBuffer[] ts = slices(new long[] {w, w}, new long[2]);
+                wMuT = ts[1];
+                wRhoT = ts[2];
+            } else {
+                wMuT = null;
+                wRhoT = null;
+            }
             x = allocate(in);
             mu = allocate(p);
             rho = allocate(p);
@@ -136,7 +148,7 @@ public final class ClGaussianHead implements GaussianHead {
             stageX = new Staging(in);
             stageGradZ = new Staging(n);
             // The two layouts agree on their first four regions (same sizes, same alignment).
-            stageGrads = new Staging(Math.max(grads.capacity32(), paramsAt[3] + d));
+            stageGrads = new Staging(grads.capacity32());
             stageParams = new Staging(params.capacity32());
             affine = a;
             // Parameters start at zero, as on the CPU (a new direct buffer is zeroed).
@@ -187,8 +199,6 @@ public final class ClGaussianHead implements GaussianHead {
             awaitStaging(stageParams);
             final FloatBuffer f = stageParams.floats;
             f.put((int) paramsAt[0], wMu).put((int) paramsAt[1], bMu).put((int) paramsAt[2], wRho).put((int) paramsAt[3], bRho);
-            transpose(wMu, (int) paramsAt[4]);
-            transpose(wRho, (int) paramsAt[5]);
             writeParameters();
         } finally {
             lock.unlock();
@@ -358,7 +368,16 @@ public final class ClGaussianHead implements GaussianHead {
         affine.columnSumPair(gradMu, gradRho, b, d, gradBMu, gradBRho);
         if (inputGradient) {
             // dx = dmu W_mu^T, continued by drho W_rho^T (one launch): B(p, j) = W[j * D + p] = W^T[p * Din + j].
-            affine.multiplyChain(gradMu, gradRho, d, 1, wMuT, wRhoT, din, 1, null, Init.ZERO, gradX, b, din, d);
+            if (wMuT == null) {
+                affine.multiplyChain(gradMu, gradRho, d, 1, wMu, wRho, 1, d, null, Init.ZERO, gradX, b, din, d);
+            } else {
+                if (transposeStale) {
+                    affine.transpose(wMu, 1, d, wMuT, din, d);
+                    affine.transpose(wRho, 1, d, wRhoT, din, d);
+                    transposeStale = false;
+                }
+                affine.multiplyChain(gradMu, gradRho, d, 1, wMuT, wRhoT, din, 1, null, Init.ZERO, gradX, b, din, d);
+            }
         }
     }
 
@@ -389,7 +408,12 @@ public final class ClGaussianHead implements GaussianHead {
         return owned(rho);
     }
 
-    /** sigma = param(rho) (batch, D) of the most recent forward pass (computed, enqueued, on the first call after it). */
+    /**
+     * sigma = param(rho) (batch, D) of the most recent forward pass: this call enqueues its
+     * computation (the first call after each forward pass), so call it after every forward pass
+     * rather than keeping the buffer from an earlier call. After a forward pass that failed, this
+     * buffer, like the others, holds no defined values.
+     */
     public ClBuffer sigma() {
         lock.lock();
         try {
@@ -449,21 +473,10 @@ public final class ClGaussianHead implements GaussianHead {
         }
     }
 
-    /** Stages W^T (D, Din) of {@code w} (Din, D) at {@code at} in stageParams. */
-    private void transpose(float[] w, int at) {
-        final int din = spec.inputs();
-        final int d = spec.outputs();
-        final FloatBuffer f = stageParams.floats;
-        for (int i = 0; i < din; i++) {
-            for (int j = 0; j < d; j++) {
-                f.put(at + j * din + i, w[i * d + j]);
-            }
-        }
-    }
-
-    /** One non-blocking write of every parameter region (W_mu, b_mu, W_rho, b_rho, W_mu^T, W_rho^T) from stageParams. */
+    /** One non-blocking write of every parameter region (W_mu, b_mu, W_rho, b_rho) from stageParams. */
     private void writeParameters() {
-        write(params, stageParams, (int) (paramsAt[5] + spec.weights()));
+        write(params, stageParams, (int) (paramsAt[3] + spec.outputs()));
+        transposeStale = true;
     }
 
     /** Non-blocking write of {@code n} floats from the start of {@code src}; the staging stays untouched until a wait. */

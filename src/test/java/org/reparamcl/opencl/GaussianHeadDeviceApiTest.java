@@ -102,7 +102,8 @@ class GaussianHeadDeviceApiTest {
      * A training step launches six kernels: the mu/rho product pair and the forward pass; the
      * backward pass, the weight-gradient pair, the column-sum pair and the chained dL/dx product.
      * (Four transfers come on top: x and dL/dz in, z and the gradients out.) sigma is one more
-     * launch, only when read.
+     * launch, only when read; with the blocked kernel, transposing W_mu and W_rho two more, once
+     * after each setParameters.
      */
     @Test
     void aTrainingStepLaunchesSixKernels() {
@@ -121,6 +122,17 @@ class GaussianHeadDeviceApiTest {
             }), "kernel launches in a training step");
             assertEquals(1, launches(() -> head.readSigma(new float[64 * 20])), "launches to read sigma");
             assertEquals(0, launches(() -> head.readSigma(new float[64 * 20])), "launches to read sigma again");
+            // New parameters: the blocked kernel's W^T is transposed again, once, at the next backward pass.
+            final int transposes = ClAffineProduct.variantFor(cl.context().device()) == ClAffineProduct.Variant.BLOCKED ? 2 : 0;
+            Params.random(rnd, spec).set(head);
+            assertEquals(6 + transposes, launches(() -> {
+                head.forward(x, 64, 1, 0, 2 << 20, z);
+                head.backward(z, grads);
+            }), "kernel launches in a step after setParameters");
+            assertEquals(6, launches(() -> {
+                head.forward(x, 64, 1, 0, 3 << 20, z);
+                head.backward(z, grads);
+            }), "kernel launches in the step after that");
         }
     }
 
