@@ -460,12 +460,13 @@ RP_INLINE float rp_block_sum(const float16 *v, int len)
 }
 
 /*
- * The row totals of the 64 / dim whole rows in v (dim a power of two below 64): out[j] = 0.0f +
- * (lanes j dim .. j dim + dim - 1 added left to right from 0.0f), the one-block rows of
- * reparam_row_blocks. Constant lane indices; the rows' chains are independent of each other.
+ * The row totals of the whole rows in the first `lanes` (a multiple of dim) of v's 64 (dim a power
+ * of two below 64): out[j] = 0.0f + (lanes j dim .. j dim + dim - 1 added left to right from
+ * 0.0f), the one-block rows of reparam_row_blocks. Constant lane indices; the rows' chains are
+ * independent of each other.
  */
-#define RP_SEG(x, l) do { s = s + (x); if ((((l) + 1) & mask) == 0) { out[j++] = 0.0f + s; s = 0.0f; } } while (0)
-RP_INLINE void rp_row_sums64(const float16 *v, int dim, __global float *out)
+#define RP_SEG(x, l) do { s = s + (x); if ((((l) + 1) & mask) == 0 && (l) < lanes) { out[j++] = 0.0f + s; s = 0.0f; } } while (0)
+RP_INLINE void rp_row_sums64(const float16 *v, int dim, int lanes, __global float *out)
 {
     const int mask = dim - 1;
     float s = 0.0f;
@@ -483,7 +484,7 @@ RP_INLINE void rp_row_sums64(const float16 *v, int dim, __global float *out)
 /*
  * The row totals of the rows that start in a run when dim (below 64) does not divide 64: the
  * first starts at lane f, the last ends before lane stop (at most 63 + dim); lanes from 64 on are
- * the next run's, in u. out[j] = 0.0f + (the row's dim lanes added left to right from 0.0f), as
+ * the next run's, in u (rp_row_span gives f and stop). out[j] = 0.0f + (the row's dim lanes added left to right from 0.0f), as
  * rp_row_sums64.
  */
 #define RP_ANY(x, l) do { if ((l) >= f && (l) < stop) { s = s + (x); if (++c == dim) { out[j++] = 0.0f + s; s = 0.0f; c = 0; } } } while (0)
@@ -493,6 +494,17 @@ RP_INLINE void rp_row_sums64(const float16 *v, int dim, __global float *out)
         RP_ANY((v).s8, (b) + 8);  RP_ANY((v).s9, (b) + 9);  RP_ANY((v).sa, (b) + 10); RP_ANY((v).sb, (b) + 11);  \
         RP_ANY((v).sc, (b) + 12); RP_ANY((v).sd, (b) + 13); RP_ANY((v).se, (b) + 14); RP_ANY((v).sf, (b) + 15);  \
     } while (0)
+/*
+ * Where the rows that start in a run of `lanes` valid lanes (dim below 64, not dividing it) lie:
+ * the first starts at lane *f, the last ends before lane *stop; *stop is 0 when none starts here
+ * (the call's last run holding only the end of a row).
+ */
+RP_INLINE void rp_row_span(long i0, int dim, int lanes, int *f, int *stop)
+{
+    *f = (int)((dim - i0 % dim) % dim);
+    *stop = *f < lanes ? *f + dim * ((lanes - 1 - *f) / dim + 1) : 0;
+}
+
 RP_INLINE void rp_row_sums_any(const float16 *t, const float16 *u, int f, int stop, int dim, __global float *out)
 {
     float s = 0.0f;
@@ -629,19 +641,22 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     }
     float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
     const long p0 = rp_param_index(i0, np);
+    /* Valid lanes: 64 but in the call's last run when n is not a multiple of 64 (dim below 64,
+     * one drawn row per parameter row: n == np, p0 == i0). */
+    const int lanes = (int)min((long)64, n - i0);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-    rp_load(mu, p0, m);
-    rp_load(rho, p0, r);
+    rp_read(mu, p0, 0, np, 0.0f, m);
+    rp_read(rho, p0, 0, np, 1.0f, r);
     #pragma unroll
     for (int q = 0; q < 4; q++) {
         float16 ds, dl;
         rp_transform(param, r[q], &s[q], &ds, &ls[q], &dl);
         zz[q] = fma(s[q], e[q], m[q]);
     }
-    rp_store(z, i0, zz, nt);
+    rp_write(z, i0, 0, n, zz, nt);
     if (store_eps) {
-        rp_store(eps, i0, e, nt);
+        rp_write(eps, i0, 0, n, e, nt);
     }
     if (dim < 64 && 64 % dim != 0) {
         /*
@@ -650,13 +665,16 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
          * generates) again. The next run is in the same sample row whenever a row continues
          * (np and n are multiples of 64 and of dim), so p0 + 64 < np there.
          */
-        const int f = (int)((dim - i0 % dim) % dim);
-        const int stop = f + dim * ((63 - f) / dim + 1);
+        int f, stop;
+        rp_row_span(i0, dim, lanes, &f, &stop);
+        if (stop == 0) {
+            return;
+        }
         float16 m2[4], s2[4], ls2[4], e2[4], u[4];
         if (stop > 64) {
             float16 r2[4];
-            rp_load(mu, p0 + 64, m2);
-            rp_load(rho, p0 + 64, r2);
+            rp_read(mu, p0 + 64, 0, np, 0.0f, m2);
+            rp_read(rho, p0 + 64, 0, np, 1.0f, r2);
             #pragma unroll
             for (int q = 0; q < 4; q++) {
                 float16 ds, dl;
@@ -691,7 +709,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
         }
         if (dim < 64) {
-            rp_row_sums64(t, dim, kl_out + i0 / dim);
+            rp_row_sums64(t, dim, lanes, kl_out + i0 / dim);
         } else {
             const float sum = rp_block_sum(t, 64);
             kl_out[g] = nblocks == 1 ? 0.0f + sum : sum;
@@ -703,7 +721,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
         }
         if (dim < 64) {
-            rp_row_sums64(t, dim, lq_out + i0 / dim);
+            rp_row_sums64(t, dim, lanes, lq_out + i0 / dim);
         } else {
             const float sum = rp_block_sum(t, 64);
             lq_out[g] = nblocks == 1 ? 0.0f + sum : sum;

@@ -278,7 +278,7 @@ class ReparamParityTest {
                         final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
                         final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
                         cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                        final boolean runs = d % 64 == 0 || (d < 64 && np % 64 == 0);
+                        final boolean runs = d % 64 == 0 || (d < 64 && (np % 64 == 0 || n == np));
                         final boolean fused = runs && phase == 0 && (withLq || s.reductionRows() == 1);
                         assertEquals(fused, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
                         final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
@@ -315,10 +315,11 @@ class ReparamParityTest {
     /**
      * The fused forward kernel where rows straddle its 64-element runs (D below 64 and not a
      * divisor of it, B D a multiple of 64): every row that starts in a run is summed there, the
-     * last one continuing into the next run. KL and log q, K in {1, 3}, one and two runs' worth of
-     * rows, every parameterization, eps stored or not: the CPU reference's bits, and the fused path
-     * taken every time; with D above 64 and not a multiple of it (the same layout), the two-kernel
-     * path and the same bits.
+     * last one continuing into the next run; and where B D is not a multiple of 64, with K = 1,
+     * the last run cut short at n (D = 1 and 16 too). KL and log q, K in {1, 3}, every
+     * parameterization, eps stored or not: the CPU reference's bits, and the fused path taken
+     * exactly there; with D above 64 and not a multiple of it, or K = 3 and B D not a multiple of
+     * 64, the two-kernel path and the same bits.
      */
     @Test
     void fusedExtrasWithBlocksAcrossRuns() {
@@ -326,11 +327,11 @@ class ReparamParityTest {
         final ClReparam reparam = cl.reparam();
         final Parameterization[] pzs = Parameterization.values();
         int c = 0;
-        for (int d : new int[] {3, 10, 24, 63, 65, 100, 333}) {
+        for (int d : new int[] {1, 16, 3, 10, 24, 63, 65, 100, 333}) {
             for (int k : new int[] {1, 3}) {
-                for (int runs = 1; runs <= 2; runs++) {
+                for (int runs = 0; runs <= 2; runs++) {            /* 0: B D not a multiple of 64 */
                     final Parameterization pz = pzs[c++ % pzs.length];
-                    final int b = runs * 64 / gcd(d, 64);
+                    final int b = runs == 0 ? 2 * 64 / gcd(d, 64) + 1 + rnd.nextInt(5) : runs * 64 / gcd(d, 64);
                     final boolean withEps = rnd.nextBoolean();
                     final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).parameterization(pz)
                             .seed(rnd.nextLong()).stream(rnd.nextLong()).offset((rnd.nextLong() >>> 2) << 2).build();
@@ -349,7 +350,8 @@ class ReparamParityTest {
                          ClBuffer dLq = sentinel(lq.length)) {
                         final long before = reparam.fusedForwards;
                         cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                        assertEquals(d < 64 ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
+                        final boolean fused = d < 64 && (runs > 0 || k == 1);   /* K = 1: the last run cut short at n */
+                        assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
                         assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
                         if (withEps) {
                             assertArrayEquals(bits(eps), bits(download(dEps, n)), "eps " + what);
