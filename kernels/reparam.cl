@@ -614,13 +614,15 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 
 /*
  * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls with
- * phase 0 (offset a multiple of 4) and either dim a multiple of 64 or dim below 64 with np a
- * multiple of 64. n and np are then multiples of 64, and run g is block g mod (dim / 64) of drawn
- * row 64 g / dim (parameter row (64 g mod np) / dim), or holds 64 / dim whole rows (dim a power
- * of two), or the starts of the rows it sums, the last continuing into the next run (any other
- * dim below 64). sigma is computed here from rho for every element (never precomputed), and log q
- * takes the eps just generated instead of generating it again (except a continuing row's tail,
- * which the next work-item generates too).
+ * phase 0 (offset a multiple of 4) and either dim a multiple of 64, or dim below 64 with np a
+ * multiple of 64 or one drawn row per parameter row (n == np; the last run then ends at n). Run g
+ * is block g mod (dim / 64) of drawn row 64 g / dim (parameter row (64 g mod np) / dim), or holds
+ * 64 / dim whole rows (dim a power of two), or the starts of the rows it sums, the last
+ * continuing into the next run (any other dim below 64). sigma is computed here from rho for every
+ * element (never precomputed), and log q takes the eps just generated instead of generating it
+ * again (except a continuing row's tail, which the next work-item generates too). Whole rows keep
+ * their own sums (rp_row_sums64): the general ones (rp_row_sums_any) were 15 to 20 % slower for
+ * D = 16 and 32 (PoCL, 2026-12-07).
  *   kl:  work-items g < np / 64 write the KL sums of their run;
  *   lq:  every work-item writes the log q sums of its run;
  * dim >= 64: the block sum to out[g], as row total when dim is 64 (0.0f + sum, as
@@ -662,8 +664,8 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
         /*
          * Rows that straddle runs: this work-item sums the rows that start in its run, the last
          * one continuing into the next run, whose parameters (and eps, for log q) it loads (and
-         * generates) again. The next run is in the same sample row whenever a row continues
-         * (np and n are multiples of 64 and of dim), so p0 + 64 < np there.
+         * generates) again. A row never continues past a sample row (n and np are multiples of
+         * dim, and np a multiple of 64 or n == np), so p0 + 64 < np there.
          */
         int f, stop;
         rp_row_span(i0, dim, lanes, &f, &stop);
