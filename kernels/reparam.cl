@@ -421,6 +421,41 @@ RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, f
     }
 }
 
+/*
+ * The parameters of call elements i0 .. i0 + 63 when they wrap around np (p0 = i0 mod np, several
+ * drawn rows per parameter row): src[(i0 + j) mod np] for i0 + j < n, pad elsewhere.
+ */
+RP_COLD void rp_gather_wrap(__global const float *src, long p0, long np, long i0, long n, float pad, float16 *v)
+{
+    float t[64];
+    long p = p0;
+    for (int j = 0; j < 64; j++) {
+        if (i0 + j < n) {
+            t[j] = src[p];
+            if (++p == np) {
+                p = 0;
+            }
+        } else {
+            t[j] = pad;
+        }
+    }
+    v[0] = vload16(0, t); v[1] = vload16(1, t); v[2] = vload16(2, t); v[3] = vload16(3, t);
+}
+
+/*
+ * The parameters of call elements i0 .. i0 + 63 (p0 = i0 mod np, i0 >= 0): vector loads when they
+ * lie in one pass over the parameters, gathered around np otherwise; pad past n (and past np when
+ * n == np).
+ */
+RP_INLINE void rp_read_params(__global const float *src, long p0, long np, long i0, long n, float pad, float16 *v)
+{
+    if (p0 + 64 <= np && i0 + 64 <= n) {
+        rp_load(src, p0, v);
+    } else {
+        rp_gather_wrap(src, p0, np, i0, n, pad, v);
+    }
+}
+
 /* dst[base ..] from 64 values, only inside [lo, hi); streaming stores when nt. */
 RP_INLINE void rp_write(__global float *dst, long base, long lo, long hi, const float16 *v, int nt)
 {
@@ -643,13 +678,14 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     }
     float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
     const long p0 = rp_param_index(i0, np);
-    /* Valid lanes: 64 but in the call's last run when n is not a multiple of 64 (dim below 64,
-     * one drawn row per parameter row: n == np, p0 == i0). */
+    /* Valid lanes: 64 but in the call's last run when n is not a multiple of 64 (dim below 64);
+     * KL's: those of the first sample row (i < np), whole rows as np is a multiple of dim. */
     const int lanes = (int)min((long)64, n - i0);
+    const int kl_lanes = (int)min((long)lanes, np - i0);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-    rp_read(mu, p0, 0, np, 0.0f, m);
-    rp_read(rho, p0, 0, np, 1.0f, r);
+    rp_read_params(mu, p0, np, i0, n, 0.0f, m);
+    rp_read_params(rho, p0, np, i0, n, 1.0f, r);
     #pragma unroll
     for (int q = 0; q < 4; q++) {
         float16 ds, dl;
@@ -664,19 +700,25 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
         /*
          * Rows that straddle runs: this work-item sums the rows that start in its run, the last
          * one continuing into the next run, whose parameters (and eps, for log q) it loads (and
-         * generates) again. A row never continues past a sample row (n and np are multiples of
-         * dim, and np a multiple of 64 or n == np), so p0 + 64 < np there.
+         * generates) again. A row never continues past the call's end or a sample row (n and np
+         * are multiples of dim), so the next run's parameters start at (p0 + 64) mod np and KL's
+         * rows (those below np) need no others: its span ends where the sample row does.
          */
-        int f, stop;
+        int f, stop, kf, kstop;
         rp_row_span(i0, dim, lanes, &f, &stop);
+        rp_row_span(i0, dim, kl_lanes, &kf, &kstop);
         if (stop == 0) {
             return;
         }
         float16 m2[4], s2[4], ls2[4], e2[4], u[4];
         if (stop > 64) {
             float16 r2[4];
-            rp_read(mu, p0 + 64, 0, np, 0.0f, m2);
-            rp_read(rho, p0 + 64, 0, np, 1.0f, r2);
+            long p1 = p0 + 64;
+            if (p1 >= np) {
+                p1 %= np;
+            }
+            rp_read_params(mu, p1, np, i0 + 64, n, 0.0f, m2);
+            rp_read_params(rho, p1, np, i0 + 64, n, 1.0f, r2);
             #pragma unroll
             for (int q = 0; q < 4; q++) {
                 float16 ds, dl;
@@ -690,10 +732,12 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             #pragma unroll
             for (int q = 0; q < 4; q++) {
                 t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
-                u[q] = stop > 64 ? fma((float16)(0.5f), fma(m2[q], m2[q], fma(s2[q], s2[q], (float16)(-1.0f))), -ls2[q])
-                                 : (float16)(0.0f);
+                u[q] = kstop > 64 ? fma((float16)(0.5f), fma(m2[q], m2[q], fma(s2[q], s2[q], (float16)(-1.0f))), -ls2[q])
+                                  : (float16)(0.0f);
             }
-            rp_row_sums_any(t, u, f, stop, dim, kl_out + (i0 + f) / dim);
+            if (kstop > 0) {
+                rp_row_sums_any(t, u, kf, kstop, dim, kl_out + (i0 + kf) / dim);
+            }
         }
         if (lq) {
             #pragma unroll
@@ -711,7 +755,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
         }
         if (dim < 64) {
-            rp_row_sums64(t, dim, lanes, kl_out + i0 / dim);
+            rp_row_sums64(t, dim, kl_lanes, kl_out + i0 / dim);
         } else {
             const float sum = rp_block_sum(t, 64);
             kl_out[g] = nblocks == 1 ? 0.0f + sum : sum;

@@ -181,19 +181,16 @@ final class ClReparam {
     /**
      * Whether a forward call computes its KL and log q in the forward kernel
      * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks or
-     * hold the starts of whole rows (offset a multiple of 4, and D a multiple of 64, or D below 64
-     * with B D a multiple of 64 or with K = 1 and no broadcast) and, when it asks only for KL,
-     * every drawn row has its own parameter row
-     * (K = 1, no broadcast). Otherwise KL would take sigma and log sigma from rho for K B D elements
-     * instead of B D, and the sigma of a repeated parameter row would not be computed once. The
-     * bits are the same either way.
+     * hold the starts of whole rows (offset a multiple of 4, and D a multiple of 64 or below 64;
+     * with D below 64 the runs may wrap around the parameters, which the kernel then gathers) and,
+     * when it asks only for KL, every drawn row has its own parameter row (K = 1, no broadcast).
+     * Otherwise KL would take sigma and log sigma from rho for K B D elements instead of B D, and
+     * the sigma of a repeated parameter row would not be computed once. The bits are the same
+     * either way.
      */
     static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
         final long d = spec.dim();
-        final long np = spec.paramElements();
-        // D below 64: runs of whole rows or row starts when B D is a multiple of 64, or with one drawn
-        // row per parameter row (n == np), where the last run is cut short at n.
-        final boolean runs = d % BLOCK == 0 || (d < BLOCK && (np % BLOCK == 0 || spec.elements() == np));
+        final boolean runs = d % BLOCK == 0 || d < BLOCK;
         return (kl || lq) && spec.elements() > 0 && runs && (spec.offset() & 3) == 0
                 && (lq || spec.reductionRows() == 1);
     }

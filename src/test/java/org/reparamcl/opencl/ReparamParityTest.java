@@ -234,8 +234,8 @@ class ReparamParityTest {
     }
 
     /**
-     * The fused forward path (KL and log q computed by the forward kernel: D a multiple of 64, the
-     * offset a multiple of 4, and log q asked for or one drawn row per parameter row): every
+     * The fused forward path (KL and log q computed by the forward kernel: D a multiple of 64 or
+     * below 64, the offset a multiple of 4, and log q asked for or one drawn row per parameter row): every
      * parameterization, K in {1, 3, 16}, broadcast or not, one and several sum blocks per row, KL
      * and log q alone and together, eps stored or not, offsets past block 2^32 and near the top of
      * the stream, outputs pre-filled with a sentinel. Bit for bit against the CPU reference; the
@@ -245,7 +245,7 @@ class ReparamParityTest {
     @Test
     void fusedForwardExtrasMatchTheCpuReference() {
         final SplittableRandom rnd = new SplittableRandom(0xF05E);
-        final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 3, 10, 24, 63, 65, 96, 100};   /* fused: 64 | D, or D < 64 and 64 | B D */
+        final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 3, 10, 24, 63, 65, 96, 100};   /* fused: 64 | D, or D < 64 */
         final long[] offsets = {0, 4, (1L << 34) - 128, -(1L << 17), -(1L << 18) + 4};   /* n <= 98304 + 3 */
         final ClReparam reparam = cl.reparam();
         int cases = 0;
@@ -260,7 +260,7 @@ class ReparamParityTest {
                         final boolean withLq = (which & 2) != 0;
                         final boolean withEps = rnd.nextBoolean();
                         final int d = dims[rnd.nextInt(dims.length)];
-                        /* D not a multiple of 64: mostly B with B D a multiple of 64, where the runs hold whole rows or block starts. */
+                        /* D not a multiple of 64: mostly B with B D a multiple of 64 (runs that do not wrap around the parameters). */
                         final int runRows = 64 / gcd(d, 64);
                         final int b = d % 64 != 0 && rnd.nextInt(4) != 0
                                 ? runRows * (k * 2 * runRows * d <= 98304 ? 1 + rnd.nextInt(2) : 1)
@@ -278,7 +278,7 @@ class ReparamParityTest {
                         final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
                         final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
                         cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                        final boolean runs = d % 64 == 0 || (d < 64 && (np % 64 == 0 || n == np));
+                        final boolean runs = d % 64 == 0 || d < 64;
                         final boolean fused = runs && phase == 0 && (withLq || s.reductionRows() == 1);
                         assertEquals(fused, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
                         final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
@@ -314,12 +314,12 @@ class ReparamParityTest {
 
     /**
      * The fused forward kernel where rows straddle its 64-element runs (D below 64 and not a
-     * divisor of it, B D a multiple of 64): every row that starts in a run is summed there, the
-     * last one continuing into the next run; and where B D is not a multiple of 64, with K = 1,
-     * the last run cut short at n (D = 1 and 16 too). KL and log q, K in {1, 3}, every
-     * parameterization, eps stored or not: the CPU reference's bits, and the fused path taken
-     * exactly there; with D above 64 and not a multiple of it, or K = 3 and B D not a multiple of
-     * 64, the two-kernel path and the same bits.
+     * divisor of it): every row that starts in a run is summed there, the last one continuing into
+     * the next run; where B D is not a multiple of 64, with K = 1 the last run cut short at n, with
+     * K = 3 runs that wrap around the parameters (D = 1 and 16 too); broadcast, where np = D and
+     * every run wraps. KL and log q, every parameterization, eps stored or not: the CPU
+     * reference's bits, and the fused path taken exactly there; with D above 64 and not a multiple
+     * of it, the two-kernel path and the same bits.
      */
     @Test
     void fusedExtrasWithBlocksAcrossRuns() {
@@ -328,12 +328,12 @@ class ReparamParityTest {
         final Parameterization[] pzs = Parameterization.values();
         int c = 0;
         for (int d : new int[] {1, 16, 3, 10, 24, 63, 65, 100, 333}) {
-            for (int k : new int[] {1, 3}) {
+            for (int k : new int[] {1, 3, -3}) {                  /* -3: K = 3, broadcast */
                 for (int runs = 0; runs <= 2; runs++) {            /* 0: B D not a multiple of 64 */
                     final Parameterization pz = pzs[c++ % pzs.length];
                     final int b = runs == 0 ? 2 * 64 / gcd(d, 64) + 1 + rnd.nextInt(5) : runs * 64 / gcd(d, 64);
                     final boolean withEps = rnd.nextBoolean();
-                    final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).parameterization(pz)
+                    final ReparamSpec s = ReparamSpec.builder().shape(Math.abs(k), b, d).broadcast(k < 0).parameterization(pz)
                             .seed(rnd.nextLong()).stream(rnd.nextLong()).offset((rnd.nextLong() >>> 2) << 2).build();
                     final int n = (int) s.elements();
                     final int np = (int) s.paramElements();
@@ -350,7 +350,7 @@ class ReparamParityTest {
                          ClBuffer dLq = sentinel(lq.length)) {
                         final long before = reparam.fusedForwards;
                         cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                        final boolean fused = d < 64 && (runs > 0 || k == 1);   /* K = 1: the last run cut short at n */
+                        final boolean fused = d < 64;
                         assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
                         assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
                         if (withEps) {
