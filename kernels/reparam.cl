@@ -326,6 +326,14 @@ RP_INLINE void rp_transform(int param, float16 rho, float16 *sigma, float16 *ds,
     }
 }
 
+/* sigma(rho), and log sigma(rho) to *ls: rp_transform out of line (the forward pass with extras). */
+static __attribute__((noinline)) float16 rp_sigma_log_call(int param, float16 rho, float16 *ls)
+{
+    float16 sigma, ds, dl;
+    rp_transform(param, rho, &sigma, &ds, ls, &dl);
+    return sigma;
+}
+
 /* eps of stream elements 4 first .. 4 first + 63 (blocks first .. first + 15), in element order. */
 RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, float16 *v)
 {
@@ -517,41 +525,30 @@ RP_INLINE void rp_row_sums64(const float16 *v, int dim, int lanes, __global floa
 #undef RP_SEG
 
 /*
- * The row totals of the rows that start in a run when dim (below 64) does not divide 64: the
- * first starts at lane f, the last ends before lane stop (at most 63 + dim); lanes from 64 on are
- * the next run's, in u (rp_row_span gives f and stop). out[j] = 0.0f + (the row's dim lanes added left to right from 0.0f), as
- * rp_row_sums64.
+ * Row totals carried across runs (dim below 64, not dividing 64): the first `lanes` of v's 64
+ * continue the running row, whose sum so far is *s over *c of its dim terms; each row completed
+ * goes to out[(*j)++] as 0.0f + (its dim terms added left to right from 0.0f), as
+ * rp_row_sums64. Constant lane indices.
  */
-#define RP_ANY(x, l) do { if ((l) >= f && (l) < stop) { s = s + (x); if (++c == dim) { out[j++] = 0.0f + s; s = 0.0f; c = 0; } } } while (0)
-#define RP_ANY16(v, b) do { \
-        RP_ANY((v).s0, (b) + 0);  RP_ANY((v).s1, (b) + 1);  RP_ANY((v).s2, (b) + 2);  RP_ANY((v).s3, (b) + 3);   \
-        RP_ANY((v).s4, (b) + 4);  RP_ANY((v).s5, (b) + 5);  RP_ANY((v).s6, (b) + 6);  RP_ANY((v).s7, (b) + 7);   \
-        RP_ANY((v).s8, (b) + 8);  RP_ANY((v).s9, (b) + 9);  RP_ANY((v).sa, (b) + 10); RP_ANY((v).sb, (b) + 11);  \
-        RP_ANY((v).sc, (b) + 12); RP_ANY((v).sd, (b) + 13); RP_ANY((v).se, (b) + 14); RP_ANY((v).sf, (b) + 15);  \
+#define RP_CARRY(x, l) do { if ((l) < lanes) { sum = sum + (x); if (++cnt == dim) { out[row++] = 0.0f + sum; sum = 0.0f; cnt = 0; } } } while (0)
+#define RP_CARRY16(v, b) do { \
+        RP_CARRY((v).s0, (b) + 0);  RP_CARRY((v).s1, (b) + 1);  RP_CARRY((v).s2, (b) + 2);  RP_CARRY((v).s3, (b) + 3);   \
+        RP_CARRY((v).s4, (b) + 4);  RP_CARRY((v).s5, (b) + 5);  RP_CARRY((v).s6, (b) + 6);  RP_CARRY((v).s7, (b) + 7);   \
+        RP_CARRY((v).s8, (b) + 8);  RP_CARRY((v).s9, (b) + 9);  RP_CARRY((v).sa, (b) + 10); RP_CARRY((v).sb, (b) + 11);  \
+        RP_CARRY((v).sc, (b) + 12); RP_CARRY((v).sd, (b) + 13); RP_CARRY((v).se, (b) + 14); RP_CARRY((v).sf, (b) + 15);  \
     } while (0)
-/*
- * Where the rows that start in a run of `lanes` valid lanes (dim below 64, not dividing it) lie:
- * the first starts at lane *f, the last ends before lane *stop; *stop is 0 when none starts here
- * (the call's last run holding only the end of a row).
- */
-RP_INLINE void rp_row_span(long i0, int dim, int lanes, int *f, int *stop)
+RP_INLINE void rp_row_sums_carry(const float16 *t, int lanes, int dim, float *s, int *c, __global float *out, long *j)
 {
-    *f = (int)((dim - i0 % dim) % dim);
-    *stop = *f < lanes ? *f + dim * ((lanes - 1 - *f) / dim + 1) : 0;
+    float sum = *s;
+    int cnt = *c;
+    long row = *j;
+    RP_CARRY16(t[0], 0); RP_CARRY16(t[1], 16); RP_CARRY16(t[2], 32); RP_CARRY16(t[3], 48);
+    *s = sum;
+    *c = cnt;
+    *j = row;
 }
-
-RP_INLINE void rp_row_sums_any(const float16 *t, const float16 *u, int f, int stop, int dim, __global float *out)
-{
-    float s = 0.0f;
-    int c = 0;
-    int j = 0;
-    RP_ANY16(t[0], 0); RP_ANY16(t[1], 16); RP_ANY16(t[2], 32); RP_ANY16(t[3], 48);
-    if (stop > 64) {
-        RP_ANY16(u[0], 64); RP_ANY16(u[1], 80); RP_ANY16(u[2], 96); RP_ANY16(u[3], 112);
-    }
-}
-#undef RP_ANY16
-#undef RP_ANY
+#undef RP_CARRY16
+#undef RP_CARRY
 
 /*
  * The parameter element of call element i (i < 0 only for the first work-item of an unaligned
@@ -649,112 +646,71 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 
 /*
  * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls with
- * phase 0 (offset a multiple of 4) and either dim a multiple of 64, or dim below 64 with np a
- * multiple of 64 or one drawn row per parameter row (n == np; the last run then ends at n). Run g
- * is block g mod (dim / 64) of drawn row 64 g / dim (parameter row (64 g mod np) / dim), or holds
- * 64 / dim whole rows (dim a power of two), or the starts of the rows it sums, the last
- * continuing into the next run (any other dim below 64). sigma is computed here from rho for every
- * element (never precomputed), and log q takes the eps just generated instead of generating it
- * again (except a continuing row's tail, which the next work-item generates too). Whole rows keep
- * their own sums (rp_row_sums64): the general ones (rp_row_sums_any) were 15 to 20 % slower for
+ * phase 0 (offset a multiple of 4) and dim a multiple of 64 or below 64. Work-item g walks `runs`
+ * consecutive 64-element runs from 64 runs g (runs = dim / gcd(dim, 64) for dim below 64, so that
+ * it starts and ends on row boundaries; 1 otherwise). A run is block g mod (dim / 64) of drawn row
+ * 64 g / dim (parameter row (64 g mod np) / dim) when dim >= 64, or holds 64 / dim whole rows
+ * (dim a power of two), or rows that the work-item's sums carry from run to run (any other dim
+ * below 64). Runs may wrap around np (several drawn rows per parameter row, np not a multiple of
+ * 64): their parameters are gathered. The call's last run ends at n. sigma is computed here from
+ * rho for every element (never precomputed), and log q takes the eps just generated. Whole rows
+ * in one run keep their own sums (rp_row_sums64): the general ones were 15 to 20 % slower for
  * D = 16 and 32 (PoCL, 2026-12-07).
- *   kl:  work-items g < np / 64 write the KL sums of their run;
- *   lq:  every work-item writes the log q sums of its run;
+ *   kl:  the rows below np (the first sample row), their KL sums;
+ *   lq:  every row, its log q sums;
  * dim >= 64: the block sum to out[g], as row total when dim is 64 (0.0f + sum, as
  * reparam_row_blocks), as partial for reparam_row_sums otherwise; dim < 64: the totals of the rows
- * it sums. Same terms, same order, same bits as the two-kernel path.
+ * it walks. Same terms, same order, same bits as the two-kernel path.
  */
-__kernel void reparam_forward_extras(__global const float *mu, __global const float *rho,
-                                     __global float *z, __global float *eps,
-                                     __global float *kl_out, __global float *lq_out,
-                                     long n, long np, long nblocks, ulong first_block,
-                                     uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
-                                     int kl, int lq, int dim)
+#ifndef RP_EXTRAS_RUN
+#define RP_EXTRAS_RUN RP_INLINE
+#endif
+/*
+ * Run i0 .. i0 + 63 of reparam_forward_extras (work-item g, parameters from p0 = i0 mod np), with
+ * the carried rows' state when carry.
+ */
+RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float *rho,
+                                 __global float *z, __global float *eps,
+                                 __global float *kl_out, __global float *lq_out,
+                                 long n, long np, long nblocks, ulong first_block,
+                                 uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
+                                 int kl, int lq, int dim, int carry, __global const float *lsig, int pre,
+                                 long g, long i0, long p0, float *kl_sum, int *kl_cnt, long *kl_row, float *lq_sum, int *lq_cnt, long *lq_row)
 {
-    const long g = get_global_id(0);
-    const long i0 = 64 * g;
-    if (i0 >= n) {
-        return;
-    }
     float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
-    const long p0 = rp_param_index(i0, np);
     /* Valid lanes: 64 but in the call's last run when n is not a multiple of 64 (dim below 64);
      * KL's: those of the first sample row (i < np), whole rows as np is a multiple of dim. */
     const int lanes = (int)min((long)64, n - i0);
     const int kl_lanes = (int)min((long)lanes, np - i0);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
-    rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
+    rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e);
     rp_read_params(mu, p0, np, i0, n, 0.0f, m);
     rp_read_params(rho, p0, np, i0, n, 1.0f, r);
-    #pragma unroll
-    for (int q = 0; q < 4; q++) {
-        float16 ds, dl;
-        rp_transform(param, r[q], &s[q], &ds, &ls[q], &dl);
-        zz[q] = fma(s[q], e[q], m[q]);
+    if (pre) {                                /* rho is sigma, log sigma is in lsig (reparam_sigma_log) */
+        s[0] = r[0]; s[1] = r[1]; s[2] = r[2]; s[3] = r[3];
+        rp_read_params(lsig, p0, np, i0, n, 0.0f, ls);
+    } else {
+        s[0] = rp_sigma_log_call(param, r[0], &ls[0]);
+        s[1] = rp_sigma_log_call(param, r[1], &ls[1]);
+        s[2] = rp_sigma_log_call(param, r[2], &ls[2]);
+        s[3] = rp_sigma_log_call(param, r[3], &ls[3]);
     }
+    zz[0] = fma(s[0], e[0], m[0]);
+    zz[1] = fma(s[1], e[1], m[1]);
+    zz[2] = fma(s[2], e[2], m[2]);
+    zz[3] = fma(s[3], e[3], m[3]);
     rp_write(z, i0, 0, n, zz, nt);
     if (store_eps) {
         rp_write(eps, i0, 0, n, e, nt);
-    }
-    if (dim < 64 && 64 % dim != 0) {
-        /*
-         * Rows that straddle runs: this work-item sums the rows that start in its run, the last
-         * one continuing into the next run, whose parameters (and eps, for log q) it loads (and
-         * generates) again. A row never continues past the call's end or a sample row (n and np
-         * are multiples of dim), so the next run's parameters start at (p0 + 64) mod np and KL's
-         * rows (those below np) need no others: its span ends where the sample row does.
-         */
-        int f, stop, kf, kstop;
-        rp_row_span(i0, dim, lanes, &f, &stop);
-        rp_row_span(i0, dim, kl_lanes, &kf, &kstop);
-        if (stop == 0) {
-            return;
-        }
-        float16 m2[4], s2[4], ls2[4], e2[4], u[4];
-        if (stop > 64) {
-            float16 r2[4];
-            long p1 = p0 + 64;
-            if (p1 >= np) {
-                p1 %= np;
-            }
-            rp_read_params(mu, p1, np, i0 + 64, n, 0.0f, m2);
-            rp_read_params(rho, p1, np, i0 + 64, n, 1.0f, r2);
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                float16 ds, dl;
-                rp_transform(param, r2[q], &s2[q], &ds, &ls2[q], &dl);
-            }
-            if (lq) {
-                rp_eps_blocks(first_block + 16 * (g + 1), k0, k1, s0, s1, e2);
-            }
-        }
-        if (kl && i0 < np) {
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
-                u[q] = kstop > 64 ? fma((float16)(0.5f), fma(m2[q], m2[q], fma(s2[q], s2[q], (float16)(-1.0f))), -ls2[q])
-                                  : (float16)(0.0f);
-            }
-            if (kstop > 0) {
-                rp_row_sums_any(t, u, kf, kstop, dim, kl_out + (i0 + kf) / dim);
-            }
-        }
-        if (lq) {
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
-                u[q] = stop > 64 ? fma((float16)(-0.5f), e2[q] * e2[q], -(ls2[q] + FM_HALF_LOG_2PI)) : (float16)(0.0f);
-            }
-            rp_row_sums_any(t, u, f, stop, dim, lq_out + (i0 + f) / dim);
-        }
-        return;
     }
     if (kl && i0 < np) {
         #pragma unroll
         for (int q = 0; q < 4; q++) {
             t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
         }
-        if (dim < 64) {
+        if (carry) {
+            rp_row_sums_carry(t, kl_lanes, dim, kl_sum, kl_cnt, kl_out, kl_row);
+        } else if (dim < 64) {
             rp_row_sums64(t, dim, kl_lanes, kl_out + i0 / dim);
         } else {
             const float sum = rp_block_sum(t, 64);
@@ -766,13 +722,80 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
         for (int q = 0; q < 4; q++) {
             t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
         }
-        if (dim < 64) {
+        if (carry) {
+            rp_row_sums_carry(t, lanes, dim, lq_sum, lq_cnt, lq_out, lq_row);
+        } else if (dim < 64) {
             rp_row_sums64(t, dim, lanes, lq_out + i0 / dim);
         } else {
             const float sum = rp_block_sum(t, 64);
             lq_out[g] = nblocks == 1 ? 0.0f + sum : sum;
         }
     }
+}
+
+__kernel void reparam_forward_extras(__global const float *mu, __global const float *rho,
+                                     __global float *z, __global float *eps,
+                                     __global float *kl_out, __global float *lq_out,
+                                     long n, long np, long nblocks, ulong first_block,
+                                     uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
+                                     int kl, int lq, int dim, int runs, __global const float *lsig, int pre)
+{
+    const long g = get_global_id(0);
+    const long start = 64 * (long)runs * g;
+    if (start >= n) {
+        return;
+    }
+    const int carry = dim < 64 && 64 % dim != 0;
+    float kl_sum = 0.0f, lq_sum = 0.0f;           /* carried rows: sums so far, terms so far, next row */
+    int kl_cnt = 0, lq_cnt = 0;
+    long kl_row = start / dim, lq_row = start / dim;
+    long p0 = rp_param_index(start, np);
+    if (runs == 1) {                              /* no loop around the run: 1.75x faster (PoCL) */
+        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
+                      store_eps, nt, kl, lq, dim, carry, lsig, pre, g, start, p0,
+                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
+        return;
+    }
+    for (int run = 0; run < runs; run++) {
+        const long i0 = start + 64 * run;
+        if (i0 >= n) {
+            break;
+        }
+        if (run > 0) {
+            p0 += 64;
+            if (p0 >= np) {
+                p0 %= np;
+            }
+        }
+        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
+                      store_eps, nt, kl, lq, dim, carry, lsig, pre, g, i0, p0,
+                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
+    }
+}
+
+/*
+ * Per 64-element chunk c of the parameters (work-item c): ls[p] = log sigma(rho[p]), and
+ * sg[p] = sigma(rho[p]) when write_sigma: the fused forward pass's per-parameter values, computed
+ * once when several drawn rows share them (reparam_forward_extras with pre).
+ */
+__kernel void reparam_sigma_log(__global const float *rho, __global float *sg, __global float *ls,
+                                long np, int param, int write_sigma)
+{
+    const long p0 = RP_BLOCK * (long)get_global_id(0);
+    if (p0 >= np) {
+        return;
+    }
+    float16 r[4], s[4], l[4];
+    rp_read(rho, p0, 0, np, 1.0f, r);
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        float16 ds, dl;
+        rp_transform(param, r[q], &s[q], &ds, &l[q], &dl);
+    }
+    if (write_sigma) {
+        rp_write(sg, p0, 0, np, s, 0);
+    }
+    rp_write(ls, p0, 0, np, l, 0);
 }
 
 /*

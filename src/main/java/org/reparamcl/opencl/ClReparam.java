@@ -53,6 +53,7 @@ final class ClReparam {
     private ClKernel forward;
     private ClKernel forwardExtras;
     private ClKernel sigmaKernel;
+    private ClKernel sigmaLog;
     private ClKernel rowBlocks;
     private ClKernel rowSums;
     private ClKernel stridedSums;
@@ -76,6 +77,8 @@ final class ClReparam {
     private ClBuffer backwardPartials;
     private ClBuffer slq;
     private ClBuffer sigma;
+    /** log sigma per parameter element for the fused forward path when drawn rows share parameters. */
+    private ClBuffer logSigma;
     private final ClBuffer[] staging = new ClBuffer[11];
     private final int[] key = new int[4];
     /**
@@ -109,6 +112,7 @@ final class ClReparam {
         forward = new ClKernel(ctx, "reparam_forward");
         forwardExtras = new ClKernel(ctx, "reparam_forward_extras");
         sigmaKernel = new ClKernel(ctx, "reparam_sigma");
+        sigmaLog = new ClKernel(ctx, "reparam_sigma_log");
         rowBlocks = new ClKernel(ctx, "reparam_row_blocks");
         rowSums = new ClKernel(ctx, "reparam_row_sums");
         stridedSums = new ClKernel(ctx, "reparam_strided_sums");
@@ -202,6 +206,25 @@ final class ClReparam {
         final long np = spec.paramElements();
         final long nblocks = Math.max(1, spec.dim() / BLOCK);
         final int[] key = key(spec);
+        // Several drawn rows per parameter row: sigma and log sigma once per parameter element (same bits).
+        final boolean pre = spec.reductionRows() > 1;
+        ClBuffer scale = rho;
+        int param = spec.parameterization().ordinal();
+        if (pre) {
+            final boolean writeSigma = param != Parameterization.SIGMA.ordinal();
+            logSigma = grow(logSigma, np);
+            if (writeSigma) {
+                sigma = grow(sigma, np);
+                scale = sigma;
+            }
+            sigmaLog.arg(0, rho).arg(1, writeSigma ? sigma : logSigma).arg(2, logSigma).arg(3, np).arg(4, param)
+                    .arg(5, writeSigma ? 1 : 0);
+            sigmaLog.launch((np + BLOCK - 1) / BLOCK);
+            param = Parameterization.SIGMA.ordinal();
+        }
+        // D below 64: a work-item walks lcm(D, 64) elements, D / gcd(D, 64) runs, and carries its rows across them
+        final int runs = spec.dim() < BLOCK ? (int) (spec.dim() / gcd(spec.dim(), BLOCK)) : 1;
+        final long span = (long) runs * BLOCK;
         ClBuffer klOut = kl;
         ClBuffer lqOut = logProb;
         if (nblocks > 1) {
@@ -212,15 +235,16 @@ final class ClReparam {
                 lqOut = rowPartials = grow(rowPartials, n / BLOCK);
             }
         }
-        forwardExtras.arg(0, mu).arg(1, rho).arg(2, z).arg(3, eps == null ? z : eps)
+        forwardExtras.arg(0, mu).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
                 .arg(4, klOut == null ? flag : klOut).arg(5, lqOut == null ? flag : lqOut)
                 .arg(6, n).arg(7, np).arg(8, nblocks).arg(9, spec.offset() >>> 2)
                 .arg(10, key[0]).arg(11, key[1]).arg(12, key[2]).arg(13, key[3])
-                .arg(14, spec.parameterization().ordinal()).arg(15, eps == null ? 0 : 1)
+                .arg(14, param).arg(15, eps == null ? 0 : 1)
                 .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
                 .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1)
-                .arg(19, (int) Math.min(spec.dim(), BLOCK));            // D below 64: rows across the runs
-        forwardExtras.launch((n + BLOCK - 1) / BLOCK);
+                .arg(19, (int) Math.min(spec.dim(), BLOCK)).arg(20, runs)
+                .arg(21, pre ? logSigma : flag).arg(22, pre ? 1 : 0);
+        forwardExtras.launch((n + span - 1) / span);
         if (nblocks > 1) {
             if (kl != null) {
                 rowSums.arg(0, klPartials).arg(1, kl).arg(2, nblocks).arg(3, spec.paramRows());
@@ -562,7 +586,9 @@ final class ClReparam {
         final long klRows = kl ? s.paramRows() : 0;
         final long lqRows = lq ? s.sampleRows() : 0;
         final long partials = nb <= 1 ? 0 : (fused ? klRows + lqRows : Math.max(klRows, lqRows)) * nb;
-        final long sig = !fused && s.parameterization() != Parameterization.SIGMA && s.reductionRows() > 1 ? np : 0;
+        final boolean shared = s.reductionRows() > 1;
+        final long sig = (shared && s.parameterization() != Parameterization.SIGMA ? np : 0)   // sigma once
+                + (shared && fused ? np : 0);                                                  // log sigma once
         final long largest = Math.max(Math.max(np, n), Math.max(partials, Math.max(s.paramRows(), s.sampleRows())));
         final long floats = 2 * np + n + (eps ? n : 0) + (kl ? s.paramRows() : 0) + (lq ? s.sampleRows() : 0) + sig
                 + partials + 1;
@@ -596,7 +622,7 @@ final class ClReparam {
         for (ClBuffer b : staging) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, klPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, rowPartials, klPartials, backwardPartials, slq}) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
         if (held + need <= hostBudgetBytes) {
@@ -608,12 +634,13 @@ final class ClReparam {
                 staging[i] = null;
             }
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, rowPartials, klPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, rowPartials, klPartials, backwardPartials, slq}) {
             if (b != null) {
                 b.close();
             }
         }
         sigma = null;
+        logSigma = null;
         rowPartials = null;
         klPartials = null;
         backwardPartials = null;
