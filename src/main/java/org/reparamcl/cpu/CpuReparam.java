@@ -12,8 +12,8 @@ import org.reparamcl.rng.NoiseStream;
  * The CPU reference of the reparameterized passes: the readable definition of every bit the
  * OpenCL kernels in {@code kernels/reparam.cl} produce (docs/REPARAM.md states the same formulas).
  *
- * <p>Work is split over elements (forward), parameter rows or drawn rows (KL, log q) and
- * parameter elements (backward); each output is computed by one thread in the one order below,
+ * <p>Work is split over elements (forward), drawn rows (forward with log q), parameter rows
+ * (KL) and parameter elements (backward); each output is computed by one thread in the one order below,
  * so the bits do not depend on the thread count.
  *
  * <p>Fixed-order sums ({@link #blockedSum}): terms are added left to right into a block sum
@@ -49,30 +49,93 @@ final class CpuReparam {
                     }
                 });
             }
-            be.parallel(n, (from, to) -> {
-                final float[] e = new float[Math.min(CpuBackend.STAGING, to - from)];
-                int p = from % np;
-                for (int i = from; i < to; i += e.length) {
-                    final int m = Math.min(e.length, to - i);
-                    NoiseStream.fillNormal(seed, stream, offset + i, e, 0, m);
-                    for (int j = 0; j < m; j++) {
-                        z[i + j] = Math.fma(sigma[p], e[j], mu[p]);
-                        if (++p == np) {
-                            p = 0;
+            if (logProb != null) {
+                forwardWithLogProb(be, spec, mu, rho, sigma, z, eps, logProb);
+            } else {
+                be.parallel(n, (from, to) -> {
+                    final float[] e = new float[Math.min(CpuBackend.STAGING, to - from)];
+                    int p = from % np;
+                    for (int i = from; i < to; i += e.length) {
+                        final int m = Math.min(e.length, to - i);
+                        NoiseStream.fillNormal(seed, stream, offset + i, e, 0, m);
+                        for (int j = 0; j < m; j++) {
+                            z[i + j] = Math.fma(sigma[p], e[j], mu[p]);
+                            if (++p == np) {
+                                p = 0;
+                            }
+                        }
+                        if (eps != null) {
+                            System.arraycopy(e, 0, eps, i, m);
                         }
                     }
-                    if (eps != null) {
-                        System.arraycopy(e, 0, eps, i, m);
-                    }
-                }
-            });
+                });
+            }
         }
         if (kl != null) {
             kl(be, spec, mu, rho, kl);
         }
-        if (logProb != null) {
-            logProb(be, spec, rho, eps, logProb);
+        if (logProb != null && n == 0) {
+            Arrays.fill(logProb, 0.0f);      // D = 0: every row's sum of no terms (or no rows)
         }
+    }
+
+    /**
+     * The forward pass with log q in one pass over the drawn rows: each range of rows generates its
+     * eps once, in pieces of whole rows, and takes z and the row's log q terms from them:
+     * logProb[q] = blocked sum over d of {@code fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI))}
+     * for drawn row q = k*B + b (the order of {@link #blockedSum}), z as without log q.
+     */
+    private static void forwardWithLogProb(CpuBackend be, ReparamSpec spec, float[] mu, float[] rho, float[] sigma,
+                                           float[] z, float[] eps, float[] logProb) {
+        final int d = (int) spec.dim();
+        final int rows = (int) spec.sampleRows();
+        final int np = rho.length;
+        final float[] nc = logProbConstants(be, spec.parameterization(), rho);
+        final long seed = spec.seed();
+        final long stream = spec.stream();
+        final long offset = spec.offset();
+        be.parallel(rows, (long) rows * d, (from, to) -> {
+            final int chunk = Math.max(1, Math.min(to - from, CpuBackend.STAGING / Math.max(d, 1)));  // rows per piece
+            final float[] e = new float[chunk * d];
+            for (int q0 = from; q0 < to; q0 += chunk) {
+                final int m = Math.min(chunk, to - q0);
+                final int first = q0 * d;
+                NoiseStream.fillNormal(seed, stream, offset + first, e, 0, m * d);
+                int p = first % np;
+                for (int r = 0; r < m; r++) {
+                    final int base = r * d;
+                    float total = 0.0f;
+                    for (int start = 0; start < d; start += BLOCK) {
+                        final int end = Math.min(d, start + BLOCK);
+                        float s = 0.0f;
+                        for (int j = start; j < end; j++) {
+                            final float ej = e[base + j];
+                            z[first + base + j] = Math.fma(sigma[p], ej, mu[p]);
+                            s = s + Math.fma(-0.5f, ej * ej, nc[p]);
+                            if (++p == np) {
+                                p = 0;
+                            }
+                        }
+                        total = total + s;
+                    }
+                    logProb[q0 + r] = total;
+                }
+                if (eps != null) {
+                    System.arraycopy(e, 0, eps, first, m * d);
+                }
+            }
+        });
+    }
+
+    /** -(log sigma(rho[p]) + HALF_LOG_2PI) for every parameter element: log q's constant terms. */
+    private static float[] logProbConstants(CpuBackend be, Parameterization pz, float[] rho) {
+        final float[] nc = new float[rho.length];
+        be.parallel(rho.length, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                nc[p] = -(pz.logSigma(rho[p]) + FloatMath.HALF_LOG_2PI);
+            }
+        });
+        return nc;
     }
 
     /**
@@ -100,40 +163,6 @@ final class CpuReparam {
         final float s = pz.sigma(rho);
         final float t = Math.fma(mu, mu, Math.fma(s, s, -1.0f));
         return Math.fma(0.5f, t, -pz.logSigma(rho));
-    }
-
-    /**
-     * logProb[q] = blocked sum over d of {@code fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI))}
-     * for drawn row q = k*B + b, with eps from the given array or regenerated.
-     */
-    static void logProb(CpuBackend be, ReparamSpec spec, float[] rho, float[] eps, float[] logProb) {
-        final Parameterization pz = spec.parameterization();
-        final int d = (int) spec.dim();
-        final int b = (int) spec.rows();
-        final int rows = (int) spec.sampleRows();
-        final boolean broadcast = spec.broadcast();
-        final int np = rho.length;
-        final float[] nc = new float[np];
-        for (int p = 0; p < np; p++) {
-            nc[p] = -(pz.logSigma(rho[p]) + FloatMath.HALF_LOG_2PI);
-        }
-        be.parallel(rows, (long) rows * d * 8, (from, to) -> {
-            final float[] e = new float[d];
-            final float[] t = new float[d];
-            for (int q = from; q < to; q++) {
-                final long first = (long) q * d;
-                if (eps != null) {
-                    System.arraycopy(eps, (int) first, e, 0, d);
-                } else {
-                    NoiseStream.fillNormal(spec.seed(), spec.stream(), spec.offset() + first, e, 0, d);
-                }
-                final int base = broadcast ? 0 : (q % b) * d;
-                for (int j = 0; j < d; j++) {
-                    t[j] = Math.fma(-0.5f, e[j] * e[j], nc[base + j]);
-                }
-                logProb[q] = blockedSum(t, d);
-            }
-        });
     }
 
     /** The fixed-order sum of t[0 .. n) (see the class comment). */

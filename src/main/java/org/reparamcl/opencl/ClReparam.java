@@ -669,6 +669,16 @@ final class ClReparam {
         return b == 0 ? a : gcd(b, a % b);
     }
 
+    /**
+     * count rounded down so that count units of unit elements are a multiple of 4 elements, or
+     * count itself where that would leave none: pieces of KL and log q calls then keep the offset's
+     * alignment to 4, so that each can take the fused forward path (when the call's offset has it).
+     */
+    static long aligned(long count, long unit) {
+        final long m = 4 / gcd(unit, 4);
+        return count >= m ? count - count % m : count;
+    }
+
     private static ReparamSpec piece(ReparamSpec s, int samples, long rows, long dim, boolean broadcast, long offset) {
         return s.toBuilder().shape(samples, rows, dim).broadcast(broadcast).offset(offset).build();
     }
@@ -695,7 +705,10 @@ final class ClReparam {
         final long np = s.paramElements();
         final long o = s.offset();
         if (!s.broadcast()) {
-            final long ks = largest(samples, c -> forwardBytes(piece(s, (int) c, b, d, false, o), e, k, q) >= 0);
+            long ks = largest(samples, c -> forwardBytes(piece(s, (int) c, b, d, false, o), e, k, q) >= 0);
+            if (k || q) {
+                ks = aligned(ks, np);
+            }
             if (ks > 0) {
                 for (long k0 = 0; k0 < samples; k0 += ks) {
                     final int kc = (int) Math.min(ks, samples - k0);
@@ -705,9 +718,8 @@ final class ClReparam {
                 return;
             }
             long rs = largest(b, c -> forwardBytes(piece(s, 1, c, d, false, o), e, k, q) >= 0);
-            final long runRows = d < BLOCK ? BLOCK / gcd(d, BLOCK) : 1;   // rows of a whole number of runs
-            if ((k || q) && rs > runRows) {
-                rs -= rs % runRows;               // pieces of whole runs, so that each piece can fuse KL and log q
+            if (k || q) {
+                rs = aligned(rs, d);
             }
             if (rs > 0) {
                 for (long k0 = 0; k0 < samples; k0++) {
@@ -722,7 +734,10 @@ final class ClReparam {
             }
         } else {
             final long rows = samples * b;
-            final long rs = largest(rows, c -> forwardBytes(piece(s, 1, c, d, true, o), e, k, q) >= 0);
+            long rs = largest(rows, c -> forwardBytes(piece(s, 1, c, d, true, o), e, k, q) >= 0);
+            if (k || q) {
+                rs = aligned(rs, d);
+            }
             if (rs > 0) {
                 for (long r0 = 0; r0 < rows; r0 += rs) {
                     final long rc = Math.min(rs, rows - r0);

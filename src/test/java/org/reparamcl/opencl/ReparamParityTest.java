@@ -317,9 +317,10 @@ class ReparamParityTest {
      * divisor of 64), carried from run to run by the work-item that walks them; rows side by side
      * in whole runs and row by row in a last run cut short (D a power of two); where B D is not a
      * multiple of 64, with K = 1 the last run cut short at n, with K = 3 runs that wrap around the
-     * parameters; broadcast, where np = D and every run wraps. KL and log q, every parameterization, eps stored or not: the CPU
-     * reference's bits, and the fused path taken exactly there; with D above 64 and not a multiple
-     * of it, the two-kernel path and the same bits.
+     * parameters; broadcast, where np = D and every run wraps. KL alone, log q alone and both in
+     * turn, every parameterization, eps stored or not: the CPU reference's bits, nothing written
+     * past any output (a sentinel tail), and the fused path taken exactly where it applies; with D
+     * above 64 and not a multiple of it, the two-kernel path and the same bits.
      */
     @Test
     void fusedExtrasWithBlocksAcrossRuns() {
@@ -341,27 +342,45 @@ class ReparamParityTest {
                     final float[] rho = ReparamCases.rhos(pz, np, rnd);
                     final float[] z = new float[n];
                     final float[] eps = withEps ? new float[n] : null;
-                    final float[] kl = new float[(int) s.paramRows()];
-                    final float[] lq = new float[(int) s.sampleRows()];
+                    final int which = 1 + c % 3;                   /* 1: KL, 2: log q, 3: both */
+                    final float[] kl = (which & 1) != 0 ? new float[(int) s.paramRows()] : null;
+                    final float[] lq = (which & 2) != 0 ? new float[(int) s.sampleRows()] : null;
                     cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                    final String what = s + " eps=" + withEps;
-                    try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n);
-                         ClBuffer dEps = withEps ? sentinel(n) : null; ClBuffer dKl = sentinel(kl.length);
-                         ClBuffer dLq = sentinel(lq.length)) {
+                    final String what = s + " eps=" + withEps + " kl=" + (kl != null) + " logq=" + (lq != null);
+                    /* Outputs with a sentinel tail: a write past any of them fails here instead of crashing the JVM. */
+                    try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n + TAIL);
+                         ClBuffer dEps = withEps ? sentinel(n + TAIL) : null;
+                         ClBuffer dKl = kl != null ? sentinel(kl.length + TAIL) : null;
+                         ClBuffer dLq = lq != null ? sentinel(lq.length + TAIL) : null) {
                         final long before = reparam.fusedForwards;
                         cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                        final boolean fused = d < 64;
+                        final boolean fused = d < 64 && (lq != null || s.reductionRows() == 1);
                         assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
-                        assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
+                        assertWithTail(z, dZ, "z " + what);
                         if (withEps) {
-                            assertArrayEquals(bits(eps), bits(download(dEps, n)), "eps " + what);
+                            assertWithTail(eps, dEps, "eps " + what);
                         }
-                        assertArrayEquals(bits(kl), bits(download(dKl, kl.length)), "kl " + what);
-                        assertArrayEquals(bits(lq), bits(download(dLq, lq.length)), "logProb " + what);
+                        if (kl != null) {
+                            assertWithTail(kl, dKl, "kl " + what);
+                        }
+                        if (lq != null) {
+                            assertWithTail(lq, dLq, "logProb " + what);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /** Sentinel floats after each output of the tests that check for writes past an output. */
+    static final int TAIL = 64;
+
+    /** want's bits in the first want.length floats of b, and the sentinel in the TAIL after them. */
+    static void assertWithTail(float[] want, ClBuffer b, String what) {
+        final float[] got = download(b, want.length + TAIL);
+        assertArrayEquals(bits(want), bits(Arrays.copyOf(got, want.length)), what);
+        assertArrayEquals(bits(fill(TAIL, SENTINEL)), bits(Arrays.copyOfRange(got, want.length, got.length)),
+                "written past the end: " + what);
     }
 
     private static int gcd(int a, int b) {

@@ -187,9 +187,11 @@ class ReparamStreamingTest {
     }
 
     /**
-     * Host-array forward calls that take the fused KL and log q path (D a multiple of 64, offset a
-     * multiple of 4), streamed in pieces under small budgets: the reference bits, the fused path in
-     * every piece, and the device bytes within the budget (both partials buffers live at once).
+     * Host-array forward calls that take the fused KL and log q path (D a multiple of 64 or below
+     * 64, offset a multiple of 4), streamed in pieces under small budgets: the reference bits, the
+     * fused path in every piece (pieces keep the offset's alignment to 4, also where B D or D is
+     * not a multiple of 4), and the device bytes within the budget (both partials buffers, or
+     * sigma and log sigma of shared parameters, live at once).
      */
     @Test
     void streamedFusedForwardHasTheReferenceBits() {
@@ -201,6 +203,9 @@ class ReparamStreamingTest {
             new Case(4, 6, 192, true, true, 6 << 10, 1 << 20, 1 << 20),      // broadcast (D,) parameters
             new Case(2, 128, 16, false, true, 6 << 10, 1 << 20, 1 << 20),   // D = 16: four whole rows per run
             new Case(3, 64, 24, false, true, 6 << 10, 1 << 20, 1 << 20),    // D = 24: rows continuing into the next run
+            new Case(16, 7, 19, false, true, 8 << 10, 1 << 20, 1 << 20),    // pieces of 4 samples (B D = 133), runs wrapping
+            new Case(4, 50, 7, true, true, 4 << 10, 1 << 20, 1 << 20),      // broadcast D = 7: every run wraps
+            new Case(1, 300, 63, false, true, 40 << 10, 1 << 20, 1 << 20),  // pieces of 4k rows of 63
         };
         final SplittableRandom rnd = new SplittableRandom(0xF5EDL);
         final long base = ClResources.liveBufferBytes();

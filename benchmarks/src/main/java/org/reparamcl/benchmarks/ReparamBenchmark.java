@@ -1,5 +1,6 @@
 package org.reparamcl.benchmarks;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +50,13 @@ public class ReparamBenchmark {
     @Param({"1"})
     public int samples;
 
+    /**
+     * The variational extras of the forward pass: none, kl (KL per parameter row), logq (log q per
+     * drawn row) or both. The backward passes ignore it.
+     */
+    @Param({"none"})
+    public String extras;
+
     private Backend b;
     private RoofBuffers roof;
     private ReparamSpec recompute;
@@ -60,11 +68,16 @@ public class ReparamBenchmark {
     private float[] gradZ;
     private float[] gradMu;
     private float[] gradRho;
+    private float[] kl;
+    private float[] logProb;
 
     @Setup(Level.Trial)
     public void open() {
         if (size % (samples * ROW) != 0) {
             throw new IllegalArgumentException("size " + size + " must be a multiple of samples * " + ROW);
+        }
+        if (!List.of("none", "kl", "logq", "both").contains(extras)) {
+            throw new IllegalArgumentException("extras " + extras + ": expected none, kl, logq or both");
         }
         b = SuiteBackends.open(backend);
         final long rows = size / samples / ROW;
@@ -87,6 +100,8 @@ public class ReparamBenchmark {
         }
         gradMu = new float[np];
         gradRho = new float[np];
+        kl = extras.equals("kl") || extras.equals("both") ? new float[(int) rows] : null;
+        logProb = extras.equals("logq") || extras.equals("both") ? new float[(int) (samples * rows)] : null;
         b.reparamForward(store, mu, rho, z, eps);
         if (b instanceof OpenClBackend cl) {
             roof = new RoofBuffers(cl, np, size);
@@ -156,7 +171,7 @@ public class ReparamBenchmark {
 
     @Benchmark
     public float[] forward(ElementCounter c) {
-        b.reparamForward(recompute, mu, rho, z, null);
+        b.reparamForward(recompute, mu, rho, z, null, kl, logProb);
         c.elements += size;
         return z;
     }
