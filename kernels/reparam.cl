@@ -452,12 +452,13 @@ RP_COLD void rp_gather_wrap(__global const float *src, long p0, long np, long i0
 
 /*
  * The parameters of call elements i0 .. i0 + 63 (p0 = i0 mod np, i0 >= 0): vector loads when they
- * lie in one pass over the parameters, gathered around np otherwise; pad past n (and past np when
- * n == np).
+ * lie in one pass over the parameters or, with tiled parameters (plen = np + 64, reparam_tile),
+ * in the tiled array; gathered around np otherwise; pad past n (and past np when n == np).
  */
-RP_INLINE void rp_read_params(__global const float *src, long p0, long np, long i0, long n, float pad, float16 *v)
+RP_INLINE void rp_read_params(__global const float *src, long p0, long np, long plen, long i0, long n, float pad,
+                              float16 *v)
 {
-    if (p0 + 64 <= np && i0 + 64 <= n) {
+    if (p0 + 64 <= plen && i0 + 64 <= n) {
         rp_load(src, p0, v);
     } else {
         rp_gather_wrap(src, p0, np, i0, n, pad, v);
@@ -709,12 +710,14 @@ RP_COLD void rp_forward_partial(__global const float *mu, __global const float *
  * z[i] = fma(sigma(rho[p]), eps[i], mu[p]) for i = 64 g - phase + (0 .. 63) in [0, n), p = i mod np;
  * eps[i] too when store_eps. Runs inside one pass over the parameters use vector loads; the ends
  * of the call and runs that wrap around np gather. When the host has precomputed sigma
- * (reparam_sigma), it passes sigma as rho and param = RP_SIGMA.
+ * (reparam_sigma), it passes sigma as rho and param = RP_SIGMA; when it has tiled short
+ * parameters (reparam_tile: mu and sigma to plen = np + 64 floats), every run inside the call
+ * loads vectors. plen is np otherwise.
  */
 __kernel void reparam_forward(__global const float *mu, __global const float *rho,
                               __global float *z, __global float *eps,
                               long n, long np, ulong first_block, uint phase,
-                              uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt)
+                              uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt, long plen)
 {
     const ulong g = get_global_id(0);
     const long i0 = (long)(64 * g) - (long)phase;
@@ -725,7 +728,7 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
     const long p0 = rp_param_index(i0, np);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     rp_eps_blocks(first_block + 16 * g, k0, k1, s0, s1, e);
-    if (!(i0 >= 0 && i0 + 64 <= n && p0 + 64 <= np)) {
+    if (!(i0 >= 0 && i0 + 64 <= n && p0 + 64 <= plen)) {
         float16 ep[4] = {e[0], e[1], e[2], e[3]};  /* the cold path's own copy, passed out of line */
         rp_forward_partial(mu, rho, z, eps, i0, n, np, p0, param, store_eps, ep);
         return;
@@ -783,7 +786,7 @@ RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float 
                                  long n, long np, long nblocks, ulong first_block,
                                  uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
                                  int kl, int lq, int dim, int carry, __global const float *lsig, int pre,
-                                 long g, long i0, long p0, float *kl_sum, int *kl_cnt, long *kl_row,
+                                 long plen, long g, long i0, long p0, float *kl_sum, int *kl_cnt, long *kl_row,
                                  float *lq_sum, int *lq_cnt, long *lq_row)
 {
     float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
@@ -793,11 +796,11 @@ RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float 
     const int kl_lanes = (int)min((long)lanes, np - i0);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
     rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e);
-    rp_read_params(mu, p0, np, i0, n, 0.0f, m);
-    rp_read_params(rho, p0, np, i0, n, 1.0f, r);
+    rp_read_params(mu, p0, np, plen, i0, n, 0.0f, m);
+    rp_read_params(rho, p0, np, plen, i0, n, 1.0f, r);
     if (pre) {                                /* rho is sigma, log sigma is in lsig (reparam_sigma_log) */
         s[0] = r[0]; s[1] = r[1]; s[2] = r[2]; s[3] = r[3];
-        rp_read_params(lsig, p0, np, i0, n, 0.0f, ls);
+        rp_read_params(lsig, p0, np, plen, i0, n, 0.0f, ls);
     } else {
         s[0] = rp_sigma_log_call(param, r[0], &ls[0]);
         s[1] = rp_sigma_log_call(param, r[1], &ls[1]);
@@ -855,7 +858,8 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
                                      __global float *kl_out, __global float *lq_out,
                                      long n, long np, long nblocks, ulong first_block,
                                      uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
-                                     int kl, int lq, int dim, int runs, __global const float *lsig, int pre)
+                                     int kl, int lq, int dim, int runs, __global const float *lsig, int pre,
+                                     long plen)
 {
     const long g = get_global_id(0);
     const long start = 64 * (long)runs * g;
@@ -869,7 +873,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     long p0 = rp_param_index(start, np);
     if (runs == 1) {                              /* no loop around the run: 1.75x faster (PoCL) */
         rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
-                      store_eps, nt, kl, lq, dim, carry, lsig, pre, g, start, p0,
+                      store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, start, p0,
                       &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
         return;
     }
@@ -885,8 +889,36 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             }
         }
         rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
-                      store_eps, nt, kl, lq, dim, carry, lsig, pre, g, i0, p0,
+                      store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, i0, p0,
                       &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
+    }
+}
+
+/*
+ * Tiled parameters for calls whose runs wrap around a short parameter array (np small, several
+ * drawn rows per parameter row): for i < len (np + 64), mu_t[i] = mu[i mod np],
+ * sg_t[i] = sigma(rho[i mod np]) and, when with_log, ls_t[i] = log sigma(rho[i mod np]), so that
+ * the forward kernels load any run's parameters from p0 = i0 mod np with vector loads (plen = len).
+ */
+__kernel void reparam_tile(__global const float *mu, __global const float *rho, __global float *mu_t,
+                           __global float *sg_t, __global float *ls_t, long np, long len, int param, int with_log)
+{
+    const long i0 = RP_BLOCK * (long)get_global_id(0);
+    if (i0 >= len) {
+        return;
+    }
+    float16 m[4], r[4], s[4], l[4];
+    rp_gather_wrap(mu, i0 % np, np, i0, len, 0.0f, m);
+    rp_gather_wrap(rho, i0 % np, np, i0, len, 1.0f, r);
+    #pragma nounroll
+    for (int q = 0; q < 4; q++) {
+        float16 ds, dl;
+        rp_transform(param, r[q], &s[q], &ds, &l[q], &dl);
+    }
+    rp_write(mu_t, i0, 0, len, m, 0);
+    rp_write(sg_t, i0, 0, len, s, 0);
+    if (with_log) {
+        rp_write(ls_t, i0, 0, len, l, 0);
     }
 }
 

@@ -54,6 +54,7 @@ final class ClReparam {
     private ClKernel forwardExtras;
     private ClKernel sigmaKernel;
     private ClKernel sigmaLog;
+    private ClKernel tile;
     private ClKernel rowBlocks;
     private ClKernel rowSums;
     private ClKernel stridedSums;
@@ -79,6 +80,8 @@ final class ClReparam {
     private ClBuffer sigma;
     /** log sigma per parameter element for the fused forward path when drawn rows share parameters. */
     private ClBuffer logSigma;
+    /** mu tiled to np + 64 floats for short parameter arrays that runs wrap around (sigma and logSigma beside it). */
+    private ClBuffer muTiled;
     private final ClBuffer[] staging = new ClBuffer[11];
     private final int[] key = new int[4];
     /**
@@ -113,6 +116,7 @@ final class ClReparam {
         forwardExtras = new ClKernel(ctx, "reparam_forward_extras");
         sigmaKernel = new ClKernel(ctx, "reparam_sigma");
         sigmaLog = new ClKernel(ctx, "reparam_sigma_log");
+        tile = new ClKernel(ctx, "reparam_tile");
         rowBlocks = new ClKernel(ctx, "reparam_row_blocks");
         rowSums = new ClKernel(ctx, "reparam_row_sums");
         stridedSums = new ClKernel(ctx, "reparam_strided_sums");
@@ -157,9 +161,17 @@ final class ClReparam {
             final long np = spec.paramElements();
             final long offset = spec.offset();
             final int phase = (int) (offset & 3);
+            ClBuffer muArg = mu;
             ClBuffer scale = rho;
             int param = spec.parameterization().ordinal();
-            if (param != Parameterization.SIGMA.ordinal() && spec.reductionRows() > 1) {
+            long plen = np;
+            if (tiles(spec)) {
+                // Runs wrap around a short parameter array: mu and sigma tiled, every run loads vectors (same bits).
+                plen = tile(spec, mu, rho, false);
+                muArg = muTiled;
+                scale = sigma;
+                param = Parameterization.SIGMA.ordinal();
+            } else if (param != Parameterization.SIGMA.ordinal() && spec.reductionRows() > 1) {
                 // Each sigma is used by several rows: compute it once (same bits), then sample with sigma = rho.
                 sigma = grow(sigma, np);
                 sigmaKernel.arg(0, mu).arg(1, rho).arg(2, sigma).arg(3, flag).arg(4, np).arg(5, param).arg(6, 0);
@@ -167,11 +179,12 @@ final class ClReparam {
                 scale = sigma;
                 param = Parameterization.SIGMA.ordinal();
             }
-            forward.arg(0, mu).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
+            forward.arg(0, muArg).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
                     .arg(4, n).arg(5, np).arg(6, offset >>> 2).arg(7, phase)
                     .arg(8, key[0]).arg(9, key[1]).arg(10, key[2]).arg(11, key[3])
                     .arg(12, param).arg(13, eps == null ? 0 : 1)
-                    .arg(14, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n));
+                    .arg(14, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
+                    .arg(15, plen);
             forward.launch((phase + n + 63) / 64);
         }
         if (kl != null) {
@@ -180,6 +193,38 @@ final class ClReparam {
         if (logProb != null) {
             rowSums(spec, false, mu, rho, eps, logProb, spec.sampleRows());
         }
+    }
+
+    /** Parameter arrays up to this many floats are tiled when the forward pass's runs wrap around them. */
+    static final long TILE_MAX = 4096;
+
+    /**
+     * Whether the forward kernels read tiled parameters (reparam_tile): the call passes over a
+     * short parameter array several times (broadcast rows, or K > 1 with small B D), and its runs
+     * wrap around it (np not a multiple of 64, or an offset not a multiple of 4). Each such run
+     * would otherwise gather its 64 parameters one by one.
+     */
+    static boolean tiles(ReparamSpec spec) {
+        final long np = spec.paramElements();
+        return np > 0 && np <= TILE_MAX && spec.elements() > np && (np % BLOCK != 0 || (spec.offset() & 3) != 0);
+    }
+
+    /**
+     * muTiled, sigma and, when withLog, logSigma = mu, sigma(rho) and log sigma(rho) tiled to
+     * np + 64 floats (element i from parameter element i mod np); returns that length.
+     */
+    private long tile(ReparamSpec spec, ClBuffer mu, ClBuffer rho, boolean withLog) {
+        final long np = spec.paramElements();
+        final long len = np + BLOCK;
+        muTiled = grow(muTiled, len);
+        sigma = grow(sigma, len);
+        if (withLog) {
+            logSigma = grow(logSigma, len);
+        }
+        tile.arg(0, mu).arg(1, rho).arg(2, muTiled).arg(3, sigma).arg(4, withLog ? logSigma : sigma).arg(5, np)
+                .arg(6, len).arg(7, spec.parameterization().ordinal()).arg(8, withLog ? 1 : 0);
+        tile.launch((len + BLOCK - 1) / BLOCK);
+        return len;
     }
 
     /**
@@ -209,9 +254,16 @@ final class ClReparam {
         final int[] key = key(spec);
         // Several drawn rows per parameter row: sigma and log sigma once per parameter element (same bits).
         final boolean pre = spec.reductionRows() > 1;
+        ClBuffer muArg = mu;
         ClBuffer scale = rho;
         int param = spec.parameterization().ordinal();
-        if (pre) {
+        long plen = np;
+        if (tiles(spec)) {                         // implies pre (n > np)
+            plen = tile(spec, mu, rho, true);
+            muArg = muTiled;
+            scale = sigma;
+            param = Parameterization.SIGMA.ordinal();
+        } else if (pre) {
             final boolean writeSigma = param != Parameterization.SIGMA.ordinal();
             logSigma = grow(logSigma, np);
             if (writeSigma) {
@@ -236,7 +288,7 @@ final class ClReparam {
                 lqOut = rowPartials = grow(rowPartials, n / BLOCK);
             }
         }
-        forwardExtras.arg(0, mu).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
+        forwardExtras.arg(0, muArg).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
                 .arg(4, klOut == null ? flag : klOut).arg(5, lqOut == null ? flag : lqOut)
                 .arg(6, n).arg(7, np).arg(8, nblocks).arg(9, spec.offset() >>> 2)
                 .arg(10, key[0]).arg(11, key[1]).arg(12, key[2]).arg(13, key[3])
@@ -244,7 +296,7 @@ final class ClReparam {
                 .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
                 .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1)
                 .arg(19, (int) Math.min(spec.dim(), BLOCK)).arg(20, runs)
-                .arg(21, pre ? logSigma : flag).arg(22, pre ? 1 : 0);
+                .arg(21, pre ? logSigma : flag).arg(22, pre ? 1 : 0).arg(23, plen);
         forwardExtras.launch((n + span - 1) / span);
         if (nblocks > 1) {
             if (kl != null) {
@@ -588,7 +640,8 @@ final class ClReparam {
         final long lqRows = lq ? s.sampleRows() : 0;
         final long partials = nb <= 1 ? 0 : (fused ? klRows + lqRows : Math.max(klRows, lqRows)) * nb;
         final boolean shared = s.reductionRows() > 1;
-        final long sig = (shared && s.parameterization() != Parameterization.SIGMA ? np : 0)   // sigma once
+        final long sig = tiles(s) ? (fused ? 3 : 2) * (np + BLOCK)                               // tiled mu, sigma (, log sigma)
+                : (shared && s.parameterization() != Parameterization.SIGMA ? np : 0)          // sigma once
                 + (shared && fused ? np : 0);                                                  // log sigma once
         final long largest = Math.max(Math.max(np, n), Math.max(partials, Math.max(s.paramRows(), s.sampleRows())));
         final long floats = 2 * np + n + (eps ? n : 0) + (kl ? s.paramRows() : 0) + (lq ? s.sampleRows() : 0) + sig
@@ -623,7 +676,7 @@ final class ClReparam {
         for (ClBuffer b : staging) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, rowPartials, klPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, muTiled, rowPartials, klPartials, backwardPartials, slq}) {
             held += b == null || b.isClosed() ? 0 : b.bytes();
         }
         if (held + need <= hostBudgetBytes) {
@@ -635,13 +688,14 @@ final class ClReparam {
                 staging[i] = null;
             }
         }
-        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, rowPartials, klPartials, backwardPartials, slq}) {
+        for (ClBuffer b : new ClBuffer[] {sigma, logSigma, muTiled, rowPartials, klPartials, backwardPartials, slq}) {
             if (b != null) {
                 b.close();
             }
         }
         sigma = null;
         logSigma = null;
+        muTiled = null;
         rowPartials = null;
         klPartials = null;
         backwardPartials = null;

@@ -72,6 +72,10 @@ public class ReparamDeviceBenchmark {
     @Param({"none"})
     public String extras;
 
+    /** Broadcast (D,) parameters: every drawn row of the (K, B, D) call shares one parameter row. */
+    @Param({"false"})
+    public boolean broadcast;
+
     private OpenClBackend cl;
     private ReparamSpec recompute;
     private ReparamSpec store;
@@ -99,11 +103,11 @@ public class ReparamDeviceBenchmark {
             throw new IllegalArgumentException("size " + size + " must be a multiple of samples * dim (" + samples + " * " + dim + ")");
         }
         cl = SuiteBackends.openCl();
-        recompute = ReparamSpec.builder().shape(samples, size / samples / dim, dim)
+        recompute = ReparamSpec.builder().shape(samples, size / samples / dim, dim).broadcast(broadcast)
                 .parameterization(Parameterization.parse(param)).seed(SuiteBackends.SEED).noiseMode(NoiseMode.RECOMPUTE)
                 .checkValues(checkValues).build();
         store = recompute.toBuilder().noiseMode(NoiseMode.STORE).build();
-        final int np = size / samples;
+        final int np = (int) recompute.paramElements();
         final SplittableRandom r = new SplittableRandom(SuiteBackends.SEED);
         final float[] m = new float[np];
         final float[] s = new float[np];
