@@ -1348,6 +1348,135 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
 }
 
 /*
+ * The split backward pass's block sums (mode 1 of reparam_backward) when the parameters are a
+ * short power of two (np = 1, 2, 4, ..., 32: broadcast short rows, or K > 1 with such a B D) and
+ * the offset a multiple of 4: work-item g0 walks the elements of row block g0 (rows 64 g0 ..
+ * min(nrows, 64 g0 + 64), np elements each) in whole 64-element runs, whose eps are 16 whole
+ * Philox blocks (or read), and adds each row to its parameters' sums in row order, 64 / np rows
+ * per run, the parameters side by side in vector lanes: smu = smu + gz, ssig = fma(gz, eps, ssig)
+ * from +0.0f, as reparam_backward's row loop, then part[g0 np + p] = 0.0f + smu and
+ * part[(groups + g0) np + p] = 0.0f + ssig. Lanes past the call's end add gz = +0.0f, which leaves
+ * sums that are never -0.0f unchanged. reparam_backward mode 2 then finishes.
+ */
+#define RP_SHORT_RUN() \
+    float16 g[4], e[4]; \
+    rp_read(gz, i0, 0, n, 0.0f, g); \
+    if (read_eps) { \
+        rp_read(eps, i0, 0, n, 0.0f, e); \
+    } else { \
+        rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e); \
+    }
+__kernel void reparam_backward_short(__global const float *gz, __global const float *eps, __global float *part,
+                                     long np, long nrows, long groups, ulong first_block,
+                                     uint k0, uint k1, uint s0, uint s1, int read_eps)
+{
+    const long g0 = get_global_id(0);
+    if (g0 >= groups) {
+        return;
+    }
+    const long n = nrows * np;
+    const long e0 = RP_BLOCK * g0 * np;
+    const long e1 = min(nrows, RP_BLOCK * (g0 + 1)) * np;
+    if (np == 32) {
+        float16 a0 = (float16)(0.0f), a1 = (float16)(0.0f), b0 = (float16)(0.0f), b1 = (float16)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            a0 = a0 + g[0]; b0 = fma(g[0], e[0], b0);
+            a1 = a1 + g[1]; b1 = fma(g[1], e[1], b1);
+            a0 = a0 + g[2]; b0 = fma(g[2], e[2], b0);
+            a1 = a1 + g[3]; b1 = fma(g[3], e[3], b1);
+        }
+        vstore16(0.0f + a0, 0, part + g0 * np);
+        vstore16(0.0f + a1, 1, part + g0 * np);
+        vstore16(0.0f + b0, 0, part + (groups + g0) * np);
+        vstore16(0.0f + b1, 1, part + (groups + g0) * np);
+    } else if (np == 16) {
+        float16 a = (float16)(0.0f), b = (float16)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                a = a + g[q];
+                b = fma(g[q], e[q], b);
+            }
+        }
+        vstore16(0.0f + a, 0, part + g0 * np);
+        vstore16(0.0f + b, 0, part + (groups + g0) * np);
+    } else if (np == 8) {
+        float8 a = (float8)(0.0f), b = (float8)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                a = a + g[q].s01234567; b = fma(g[q].s01234567, e[q].s01234567, b);
+                a = a + g[q].s89abcdef; b = fma(g[q].s89abcdef, e[q].s89abcdef, b);
+            }
+        }
+        vstore8(0.0f + a, 0, part + g0 * np);
+        vstore8(0.0f + b, 0, part + (groups + g0) * np);
+    } else if (np == 4) {
+        float4 a = (float4)(0.0f), b = (float4)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                a = a + g[q].s0123; b = fma(g[q].s0123, e[q].s0123, b);
+                a = a + g[q].s4567; b = fma(g[q].s4567, e[q].s4567, b);
+                a = a + g[q].s89ab; b = fma(g[q].s89ab, e[q].s89ab, b);
+                a = a + g[q].scdef; b = fma(g[q].scdef, e[q].scdef, b);
+            }
+        }
+        vstore4(0.0f + a, 0, part + g0 * np);
+        vstore4(0.0f + b, 0, part + (groups + g0) * np);
+    } else if (np == 2) {
+        float2 a = (float2)(0.0f), b = (float2)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                a = a + g[q].s01; b = fma(g[q].s01, e[q].s01, b);
+                a = a + g[q].s23; b = fma(g[q].s23, e[q].s23, b);
+                a = a + g[q].s45; b = fma(g[q].s45, e[q].s45, b);
+                a = a + g[q].s67; b = fma(g[q].s67, e[q].s67, b);
+                a = a + g[q].s89; b = fma(g[q].s89, e[q].s89, b);
+                a = a + g[q].sab; b = fma(g[q].sab, e[q].sab, b);
+                a = a + g[q].scd; b = fma(g[q].scd, e[q].scd, b);
+                a = a + g[q].sef; b = fma(g[q].sef, e[q].sef, b);
+            }
+        }
+        vstore2(0.0f + a, 0, part + g0 * np);
+        vstore2(0.0f + b, 0, part + (groups + g0) * np);
+    } else if (np == 1) {
+        float a = (float)(0.0f), b = (float)(0.0f);
+        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
+            RP_SHORT_RUN();
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                a = a + g[q].s0; b = fma(g[q].s0, e[q].s0, b);
+                a = a + g[q].s1; b = fma(g[q].s1, e[q].s1, b);
+                a = a + g[q].s2; b = fma(g[q].s2, e[q].s2, b);
+                a = a + g[q].s3; b = fma(g[q].s3, e[q].s3, b);
+                a = a + g[q].s4; b = fma(g[q].s4, e[q].s4, b);
+                a = a + g[q].s5; b = fma(g[q].s5, e[q].s5, b);
+                a = a + g[q].s6; b = fma(g[q].s6, e[q].s6, b);
+                a = a + g[q].s7; b = fma(g[q].s7, e[q].s7, b);
+                a = a + g[q].s8; b = fma(g[q].s8, e[q].s8, b);
+                a = a + g[q].s9; b = fma(g[q].s9, e[q].s9, b);
+                a = a + g[q].sa; b = fma(g[q].sa, e[q].sa, b);
+                a = a + g[q].sb; b = fma(g[q].sb, e[q].sb, b);
+                a = a + g[q].sc; b = fma(g[q].sc, e[q].sc, b);
+                a = a + g[q].sd; b = fma(g[q].sd, e[q].sd, b);
+                a = a + g[q].se; b = fma(g[q].se, e[q].se, b);
+                a = a + g[q].sf; b = fma(g[q].sf, e[q].sf, b);
+            }
+        }
+        part[g0 * np] = 0.0f + a;
+        part[(groups + g0) * np] = 0.0f + b;
+    }
+}
+#undef RP_SHORT_RUN
+
+/*
  * The backward pass with one row per parameter element (K = 1, no broadcast rows), elementwise,
  * in the forward pass's layout: work-item g owns parameter elements p = 64 g - phase + (0 .. 63)
  * in [0, np), whose eps are the 16 whole Philox blocks first_block + 16 g + (0 .. 15). The same

@@ -55,6 +55,7 @@ final class ClReparam {
     private ClKernel sigmaKernel;
     private ClKernel sigmaLog;
     private ClKernel tile;
+    private ClKernel backwardShort;
     private ClKernel rowBlocks;
     private ClKernel rowSums;
     private ClKernel stridedSums;
@@ -99,6 +100,8 @@ final class ClReparam {
     long hostBudgetBytes;
     /** Pieces run by streamed host-array calls so far (tests check that streaming happened). */
     long streamedPieces;
+    /** Backward calls that took the short-parameter block sums (reparam_backward_short; tests check). */
+    long shortBackwards;
     /** Forward calls that computed KL or log q in the forward kernel (tests check the fused path ran). */
     long fusedForwards;
 
@@ -117,6 +120,7 @@ final class ClReparam {
         sigmaKernel = new ClKernel(ctx, "reparam_sigma");
         sigmaLog = new ClKernel(ctx, "reparam_sigma_log");
         tile = new ClKernel(ctx, "reparam_tile");
+        backwardShort = new ClKernel(ctx, "reparam_backward_short");
         rowBlocks = new ClKernel(ctx, "reparam_row_blocks");
         rowSums = new ClKernel(ctx, "reparam_row_sums");
         stridedSums = new ClKernel(ctx, "reparam_strided_sums");
@@ -193,6 +197,17 @@ final class ClReparam {
         if (logProb != null) {
             rowSums(spec, false, mu, rho, eps, logProb, spec.sampleRows());
         }
+    }
+
+    /**
+     * Whether the backward pass sums rows with reparam_backward_short: several rows per parameter
+     * element, np a power of two up to 32 (a run holds 64 / np whole rows) and the offset a
+     * multiple of 4 (every run's eps are 16 whole Philox blocks). Otherwise each row would fill np
+     * of a work-item's 64 lanes and generate 64 eps for them.
+     */
+    static boolean shortRows(ReparamSpec spec) {
+        final long np = spec.paramElements();
+        return spec.reductionRows() > 1 && np > 0 && np <= BLOCK / 2 && (np & (np - 1)) == 0 && (spec.offset() & 3) == 0;
     }
 
     /** Parameter arrays up to this many floats are tiled when the forward pass's runs wrap around them. */
@@ -395,6 +410,23 @@ final class ClReparam {
         final long shift = np % 4 == 0 ? spec.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
         final long groups = (rows + BLOCK - 1) / BLOCK;
+        if (shortRows(spec)) {
+            // np a power of two up to 32: each row block walks whole runs, rows side by side (same bits)
+            backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
+            backwardShort.arg(0, gz).arg(1, eps == null ? flag : eps).arg(2, backwardPartials).arg(3, np).arg(4, rows)
+                    .arg(5, groups).arg(6, spec.offset() >>> 2).arg(7, key[0]).arg(8, key[1]).arg(9, key[2])
+                    .arg(10, key[3]).arg(11, eps == null ? 0 : 1);
+            backwardShort.launch(groups);
+            backward.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps).arg(4, gkl == null ? flag : gkl)
+                    .arg(5, slqArg).arg(6, gmu).arg(7, grho).arg(8, backwardPartials)
+                    .arg(9, np).arg(10, rows).arg(11, spec.dim()).arg(12, 0L).arg(13, 1L).arg(14, groups)
+                    .arg(15, 2).arg(16, spec.offset())
+                    .arg(17, key[0]).arg(18, key[1]).arg(19, key[2]).arg(20, key[3])
+                    .arg(21, spec.parameterization().ordinal()).arg(22, flags).arg(23, nt);
+            backward.launch(1);                   // the totals of the blocks in order, and the finish
+            shortBackwards++;
+            return;
+        }
         final boolean split = groups > 1 && nchunks < splitBelowChunks;
         ClBuffer part = flag;
         if (split) {
@@ -656,7 +688,7 @@ final class ClReparam {
         final long groups = (s.reductionRows() + BLOCK - 1) / BLOCK;
         final long shift = np % 4 == 0 ? s.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
-        final long split = groups > 1 && nchunks < splitBelowChunks ? 2 * groups * np : 0;
+        final long split = shortRows(s) || (groups > 1 && nchunks < splitBelowChunks) ? 2 * groups * np : 0;
         final long largest = Math.max(Math.max(np, n), Math.max(split, s.sampleRows()));
         final long floats = 4 * np + n + (eps ? n : 0) + (gkl ? s.paramRows() : 0)
                 + (glq ? s.sampleRows() + s.paramRows() : 0) + split + 1;

@@ -372,6 +372,52 @@ class ReparamParityTest {
         }
     }
 
+    /**
+     * The backward pass over short power-of-two parameter arrays (np = 1, 2, 4, ..., 32 with
+     * several rows per parameter element: broadcast short rows, or K > 1 with such a B D), whose
+     * row blocks walk whole runs with the parameters side by side: both noise modes, KL and log q
+     * gradients or none, accumulation or not, row counts below, at and past 64 and not multiples
+     * of it, every parameterization: the CPU reference's bits, and the short path taken exactly
+     * where the offset is a multiple of 4.
+     */
+    @Test
+    void shortParameterBackwardMatchesTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0x5407);
+        final ClReparam reparam = cl.reparam();
+        final Parameterization[] pzs = Parameterization.values();
+        int c = 0;
+        for (int np : new int[] {1, 2, 4, 8, 16, 32}) {
+            for (int shape = 0; shape < 4; shape++) {
+                /* 0, 1: broadcast (D = np) with K = 1 or 3; 2: K > 64, B D = np; 3: K = 2, B D = np, unaligned offset */
+                final Parameterization pz = pzs[c++ % pzs.length];
+                final int k = shape == 0 ? 1 : shape == 1 ? 3 : shape == 2 ? 65 + rnd.nextInt(80) : 2;
+                final int b = shape <= 1 ? 2 + rnd.nextInt(150) : np >= 2 && rnd.nextBoolean() ? 2 : 1;
+                final int d = shape <= 1 ? np : np / b;
+                final boolean aligned = shape != 3;
+                final long offset = ((rnd.nextLong() >>> 2) << 2) + (aligned ? 0 : 1 + rnd.nextInt(3));
+                for (NoiseMode mode : NoiseMode.values()) {
+                    final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(shape <= 1).parameterization(pz)
+                            .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).noiseMode(mode).build();
+                    assertEquals(np, s.paramElements(), s.toString());
+                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                    final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+                    final boolean extras = rnd.nextBoolean();
+                    final float[] gkl = extras ? ReparamCases.uniform((int) s.paramRows(), 1, rnd) : null;
+                    final float[] glq = extras ? ReparamCases.uniform((int) s.sampleRows(), 1, rnd) : null;
+                    final float[] old = ReparamCases.uniform(np, 1, rnd);
+                    final boolean accumulate = rnd.nextBoolean();
+                    final String what = s + " extras=" + extras + " accumulate=" + accumulate;
+                    final Outputs want = run(cpu, s, mu, rho, gz, gkl, glq, old, accumulate);
+                    final long before = reparam.shortBackwards;
+                    final Outputs got = run(cl, s, mu, rho, gz, gkl, glq, old, accumulate);
+                    assertEquals(aligned ? 1 : 0, reparam.shortBackwards - before, "short path ran: " + what);
+                    assertSame(want, got, what);
+                }
+            }
+        }
+    }
+
     /** Sentinel floats after each output of the tests that check for writes past an output. */
     static final int TAIL = 64;
 
