@@ -373,6 +373,59 @@ class ReparamParityTest {
     }
 
     /**
+     * The forward kernels on tiled parameters (np up to 4096, several passes over them, runs that
+     * wrap): np on both sides of 64 and of the 4096 limit, broadcast and K > 1, every offset phase,
+     * KL and log q or not, eps stored or not: the CPU reference's bits, nothing written past any
+     * output, and tiling exactly where ClReparam.tiles says.
+     */
+    @Test
+    void tiledParametersMatchTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0x711E);
+        final Parameterization[] pzs = Parameterization.values();
+        int c = 0;
+        int tiled = 0;
+        for (int np : new int[] {1, 3, 10, 63, 64, 65, 4095, 4096, 4097}) {
+            for (int shape = 0; shape < 3; shape++) {      /* 0: broadcast K = 2; 1: K = 3, B D = np; 2: K = 1, B = 1 */
+                final Parameterization pz = pzs[c++ % pzs.length];
+                final int k = shape == 0 ? 2 : shape == 1 ? 3 : 1;
+                final int b = shape == 0 ? 2 + rnd.nextInt(3) : 1;
+                final long offset = (rnd.nextLong() >>> 2 << 2) + (c % 4);   /* every phase */
+                final ReparamSpec s = ReparamSpec.builder().shape(k, b, np).broadcast(shape == 0).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                final boolean expect = shape < 2 && np <= 4096 && (np % 64 != 0 || offset % 4 != 0);
+                assertEquals(expect, ClReparam.tiles(s), "tiles " + s);
+                tiled += expect ? 1 : 0;
+                final int n = (int) s.elements();
+                final boolean extras = rnd.nextBoolean();
+                final boolean withEps = rnd.nextBoolean();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] z = new float[n];
+                final float[] eps = withEps ? new float[n] : null;
+                final float[] kl = extras ? new float[(int) s.paramRows()] : null;
+                final float[] lq = extras ? new float[(int) s.sampleRows()] : null;
+                cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
+                final String what = s + " extras=" + extras + " eps=" + withEps;
+                try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n + TAIL);
+                     ClBuffer dEps = withEps ? sentinel(n + TAIL) : null;
+                     ClBuffer dKl = extras ? sentinel(kl.length + TAIL) : null;
+                     ClBuffer dLq = extras ? sentinel(lq.length + TAIL) : null) {
+                    cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
+                    assertWithTail(z, dZ, "z " + what);
+                    if (withEps) {
+                        assertWithTail(eps, dEps, "eps " + what);
+                    }
+                    if (extras) {
+                        assertWithTail(kl, dKl, "kl " + what);
+                        assertWithTail(lq, dLq, "logProb " + what);
+                    }
+                }
+            }
+        }
+        assertTrue(tiled >= 10, "tiled cases: " + tiled);
+    }
+
+    /**
      * The backward pass over short power-of-two parameter arrays (np = 1, 2, 4, ..., 32 with
      * several rows per parameter element: broadcast short rows, or K > 1 with such a B D), whose
      * row blocks walk whole runs with the parameters side by side: both noise modes, KL and log q
