@@ -62,6 +62,26 @@ class ReparamParityTest {
         return new Outputs(z, eps, kl, lq, gm, gr);
     }
 
+    /** Random inputs of a forward-then-backward case: gradients of KL and log q or none, accumulation or not. */
+    record BackwardInputs(float[] mu, float[] rho, float[] gz, float[] gkl, float[] glq, float[] old, boolean extras,
+                          boolean accumulate) {
+        static BackwardInputs random(ReparamSpec s, SplittableRandom rnd) {
+            final int np = (int) s.paramElements();
+            final float[] mu = ReparamCases.uniform(np, 2, rnd);
+            final float[] rho = ReparamCases.rhos(s.parameterization(), np, rnd);
+            final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+            final boolean extras = rnd.nextBoolean();
+            final float[] gkl = extras ? ReparamCases.uniform((int) s.paramRows(), 1, rnd) : null;
+            final float[] glq = extras ? ReparamCases.uniform((int) s.sampleRows(), 1, rnd) : null;
+            final float[] old = ReparamCases.uniform(np, 1, rnd);
+            return new BackwardInputs(mu, rho, gz, gkl, glq, old, extras, rnd.nextBoolean());
+        }
+
+        Outputs run(org.reparamcl.Backend be, ReparamSpec s) {
+            return ReparamParityTest.run(be, s, mu, rho, gz, gkl, glq, old, accumulate);
+        }
+    }
+
     static void assertSame(Outputs a, Outputs b, String what) {
         assertArrayEquals(bits(a.z()), bits(b.z()), "z " + what);
         assertArrayEquals(bits(a.eps()), bits(b.eps()), "eps " + what);
@@ -125,18 +145,10 @@ class ReparamParityTest {
                 final ReparamSpec rec = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
                         .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
                 final ReparamSpec sto = rec.toBuilder().noiseMode(NoiseMode.STORE).build();
-                final int np = (int) rec.paramElements();
-                final float[] mu = ReparamCases.uniform(np, 2, rnd);
-                final float[] rho = ReparamCases.rhos(pz, np, rnd);
-                final float[] gz = ReparamCases.uniform((int) rec.elements(), 1, rnd);
-                final boolean extras = rnd.nextBoolean();
-                final float[] gkl = extras ? ReparamCases.uniform((int) rec.paramRows(), 1, rnd) : null;
-                final float[] glq = extras ? ReparamCases.uniform((int) rec.sampleRows(), 1, rnd) : null;
-                final float[] old = ReparamCases.uniform(np, 1, rnd);
-                final boolean acc = rnd.nextBoolean();
-                final Outputs ref = run(cpu, rec, mu, rho, gz, gkl, glq, old, acc);
-                assertSame(ref, run(cl, rec, mu, rho, gz, gkl, glq, old, acc), rec + " extras=" + extras);
-                assertSame(ref, run(cl, sto, mu, rho, gz, gkl, glq, old, acc), sto + " extras=" + extras);
+                final BackwardInputs in = BackwardInputs.random(rec, rnd);
+                final Outputs ref = in.run(cpu, rec);
+                assertSame(ref, in.run(cl, rec), rec + " extras=" + in.extras());
+                assertSame(ref, in.run(cl, sto), sto + " extras=" + in.extras());
                 cases++;
             }
         }
@@ -452,18 +464,11 @@ class ReparamParityTest {
                     final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(shape <= 1).parameterization(pz)
                             .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).noiseMode(mode).build();
                     assertEquals(np, s.paramElements(), s.toString());
-                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
-                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
-                    final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
-                    final boolean extras = rnd.nextBoolean();
-                    final float[] gkl = extras ? ReparamCases.uniform((int) s.paramRows(), 1, rnd) : null;
-                    final float[] glq = extras ? ReparamCases.uniform((int) s.sampleRows(), 1, rnd) : null;
-                    final float[] old = ReparamCases.uniform(np, 1, rnd);
-                    final boolean accumulate = rnd.nextBoolean();
-                    final String what = s + " extras=" + extras + " accumulate=" + accumulate;
-                    final Outputs want = run(cpu, s, mu, rho, gz, gkl, glq, old, accumulate);
+                    final BackwardInputs in = BackwardInputs.random(s, rnd);
+                    final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
+                    final Outputs want = in.run(cpu, s);
                     final long before = reparam.shortBackwards;
-                    final Outputs got = run(cl, s, mu, rho, gz, gkl, glq, old, accumulate);
+                    final Outputs got = in.run(cl, s);
                     assertEquals(aligned ? 1 : 0, reparam.shortBackwards - before, "short path ran: " + what);
                     assertSame(want, got, what);
                 }
