@@ -259,7 +259,6 @@ class ReparamParityTest {
         final SplittableRandom rnd = new SplittableRandom(0xF05E);
         final int[] dims = {1, 2, 4, 8, 16, 32, 64, 128, 192, 1024, 3, 10, 24, 63, 65, 96, 100};   /* fused: 64 | D, or D < 64 */
         final long[] offsets = {0, 4, (1L << 34) - 128, -(1L << 17), -(1L << 18) + 4};   /* n <= 98304 + 3 */
-        final ClReparam reparam = cl.reparam();
         int cases = 0;
         int fusedCases = 0;
         int fusedRows = 0;
@@ -281,37 +280,12 @@ class ReparamParityTest {
                         final long phase = cases % 9 == 8 ? 1 + rnd.nextInt(3) : 0;   /* now and then the unfused path */
                         final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(bc).parameterization(pz)
                                 .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset + phase).build();
-                        final int n = (int) s.elements();
-                        final int np = (int) s.paramElements();
-                        final float[] mu = ReparamCases.uniform(np, 2, rnd);
-                        final float[] rho = ReparamCases.rhos(pz, np, rnd);
-                        final float[] z = new float[n];
-                        final float[] eps = withEps ? new float[n] : null;
-                        final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
-                        final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
-                        cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
                         final boolean runs = d % 64 == 0 || d < 64;
                         final boolean fused = runs && phase == 0 && (withLq || s.reductionRows() == 1);
                         assertEquals(fused, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
                         final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
-                        try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n);
-                             ClBuffer dEps = withEps ? sentinel(n) : null;
-                             ClBuffer dKl = withKl ? sentinel(kl.length) : null;
-                             ClBuffer dLq = withLq ? sentinel(lq.length) : null) {
-                            final long before = reparam.fusedForwards;
-                            cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                            assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
-                            assertArrayEquals(bits(z), bits(download(dZ, n)), "z " + what);
-                            if (withEps) {
-                                assertArrayEquals(bits(eps), bits(download(dEps, n)), "eps " + what);
-                            }
-                            if (withKl) {
-                                assertArrayEquals(bits(kl), bits(download(dKl, kl.length)), "kl " + what);
-                            }
-                            if (withLq) {
-                                assertArrayEquals(bits(lq), bits(download(dLq, lq.length)), "logProb " + what);
-                            }
-                        }
+                        assertEquals(fused ? 1 : 0, deviceForwardMatches(s, withEps, withKl, withLq, rnd, what),
+                                "fused path ran: " + what);
                         cases++;
                         fusedCases += fused ? 1 : 0;
                         fusedRows += fused && d % 64 != 0 ? 1 : 0;
@@ -337,7 +311,6 @@ class ReparamParityTest {
     @Test
     void fusedExtrasWithBlocksAcrossRuns() {
         final SplittableRandom rnd = new SplittableRandom(0xB10C5);
-        final ClReparam reparam = cl.reparam();
         final Parameterization[] pzs = Parameterization.values();
         int c = 0;
         for (int d : new int[] {1, 2, 4, 8, 16, 32, 3, 10, 24, 63, 65, 100, 333}) {
@@ -348,37 +321,13 @@ class ReparamParityTest {
                     final boolean withEps = rnd.nextBoolean();
                     final ReparamSpec s = ReparamSpec.builder().shape(Math.abs(k), b, d).broadcast(k < 0).parameterization(pz)
                             .seed(rnd.nextLong()).stream(rnd.nextLong()).offset((rnd.nextLong() >>> 2) << 2).build();
-                    final int n = (int) s.elements();
-                    final int np = (int) s.paramElements();
-                    final float[] mu = ReparamCases.uniform(np, 2, rnd);
-                    final float[] rho = ReparamCases.rhos(pz, np, rnd);
-                    final float[] z = new float[n];
-                    final float[] eps = withEps ? new float[n] : null;
                     final int which = 1 + c % 3;                   /* 1: KL, 2: log q, 3: both */
-                    final float[] kl = (which & 1) != 0 ? new float[(int) s.paramRows()] : null;
-                    final float[] lq = (which & 2) != 0 ? new float[(int) s.sampleRows()] : null;
-                    cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                    final String what = s + " eps=" + withEps + " kl=" + (kl != null) + " logq=" + (lq != null);
-                    /* Outputs with a sentinel tail: a write past any of them fails here instead of crashing the JVM. */
-                    try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n + TAIL);
-                         ClBuffer dEps = withEps ? sentinel(n + TAIL) : null;
-                         ClBuffer dKl = kl != null ? sentinel(kl.length + TAIL) : null;
-                         ClBuffer dLq = lq != null ? sentinel(lq.length + TAIL) : null) {
-                        final long before = reparam.fusedForwards;
-                        cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                        final boolean fused = d < 64 && (lq != null || s.reductionRows() == 1);
-                        assertEquals(fused ? 1 : 0, reparam.fusedForwards - before, "fused path ran: " + what);
-                        assertWithTail(z, dZ, "z " + what);
-                        if (withEps) {
-                            assertWithTail(eps, dEps, "eps " + what);
-                        }
-                        if (kl != null) {
-                            assertWithTail(kl, dKl, "kl " + what);
-                        }
-                        if (lq != null) {
-                            assertWithTail(lq, dLq, "logProb " + what);
-                        }
-                    }
+                    final boolean withKl = (which & 1) != 0;
+                    final boolean withLq = (which & 2) != 0;
+                    final String what = s + " eps=" + withEps + " kl=" + withKl + " logq=" + withLq;
+                    final boolean fused = d < 64 && (withLq || s.reductionRows() == 1);
+                    assertEquals(fused ? 1 : 0, deviceForwardMatches(s, withEps, withKl, withLq, rnd, what),
+                            "fused path ran: " + what);
                 }
             }
         }
@@ -407,31 +356,9 @@ class ReparamParityTest {
                 final boolean expect = shape < 2 && np <= 4096 && (np % 64 != 0 || offset % 4 != 0);
                 assertEquals(expect, ClReparam.tiles(s), "tiles " + s);
                 tiled += expect ? 1 : 0;
-                final int n = (int) s.elements();
                 final boolean extras = rnd.nextBoolean();
                 final boolean withEps = rnd.nextBoolean();
-                final float[] mu = ReparamCases.uniform(np, 2, rnd);
-                final float[] rho = ReparamCases.rhos(pz, np, rnd);
-                final float[] z = new float[n];
-                final float[] eps = withEps ? new float[n] : null;
-                final float[] kl = extras ? new float[(int) s.paramRows()] : null;
-                final float[] lq = extras ? new float[(int) s.sampleRows()] : null;
-                cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
-                final String what = s + " extras=" + extras + " eps=" + withEps;
-                try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n + TAIL);
-                     ClBuffer dEps = withEps ? sentinel(n + TAIL) : null;
-                     ClBuffer dKl = extras ? sentinel(kl.length + TAIL) : null;
-                     ClBuffer dLq = extras ? sentinel(lq.length + TAIL) : null) {
-                    cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
-                    assertWithTail(z, dZ, "z " + what);
-                    if (withEps) {
-                        assertWithTail(eps, dEps, "eps " + what);
-                    }
-                    if (extras) {
-                        assertWithTail(kl, dKl, "kl " + what);
-                        assertWithTail(lq, dLq, "logProb " + what);
-                    }
-                }
+                deviceForwardMatches(s, withEps, extras, extras, rnd, s + " extras=" + extras + " eps=" + withEps);
             }
         }
         assertTrue(tiled >= 10, "tiled cases: " + tiled);
@@ -473,6 +400,44 @@ class ReparamParityTest {
                     assertSame(want, got, what);
                 }
             }
+        }
+    }
+
+    /**
+     * A device-buffer forward call with the given outputs on random mu and rho (drawn from rnd):
+     * the CPU reference's bits in every output, and the sentinel in the TAIL after each (no write
+     * past an output: it fails here instead of crashing the JVM). Returns the fused forward calls
+     * it ran (0 or 1).
+     */
+    static long deviceForwardMatches(ReparamSpec s, boolean withEps, boolean withKl, boolean withLq,
+                                     SplittableRandom rnd, String what) {
+        final int n = (int) s.elements();
+        final int np = (int) s.paramElements();
+        final float[] mu = ReparamCases.uniform(np, 2, rnd);
+        final float[] rho = ReparamCases.rhos(s.parameterization(), np, rnd);
+        final float[] z = new float[n];
+        final float[] eps = withEps ? new float[n] : null;
+        final float[] kl = withKl ? new float[(int) s.paramRows()] : null;
+        final float[] lq = withLq ? new float[(int) s.sampleRows()] : null;
+        cpu.reparamForward(s, mu, rho, z, eps, kl, lq);
+        try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = sentinel(n + TAIL);
+             ClBuffer dEps = withEps ? sentinel(n + TAIL) : null;
+             ClBuffer dKl = withKl ? sentinel(kl.length + TAIL) : null;
+             ClBuffer dLq = withLq ? sentinel(lq.length + TAIL) : null) {
+            final long before = cl.reparam().fusedForwards;
+            cl.reparamForward(s, dMu, dRho, dZ, dEps, dKl, dLq);
+            final long fused = cl.reparam().fusedForwards - before;
+            assertWithTail(z, dZ, "z " + what);
+            if (withEps) {
+                assertWithTail(eps, dEps, "eps " + what);
+            }
+            if (withKl) {
+                assertWithTail(kl, dKl, "kl " + what);
+            }
+            if (withLq) {
+                assertWithTail(lq, dLq, "logProb " + what);
+            }
+            return fused;
         }
     }
 
