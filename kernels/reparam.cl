@@ -395,6 +395,19 @@ RP_INLINE void rp_store(__global float *dst, long base, const float16 *v, int nt
     }
 }
 
+/* src[i .. i + 16), zeros from n on (a row of reparam_backward_short). */
+RP_INLINE float16 rp_row16(__global const float *src, long i, long n)
+{
+    if (i + 16 <= n) {
+        return vload16(0, src + i);
+    }
+    float t[16];
+    for (int j = 0; j < 16; j++) {
+        t[j] = i + j < n ? src[i + j] : 0.0f;
+    }
+    return vload16(0, t);
+}
+
 /* src[base + j] for lo <= base + j < hi, pad elsewhere (the partial-run path). */
 RP_COLD void rp_gather(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
@@ -1348,12 +1361,12 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
 }
 
 /*
- * The split backward pass's block sums (mode 1 of reparam_backward) when the parameters are a
- * short power of two (np = 1, 2, 4, ..., 32: broadcast short rows, or K > 1 with such a B D) and
- * the offset a multiple of 4: work-item g0 walks the elements of row block g0 (rows 64 g0 ..
- * min(nrows, 64 g0 + 64), np elements each) in whole 64-element runs, whose eps are 16 whole
- * Philox blocks (or read), and adds each row to its parameters' sums in row order, 64 / np rows
- * per run, the parameters side by side in vector lanes: smu = smu + gz, ssig = fma(gz, eps, ssig)
+ * The split backward pass's block sums (mode 1 of reparam_backward) when the parameters are short
+ * (np below 64: broadcast short rows, or K > 1 with such a B D) and the offset a multiple of 4:
+ * work-item g0 walks the elements of row block g0 (rows 64 g0 .. min(nrows, 64 g0 + 64), np
+ * elements each) in whole 64-element runs, whose eps are 16 whole Philox blocks (or read), and
+ * adds each row to its parameters' sums in row order (64 / np whole rows per run for a power of
+ * two, rows staged across runs otherwise), the parameters side by side in vector lanes: smu = smu + gz, ssig = fma(gz, eps, ssig)
  * from +0.0f, as reparam_backward's row loop, then part[g0 np + p] = 0.0f + smu and
  * part[(groups + g0) np + p] = 0.0f + ssig. Lanes past the call's end add gz = +0.0f, which leaves
  * sums that are never -0.0f unchanged. reparam_backward mode 2 then finishes.
@@ -1472,6 +1485,58 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         part[g0 * np] = 0.0f + a;
         part[(groups + g0) * np] = 0.0f + b;
+    } else {
+        /* Any other np below 64: rows straddle the runs. gz (and stored eps) are read row by row
+         * from global memory; generated eps are staged in private memory, the last two runs at
+         * te[0, 128) (the older first). A row is added in the iteration after the run that
+         * completes it, once that run has been staged at the end of the previous iteration: its
+         * loads then come a whole generator after the stores they read (a load from a store just
+         * before it, across two stores, waits for them to reach the cache). nq float16 per row
+         * and sum; lanes from np on add whatever follows the row (or zero padding) and are never
+         * stored. */
+        float te[144];
+        for (int j = 128; j < 144; j++) {
+            te[j] = 0.0f;
+        }
+        const int nq = (int)((np + 15) >> 4);
+        float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        long next = e0;                                  /* the first element of the next row to add */
+        for (long i0 = e0; i0 < e1 + RP_BLOCK; i0 += RP_BLOCK) {
+            float16 e[4];
+            if (!read_eps && i0 < e1) {
+                rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e);
+            }
+            /* the rows that end by i0; staged runs i0 - 128 .. i0 - 1 */
+            for (const long end = min(i0, e1); next + np <= end; next += np) {
+                const int at = (int)(next - i0) + 2 * RP_BLOCK;       /* in [1, 128 - np] */
+                #pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    if (q < nq) {
+                        const float16 gv = rp_row16(gz, next + 16 * q, n);
+                        const float16 ev = read_eps ? rp_row16(eps, next + 16 * q, n) : vload16(0, te + at + 16 * q);
+                        a[q] = a[q] + gv;
+                        b[q] = fma(gv, ev, b[q]);
+                    }
+                }
+            }
+            if (!read_eps) {
+                #pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    vstore16(vload16(4 + q, te), q, te);
+                    vstore16(e[q], 4 + q, te);
+                }
+            }
+        }
+        #pragma unroll
+        for (int q = 0; q < 4; q++) {
+            vstore16(0.0f + a[q], q, te);
+            vstore16(0.0f + b[q], 4 + q, te);
+        }
+        for (int j = 0; j < np; j++) {
+            part[g0 * np + j] = te[j];
+            part[(groups + g0) * np + j] = te[64 + j];
+        }
     }
 }
 #undef RP_SHORT_RUN

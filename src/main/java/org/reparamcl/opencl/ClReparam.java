@@ -201,13 +201,14 @@ final class ClReparam {
 
     /**
      * Whether the backward pass sums rows with reparam_backward_short: several rows per parameter
-     * element, np a power of two up to 32 (a run holds 64 / np whole rows) and the offset a
-     * multiple of 4 (every run's eps are 16 whole Philox blocks). Otherwise each row would fill np
-     * of a work-item's 64 lanes and generate 64 eps for them.
+     * element, np below 64 (a power of two: a run holds 64 / np whole rows; otherwise rows are
+     * staged across runs) and the offset a multiple of 4 (every run's eps are 16 whole Philox
+     * blocks). Otherwise each row would fill np of a work-item's 64 lanes and generate 64 eps for
+     * them (two groups of 16 blocks when np is not a multiple of 4).
      */
     static boolean shortRows(ReparamSpec spec) {
         final long np = spec.paramElements();
-        return spec.reductionRows() > 1 && np > 0 && np <= BLOCK / 2 && (np & (np - 1)) == 0 && (spec.offset() & 3) == 0;
+        return spec.reductionRows() > 1 && np > 0 && np < BLOCK && (spec.offset() & 3) == 0;
     }
 
     /** Parameter arrays up to this many floats are tiled when the forward pass's runs wrap around them. */
@@ -411,7 +412,7 @@ final class ClReparam {
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
         final long groups = (rows + BLOCK - 1) / BLOCK;
         if (shortRows(spec)) {
-            // np a power of two up to 32: each row block walks whole runs, rows side by side (same bits)
+            // np below 64: each row block walks whole runs, rows side by side (same bits)
             backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
             backwardShort.arg(0, gz).arg(1, eps == null ? flag : eps).arg(2, backwardPartials).arg(3, np).arg(4, rows)
                     .arg(5, groups).arg(6, spec.offset() >>> 2).arg(7, key[0]).arg(8, key[1]).arg(9, key[2])

@@ -365,9 +365,10 @@ class ReparamParityTest {
     }
 
     /**
-     * The backward pass over short power-of-two parameter arrays (np = 1, 2, 4, ..., 32 with
-     * several rows per parameter element: broadcast short rows, or K > 1 with such a B D), whose
-     * row blocks walk whole runs with the parameters side by side: both noise modes, KL and log q
+     * The backward pass over short parameter arrays (np below 64 with several rows per parameter
+     * element: broadcast short rows, or K > 1 with such a B D), whose row blocks walk whole runs
+     * with the parameters side by side (powers of two: whole rows per run; any other np: rows
+     * staged across runs, at every phase of a row against the runs): both noise modes, KL and log q
      * gradients or none, accumulation or not, row counts below, at and past 64 and not multiples
      * of it, every parameterization: the CPU reference's bits, and the short path taken exactly
      * where the offset is a multiple of 4.
@@ -378,12 +379,14 @@ class ReparamParityTest {
         final ClReparam reparam = cl.reparam();
         final Parameterization[] pzs = Parameterization.values();
         int c = 0;
-        for (int np : new int[] {1, 2, 4, 8, 16, 32}) {
+        final int[] sizes = {1, 2, 4, 8, 16, 32, 3, 5, 6, 7, 10, 12, 15, 17, 20, 31, 33, 48, 63,
+            9 + rnd.nextInt(54), 3 + rnd.nextInt(60)};
+        for (int np : sizes) {
             for (int shape = 0; shape < 4; shape++) {
                 /* 0, 1: broadcast (D = np) with K = 1 or 3; 2: K > 64, B D = np; 3: K = 2, B D = np, unaligned offset */
                 final Parameterization pz = pzs[c++ % pzs.length];
                 final int k = shape == 0 ? 1 : shape == 1 ? 3 : shape == 2 ? 65 + rnd.nextInt(80) : 2;
-                final int b = shape <= 1 ? 2 + rnd.nextInt(150) : np >= 2 && rnd.nextBoolean() ? 2 : 1;
+                final int b = shape <= 1 ? 2 + rnd.nextInt(150) : np % 2 == 0 && rnd.nextBoolean() ? 2 : 1;
                 final int d = shape <= 1 ? np : np / b;
                 final boolean aligned = shape != 3;
                 final long offset = ((rnd.nextLong() >>> 2) << 2) + (aligned ? 0 : 1 + rnd.nextInt(3));
