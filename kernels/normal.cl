@@ -114,20 +114,20 @@ static inline __attribute__((always_inline)) void nt_box_muller_x16(uint16 w0, u
 }
 
 /*
- * eps of the 64 stream elements of the 16 blocks first, first+1, ..., first+15, in stream order:
- * e0 holds elements 0..15, e1 16..31, e2 32..47, e3 48..63.
+ * eps of the 16 blocks b (one 64-bit block index per lane, any order): block b[m]'s four eps are
+ * elements 4m .. 4m + 3 of e0 .. e3 (e0 holds elements 0..15, e1 16..31, e2 32..47, e3 48..63).
  *
  * Implementation note: pairs are formed in stream order before the transform (pair m is
  * words 2m, 2m+1 of the 64: words 0, 1 or 2, 3 of block m / 2), so the only reordering left is
  * one interleave of first and second per 32 elements.
  */
-static inline __attribute__((always_inline)) void nt_stream_normal_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
+static inline __attribute__((always_inline)) void nt_blocks_normal_x16(ulong16 b, uint k0, uint k1, uint s0, uint s1,
                                  float16 *e0, float16 *e1, float16 *e2, float16 *e3)
 {
     const uint16 lo = (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const uint16 hi = (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     ulong16 x0, x1, x2, x3;
-    philox_stream_x16_wide(first, k0, k1, s0, s1, &x0, &x1, &x2, &x3);
+    philox_blocks_x16_wide(b, k0, k1, s0, s1, &x0, &x1, &x2, &x3);
     const ulong16 radius_words = philox_pack_words(x0, x2);   /* words 2m of pairs m = 0 .. 31 */
     const ulong16 angle_words = philox_pack_words(x1, x3);    /* words 2m + 1 */
     float16 f, s;
@@ -137,4 +137,13 @@ static inline __attribute__((always_inline)) void nt_stream_normal_x16(ulong fir
     nt_box_muller_pairs_x16(as_uint16(radius_words.hi), as_uint16(angle_words.hi), &f, &s);
     *e2 = shuffle2(f, s, lo);
     *e3 = shuffle2(f, s, hi);
+}
+
+/* eps of the 64 stream elements of the 16 blocks first, first+1, ..., first+15, in stream order:
+ * e0 holds elements 0..15, e1 16..31, e2 32..47, e3 48..63 (block indices wrap modulo 2^64). */
+static inline __attribute__((always_inline)) void nt_stream_normal_x16(ulong first, uint k0, uint k1, uint s0, uint s1,
+                                 float16 *e0, float16 *e1, float16 *e2, float16 *e3)
+{
+    nt_blocks_normal_x16((ulong16)(first) + (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         k0, k1, s0, s1, e0, e1, e2, e3);
 }

@@ -79,17 +79,24 @@ static inline __attribute__((always_inline)) void philox4x32_10_x16(uint16 *c0, 
     *c0 = convert_uint16(x0); *c1 = convert_uint16(x1); *c2 = convert_uint16(x2); *c3 = convert_uint16(x3);
 }
 
-/* The 16 consecutive blocks first, first+1, ..., first+15 of a stream in wide form
- * (block indices are 64-bit and wrap modulo 2^64). */
-static inline __attribute__((always_inline)) void philox_stream_x16_wide(ulong first, uint k0, uint k1, uint s0, uint s1,
+/* The blocks b (one 64-bit block index per lane) of a stream in wide form. */
+static inline __attribute__((always_inline)) void philox_blocks_x16_wide(ulong16 b, uint k0, uint k1, uint s0, uint s1,
                                                                          ulong16 *x0, ulong16 *x1, ulong16 *x2, ulong16 *x3)
 {
-    const ulong16 b = (ulong16)(first) + (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     *x0 = b;                                      /* low32(b); the high half is ignored */
     *x1 = b >> 32;
     *x2 = (ulong16)(s0);
     *x3 = (ulong16)(s1);
     philox4x32_10_x16_wide(x0, x1, x2, x3, (ulong16)(k0), (ulong16)(k1));
+}
+
+/* The 16 consecutive blocks first, first+1, ..., first+15 of a stream in wide form
+ * (block indices are 64-bit and wrap modulo 2^64). */
+static inline __attribute__((always_inline)) void philox_stream_x16_wide(ulong first, uint k0, uint k1, uint s0, uint s1,
+                                                                         ulong16 *x0, ulong16 *x1, ulong16 *x2, ulong16 *x3)
+{
+    philox_blocks_x16_wide((ulong16)(first) + (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                           k0, k1, s0, s1, x0, x1, x2, x3);
 }
 
 /* The four words of the 16 consecutive blocks first, first+1, ..., first+15 of a stream

@@ -361,6 +361,27 @@ RP_COLD void rp_eps_at_unaligned(ulong s, uint k0, uint k1, uint s0, uint s1, fl
     v[3] = vload16(0, t + ph + 48);
 }
 
+/* Lanes k .. k + 15 of the 32 lanes a, b (k = 1, 2, 3: a constant shuffle). */
+#define RP_SHIFT(a, b, k) __builtin_shufflevector((a), (b), (k), (k) + 1, (k) + 2, (k) + 3, (k) + 4, (k) + 5, \
+        (k) + 6, (k) + 7, (k) + 8, (k) + 9, (k) + 10, (k) + 11, (k) + 12, (k) + 13, (k) + 14, (k) + 15)
+
+/*
+ * eps of stream elements s .. s + 63 from u, those of the 16 blocks from s >> 2, and t, whose
+ * lanes 0 .. 2 are the first eps of the next block (rp_eps_at without a second generator).
+ */
+RP_INLINE void rp_eps_shift(uint ph, const float16 *u, float16 t, float16 *v)
+{
+    if (ph == 0) {
+        v[0] = u[0]; v[1] = u[1]; v[2] = u[2]; v[3] = u[3];
+    } else if (ph == 1) {
+        v[0] = RP_SHIFT(u[0], u[1], 1); v[1] = RP_SHIFT(u[1], u[2], 1); v[2] = RP_SHIFT(u[2], u[3], 1); v[3] = RP_SHIFT(u[3], t, 1);
+    } else if (ph == 2) {
+        v[0] = RP_SHIFT(u[0], u[1], 2); v[1] = RP_SHIFT(u[1], u[2], 2); v[2] = RP_SHIFT(u[2], u[3], 2); v[3] = RP_SHIFT(u[3], t, 2);
+    } else {
+        v[0] = RP_SHIFT(u[0], u[1], 3); v[1] = RP_SHIFT(u[1], u[2], 3); v[2] = RP_SHIFT(u[2], u[3], 3); v[3] = RP_SHIFT(u[3], t, 3);
+    }
+}
+
 /*
  * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
  * s is a multiple of 4 (inline), otherwise two (out of line).
@@ -1314,6 +1335,56 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                 rp_row_step(gv, e, smu, ssig);
             }
             rp_add_block(smu, ssig, tmu, tsig);
+        }
+    } else if (!(flags & RP_READ_EPS) && (np & 3) != 0) {
+        /* RECOMPUTE with np not a multiple of 4 (then shift = 0): row r's eps start at
+         * s = offset + r np + p0, whose phase s mod 4 changes from row to row, and take 17 Philox
+         * blocks, the 16 from s >> 2 and the next. The 17th blocks of 16 rows come from one
+         * generator call with a block index per lane and wait in private memory; each row shifts
+         * its 16 blocks and the 17th's first eps by the phase with constant shuffles. rp_eps_at
+         * ran the generator twice per row. */
+        const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
+        const int ahead = p0 >= 0 && p0 + 2 * RP_BLOCK <= np;
+        const long gend = mode == 1 ? gsplit + 1 : groups;
+        const ulong16 lane_rows = (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * (ulong16)((ulong)np);
+        float next[64];
+        for (long g = gsplit; g < gend; g++) {
+            float16 smu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            float16 ssig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            const long rend = min(nrows, RP_BLOCK * (g + 1));
+            for (long r16 = RP_BLOCK * g; r16 < rend; r16 += 16) {
+                float16 x[4];
+                const ulong16 starts = (ulong16)(offset + (ulong)(r16 * np + p0)) + lane_rows;
+                nt_blocks_normal_x16((starts >> 2) + (ulong16)(16), k0, k1, s0, s1, &x[0], &x[1], &x[2], &x[3]);
+                for (int q = 0; q < 4; q++) {
+                    vstore16(x[q], q, next);
+                }
+                const int rows16 = (int)min((long)16, rend - r16);
+                for (int j = 0; j < rows16; j++) {
+                    const long r = r16 + j;
+                    const long base = r * np + p0;
+                    const ulong es = offset + (ulong)base;
+                    float16 gv[4], u[4], e[4];
+                    if (ahead) {
+                        rp_prefetch64(gz + base + RP_BLOCK);
+                    }
+                    if (full) {
+                        rp_load(gz, base, gv);
+                    } else {
+                        rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
+                    }
+                    rp_eps_blocks(es >> 2, k0, k1, s0, s1, u);
+                    const float4 t = vload4(j, next);
+                    rp_eps_shift((uint)(es & 3), u, (float16)(t, t, t, t), e);
+                    rp_row_step(gv, e, smu, ssig);
+                }
+            }
+            rp_add_block(smu, ssig, tmu, tsig);
+        }
+        if (mode == 1) {
+            rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
+            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig, 0);
+            return;
         }
     } else {
         const int full = p0 >= 0 && p0 + RP_BLOCK <= np;

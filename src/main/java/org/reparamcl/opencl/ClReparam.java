@@ -204,7 +204,7 @@ final class ClReparam {
      * element, np below 64 (a power of two: a run holds 64 / np whole rows; otherwise rows are
      * staged across runs) and the offset a multiple of 4 (every run's eps are 16 whole Philox
      * blocks). Otherwise each row would fill np of a work-item's 64 lanes and generate 64 eps for
-     * them (two groups of 16 blocks when np is not a multiple of 4).
+     * them.
      */
     static boolean shortRows(ReparamSpec spec) {
         final long np = spec.paramElements();

@@ -407,6 +407,48 @@ class ReparamParityTest {
     }
 
     /**
+     * The backward pass where np is not a multiple of 4 (RECOMPUTE: row r's eps start at a phase
+     * offset + r np mod 4 that changes from row to row, and each group of 16 rows takes the 17th
+     * Philox blocks from one generator call): np mod 4 = 1, 2 and 3, above and below 64 (below 64
+     * with an unaligned offset, which the short path leaves to this one), rows split over work-items
+     * (more than 64 rows, few chunks) or walked by one (64 rows or fewer; or many chunks, where
+     * one work-item walks several row blocks), row counts that are not multiples of 16, offsets of
+     * every phase, KL and log q gradients and accumulation or not, every parameterization, both
+     * noise modes: the CPU reference's bits.
+     */
+    @Test
+    void unalignedRowsBackwardMatchesTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0x0dd4);
+        final Parameterization[] pzs = Parameterization.values();
+        final int[] sizes = {65, 66, 67, 99, 130, 131, 257, 1001, 5, 63, 65 + 4 * rnd.nextInt(200) + rnd.nextInt(3)};
+        int c = 0;
+        for (int np : sizes) {
+            for (int shape = 0; shape < 3; shape++) {
+                /* 0: K > 64, B D = np (rows split); 1: K = 3 (one row block); 2: broadcast, K = 1 or 2, B > 64 */
+                final int k = shape == 0 ? 65 + rnd.nextInt(80) : shape == 1 ? 3 : 1 + rnd.nextInt(2);
+                final int b = shape == 2 ? 65 + rnd.nextInt(100) : np % 2 == 0 ? 2 : 1;
+                final int d = shape == 2 ? np : np / b;
+                final long offset = (rnd.nextLong() >>> 2 << 2) + c % 4;
+                for (NoiseMode mode : NoiseMode.values()) {
+                    final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(shape == 2)
+                            .parameterization(pzs[c % pzs.length]).seed(rnd.nextLong()).stream(rnd.nextLong())
+                            .offset(offset).noiseMode(mode).build();
+                    assertEquals(np, s.paramElements(), s.toString());
+                    final BackwardInputs in = BackwardInputs.random(s, rnd);
+                    final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
+                    assertSame(in.run(cpu, s), in.run(cl, s), what);
+                }
+                c++;
+            }
+        }
+        /* 515 chunks: one work-item walks all 2 row blocks (67 rows) of its 64 parameters */
+        final ReparamSpec big = ReparamSpec.builder().shape(67, 1, 32899).seed(rnd.nextLong()).stream(rnd.nextLong())
+                .offset(3).build();
+        final BackwardInputs in = BackwardInputs.random(big, rnd);
+        assertSame(in.run(cpu, big), in.run(cl, big), big + " extras=" + in.extras());
+    }
+
+    /**
      * A device-buffer forward call with the given outputs on random mu and rho (drawn from rnd):
      * the CPU reference's bits in every output, and the sentinel in the TAIL after each (no write
      * past an output: it fails here instead of crashing the JVM). Returns the fused forward calls
