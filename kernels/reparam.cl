@@ -1433,11 +1433,13 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
 
 /*
  * The split backward pass's block sums (mode 1 of reparam_backward) when the parameters are short
- * (np below 64: broadcast short rows, or K > 1 with such a B D) and the offset a multiple of 4:
- * work-item g0 walks the elements of row block g0 (rows 64 g0 .. min(nrows, 64 g0 + 64), np
- * elements each) in whole 64-element runs, whose eps are 16 whole Philox blocks (or read), and
- * adds each row to its parameters' sums in row order (64 / np whole rows per run for a power of
- * two, rows staged across runs otherwise), the parameters side by side in vector lanes: smu = smu + gz, ssig = fma(gz, eps, ssig)
+ * (np below 64: broadcast short rows, or K > 1 with such a B D): work-item g0 walks the elements
+ * of row block g0 (rows 64 g0 .. min(nrows, 64 g0 + 64), np elements each) in whole 64-element
+ * runs, whose eps are 16 whole Philox blocks (or read), and adds each row to its parameters' sums
+ * in row order, the parameters side by side in vector lanes. A power of two np with the offset
+ * (4 first_block + phase) a multiple of 4, or stored eps, takes 64 / np whole rows per run; any
+ * other np or phase stages rows across runs, which then start phase elements early so that their
+ * eps are whole blocks. The sums are smu = smu + gz, ssig = fma(gz, eps, ssig)
  * from +0.0f, as reparam_backward's row loop, then part[g0 np + p] = 0.0f + smu and
  * part[(groups + g0) np + p] = 0.0f + ssig. Lanes past the call's end add gz = +0.0f, which leaves
  * sums that are never -0.0f unchanged. reparam_backward mode 2 then finishes.
@@ -1452,7 +1454,7 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
     }
 __kernel void reparam_backward_short(__global const float *gz, __global const float *eps, __global float *part,
                                      long np, long nrows, long groups, ulong first_block,
-                                     uint k0, uint k1, uint s0, uint s1, int read_eps)
+                                     uint k0, uint k1, uint s0, uint s1, int read_eps, int phase)
 {
     const long g0 = get_global_id(0);
     if (g0 >= groups) {
@@ -1461,7 +1463,8 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
     const long n = nrows * np;
     const long e0 = RP_BLOCK * g0 * np;
     const long e1 = min(nrows, RP_BLOCK * (g0 + 1)) * np;
-    if (np == 32) {
+    const long lag = read_eps ? 0 : phase;               /* generated runs start lag elements early */
+    if (lag == 0 && np == 32) {
         float16 a0 = (float16)(0.0f), a1 = (float16)(0.0f), b0 = (float16)(0.0f), b1 = (float16)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1474,7 +1477,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         vstore16(0.0f + a1, 1, part + g0 * np);
         vstore16(0.0f + b0, 0, part + (groups + g0) * np);
         vstore16(0.0f + b1, 1, part + (groups + g0) * np);
-    } else if (np == 16) {
+    } else if (lag == 0 && np == 16) {
         float16 a = (float16)(0.0f), b = (float16)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1486,7 +1489,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore16(0.0f + a, 0, part + g0 * np);
         vstore16(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 8) {
+    } else if (lag == 0 && np == 8) {
         float8 a = (float8)(0.0f), b = (float8)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1498,7 +1501,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore8(0.0f + a, 0, part + g0 * np);
         vstore8(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 4) {
+    } else if (lag == 0 && np == 4) {
         float4 a = (float4)(0.0f), b = (float4)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1512,7 +1515,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore4(0.0f + a, 0, part + g0 * np);
         vstore4(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 2) {
+    } else if (lag == 0 && np == 2) {
         float2 a = (float2)(0.0f), b = (float2)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1530,7 +1533,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore2(0.0f + a, 0, part + g0 * np);
         vstore2(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 1) {
+    } else if (lag == 0 && np == 1) {
         float a = (float)(0.0f), b = (float)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1557,7 +1560,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         part[g0 * np] = 0.0f + a;
         part[(groups + g0) * np] = 0.0f + b;
     } else {
-        /* Any other np below 64: rows straddle the runs. gz (and stored eps) are read row by row
+        /* Any other np below 64, or generated eps at a phase: rows straddle the runs. gz (and stored eps) are read row by row
          * from global memory; generated eps are staged in private memory, the last two runs at
          * te[0, 128) (the older first). A row is added in the iteration after the run that
          * completes it, once that run has been staged at the end of the previous iteration: its
@@ -1573,14 +1576,14 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         float16 a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         float16 b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         long next = e0;                                  /* the first element of the next row to add */
-        for (long i0 = e0; i0 < e1 + RP_BLOCK; i0 += RP_BLOCK) {
+        for (long i0 = e0; i0 < e1 + lag + RP_BLOCK; i0 += RP_BLOCK) {
             float16 e[4];
-            if (!read_eps && i0 < e1) {
+            if (!read_eps && i0 - lag < e1) {         /* elements i0 - lag .. i0 - lag + 63 */
                 rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e);
             }
-            /* the rows that end by i0; staged runs i0 - 128 .. i0 - 1 */
-            for (const long end = min(i0, e1); next + np <= end; next += np) {
-                const int at = (int)(next - i0) + 2 * RP_BLOCK;       /* in [1, 128 - np] */
+            /* the rows that end by i0 - lag; staged runs from i0 - lag - 128 to i0 - lag - 1 */
+            for (const long end = min(i0 - lag, e1); next + np <= end; next += np) {
+                const int at = (int)(next - (i0 - lag)) + 2 * RP_BLOCK;       /* in [1, 128 - np] */
                 #pragma unroll
                 for (int q = 0; q < 4; q++) {
                     if (q < nq) {

@@ -201,14 +201,14 @@ final class ClReparam {
 
     /**
      * Whether the backward pass sums rows with reparam_backward_short: several rows per parameter
-     * element, np below 64 (a power of two: a run holds 64 / np whole rows; otherwise rows are
-     * staged across runs) and the offset a multiple of 4 (every run's eps are 16 whole Philox
-     * blocks). Otherwise each row would fill np of a work-item's 64 lanes and generate 64 eps for
-     * them.
+     * element and np below 64 (a power of two with the offset a multiple of 4 or stored eps: a
+     * run holds 64 / np whole rows; otherwise rows are staged across runs, which start where the
+     * eps are whole Philox blocks). Otherwise each row would fill np of a work-item's 64 lanes and
+     * generate 64 eps for them.
      */
     static boolean shortRows(ReparamSpec spec) {
         final long np = spec.paramElements();
-        return spec.reductionRows() > 1 && np > 0 && np < BLOCK && (spec.offset() & 3) == 0;
+        return spec.reductionRows() > 1 && np > 0 && np < BLOCK;
     }
 
     /** Parameter arrays up to this many floats are tiled when the forward pass's runs wrap around them. */
@@ -416,7 +416,7 @@ final class ClReparam {
             backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
             backwardShort.arg(0, gz).arg(1, eps == null ? flag : eps).arg(2, backwardPartials).arg(3, np).arg(4, rows)
                     .arg(5, groups).arg(6, spec.offset() >>> 2).arg(7, key[0]).arg(8, key[1]).arg(9, key[2])
-                    .arg(10, key[3]).arg(11, eps == null ? 0 : 1);
+                    .arg(10, key[3]).arg(11, eps == null ? 0 : 1).arg(12, (int) (spec.offset() & 3));
             backwardShort.launch(groups);
             backward.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps).arg(4, gkl == null ? flag : gkl)
                     .arg(5, slqArg).arg(6, gmu).arg(7, grho).arg(8, backwardPartials)

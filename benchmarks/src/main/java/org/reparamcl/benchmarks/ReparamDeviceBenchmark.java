@@ -76,6 +76,13 @@ public class ReparamDeviceBenchmark {
     @Param({"false"})
     public boolean broadcast;
 
+    /**
+     * The calls' stream offset (element index of the first eps). Its phase mod 4 decides whether
+     * a 64-element run's eps are 16 whole Philox blocks; kernels at another phase shift them.
+     */
+    @Param({"0"})
+    public long offset;
+
     private OpenClBackend cl;
     private ReparamSpec recompute;
     private ReparamSpec store;
@@ -105,7 +112,7 @@ public class ReparamDeviceBenchmark {
         cl = SuiteBackends.openCl();
         recompute = ReparamSpec.builder().shape(samples, size / samples / dim, dim).broadcast(broadcast)
                 .parameterization(Parameterization.parse(param)).seed(SuiteBackends.SEED).noiseMode(NoiseMode.RECOMPUTE)
-                .checkValues(checkValues).build();
+                .checkValues(checkValues).offset(offset).build();
         store = recompute.toBuilder().noiseMode(NoiseMode.STORE).build();
         final int np = (int) recompute.paramElements();
         final SplittableRandom r = new SplittableRandom(SuiteBackends.SEED);
