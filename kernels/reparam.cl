@@ -1437,9 +1437,10 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
  * of row block g0 (rows 64 g0 .. min(nrows, 64 g0 + 64), np elements each) in whole 64-element
  * runs, whose eps are 16 whole Philox blocks (or read), and adds each row to its parameters' sums
  * in row order, the parameters side by side in vector lanes. A power of two np with the offset
- * (4 first_block + phase) a multiple of 4, or stored eps, takes 64 / np whole rows per run; any
- * other np or phase stages rows across runs, which then start phase elements early so that their
- * eps are whole blocks. The sums are smu = smu + gz, ssig = fma(gz, eps, ssig)
+ * (4 first_block + phase) a multiple of 4, or stored eps, takes 64 / np whole rows per run (np = 1
+ * and 2 at any phase too, their eps then from two generator calls per run); any other np or phase
+ * stages rows across runs, which then start phase elements early so that their eps are whole
+ * blocks. The sums are smu = smu + gz, ssig = fma(gz, eps, ssig)
  * from +0.0f, as reparam_backward's row loop, then part[g0 np + p] = 0.0f + smu and
  * part[(groups + g0) np + p] = 0.0f + ssig. Lanes past the call's end add gz = +0.0f, which leaves
  * sums that are never -0.0f unchanged. reparam_backward mode 2 then finishes.
@@ -1450,7 +1451,7 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
     if (read_eps) { \
         rp_read(eps, i0, 0, n, 0.0f, e); \
     } else { \
-        rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e); \
+        rp_eps_at((first_block << 2) + (ulong)(lag + i0), k0, k1, s0, s1, e); \
     }
 __kernel void reparam_backward_short(__global const float *gz, __global const float *eps, __global float *part,
                                      long np, long nrows, long groups, ulong first_block,
@@ -1515,7 +1516,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore4(0.0f + a, 0, part + g0 * np);
         vstore4(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (lag == 0 && np == 2) {
+    } else if (np == 2) {                      /* at a phase too: two generator calls per run (rp_eps_at) */
         float2 a = (float2)(0.0f), b = (float2)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
@@ -1533,7 +1534,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore2(0.0f + a, 0, part + g0 * np);
         vstore2(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (lag == 0 && np == 1) {
+    } else if (np == 1) {                      /* at a phase too: two generator calls per run (rp_eps_at) */
         float a = (float)(0.0f), b = (float)(0.0f);
         for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
             RP_SHORT_RUN();
