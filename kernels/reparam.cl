@@ -1303,7 +1303,23 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
     const long p0 = RP_BLOCK * c - shift;
     float16 tmu[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     float16 tsig[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (mode == 2) {
+    if (mode == 2 && p0 == 0 && np < RP_BLOCK) {
+        /* One chunk shorter than a run (reparam_backward_short's sums): whole 64-float loads, the
+         * part buffer being 64 floats longer than its 2 groups np sums; lanes from np on add
+         * whatever follows a block's sums and are never stored. A bounded read per block was a
+         * call that gathered lane by lane, for each of the groups blocks (16384 at np = 1, 2^20). */
+        for (long g = 0; g < groups; g++) {
+            float16 a[4];
+            rp_load(part, g * np, a);
+            for (int q = 0; q < 4; q++) {
+                tmu[q] = tmu[q] + a[q];
+            }
+            rp_load(part, (groups + g) * np, a);
+            for (int q = 0; q < 4; q++) {
+                tsig[q] = tsig[q] + a[q];
+            }
+        }
+    } else if (mode == 2) {
         for (long g = 0; g < groups; g++) {
             float16 a[4];
             rp_read(part + g * np, p0, 0, np, 0.0f, a);

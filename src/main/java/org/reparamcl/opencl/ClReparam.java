@@ -413,7 +413,7 @@ final class ClReparam {
         final long groups = (rows + BLOCK - 1) / BLOCK;
         if (shortRows(spec)) {
             // np below 64: each row block walks whole runs, rows side by side (same bits)
-            backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
+            backwardPartials = grow(backwardPartials, partialFloats(groups, np));
             backwardShort.arg(0, gz).arg(1, eps == null ? flag : eps).arg(2, backwardPartials).arg(3, np).arg(4, rows)
                     .arg(5, groups).arg(6, spec.offset() >>> 2).arg(7, key[0]).arg(8, key[1]).arg(9, key[2])
                     .arg(10, key[3]).arg(11, eps == null ? 0 : 1).arg(12, (int) (spec.offset() & 3));
@@ -431,7 +431,7 @@ final class ClReparam {
         final boolean split = groups > 1 && nchunks < splitBelowChunks;
         ClBuffer part = flag;
         if (split) {
-            backwardPartials = grow(backwardPartials, Math.multiplyExact(2 * groups, np));
+            backwardPartials = grow(backwardPartials, partialFloats(groups, np));
             part = backwardPartials;
         }
         backward.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps).arg(4, gkl == null ? flag : gkl)
@@ -445,6 +445,14 @@ final class ClReparam {
             backward.arg(15, 2);                  // the totals and the finish, same arguments
             backward.launch(nchunks);
         }
+    }
+
+    /**
+     * Floats of the split backward pass's part buffer: the 2 groups np block sums, and 64 more, so
+     * that the finish reads a whole run at any block's sums when np is below 64.
+     */
+    static long partialFloats(long groups, long np) {
+        return Math.addExact(Math.multiplyExact(2 * groups, np), BLOCK);
     }
 
     /** out[p] = sigma(rho[p]) for the spec's parameter elements. */
@@ -689,7 +697,7 @@ final class ClReparam {
         final long groups = (s.reductionRows() + BLOCK - 1) / BLOCK;
         final long shift = np % 4 == 0 ? s.offset() & 3 : 0;
         final long nchunks = (np + shift + BLOCK - 1) / BLOCK;
-        final long split = shortRows(s) || (groups > 1 && nchunks < splitBelowChunks) ? 2 * groups * np : 0;
+        final long split = shortRows(s) || (groups > 1 && nchunks < splitBelowChunks) ? partialFloats(groups, np) : 0;
         final long largest = Math.max(Math.max(np, n), Math.max(split, s.sampleRows()));
         final long floats = 4 * np + n + (eps ? n : 0) + (gkl ? s.paramRows() : 0)
                 + (glq ? s.sampleRows() + s.paramRows() : 0) + split + 1;
@@ -971,7 +979,7 @@ final class ClReparam {
                     : piece(s, (int) rc, s.rows(), s.dim(), false, s.offset() + r0 * np);
             final ClBuffer dGz = upload(GRAD_Z, gz, r0 * np, rc * np);
             final ClBuffer dEps = eps == null ? null : upload(EPS, eps, r0 * np, rc * np);
-            backwardPartials = grow(backwardPartials, 2 * groups * np);
+            backwardPartials = grow(backwardPartials, partialFloats(groups, np));
             blockSums(p, dGz, dEps, backwardPartials, groups);
             download(backwardPartials, part, 0, 2 * groups * np);
             for (int g = 0; g < groups; g++) {
@@ -990,7 +998,7 @@ final class ClReparam {
         final ClBuffer dGlq = glq == null ? null : upload(GRAD_LOGQ, glq);
         final ClBuffer dGmu = accumulate ? upload(GRAD_MU, gmu) : stage(GRAD_MU, np);
         final ClBuffer dGrho = accumulate ? upload(GRAD_RHO, grho) : stage(GRAD_RHO, np);
-        backwardPartials = grow(backwardPartials, 2L * np);
+        backwardPartials = grow(backwardPartials, partialFloats(1, np));
         CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 0, 4L * np, Pointer.to(tmu), 0, null, null);
         CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 4L * np, 4L * np, Pointer.to(tsig), 0, null, null);
         finishFromTotals(s, dMu, dRho, dGkl, dGlq, dGmu, dGrho, backwardPartials, accumulate);
