@@ -1397,11 +1397,6 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
             }
             rp_add_block(smu, ssig, tmu, tsig);
         }
-        if (mode == 1) {
-            rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
-            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig, 0);
-            return;
-        }
     } else {
         const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
         const int ahead = p0 >= 0 && p0 + 2 * RP_BLOCK <= np;
@@ -1438,11 +1433,11 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
             }
             rp_add_block(smu, ssig, tmu, tsig);
         }
-        if (mode == 1) {
-            rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
-            rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig, 0);
-            return;
-        }
+    }
+    if (mode == 1) {                         /* the row block's sums */
+        rp_write(part + gsplit * np, p0, 0, np, tmu, 0);
+        rp_write(part + (groups + gsplit) * np, p0, 0, np, tsig, 0);
+        return;
     }
     rp_backward_finish(mu, rho, gkl, slq, gmu, grho, np, dim, p0, param, flags, nt, tmu, tsig);
 }
