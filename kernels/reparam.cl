@@ -453,6 +453,16 @@ RP_COLD void rp_scatter(__global float *dst, long base, long lo, long hi, const 
     }
 }
 
+/* A row's 64 floats src[base ..] within the row [lo, lo + len) (zeros outside): whole when full. */
+RP_INLINE void rp_row_read(__global const float *src, long base, long lo, long len, int full, float16 *v)
+{
+    if (full) {
+        rp_load(src, base, v);
+    } else {
+        rp_gather(src, base, lo, lo + len, 0.0f, v);
+    }
+}
+
 /* src[base ..] as 64 values: vector loads when [base, base + 64) lies in [lo, hi), else gathered. */
 RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
@@ -1384,11 +1394,7 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                     if (ahead) {
                         rp_prefetch64(gz + base + RP_BLOCK);
                     }
-                    if (full) {
-                        rp_load(gz, base, gv);
-                    } else {
-                        rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
-                    }
+                    rp_row_read(gz, base, r * np, np, full, gv);
                     rp_eps_blocks(es >> 2, k0, k1, s0, s1, u);
                     const float4 t = vload4(j, next);
                     rp_eps_shift((uint)(es & 3), u, (float16)(t, t, t, t), e);
@@ -1415,17 +1421,9 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                         rp_prefetch64(eps + base + RP_BLOCK);
                     }
                 }
-                if (full) {
-                    rp_load(gz, base, gv);
-                } else {
-                    rp_gather(gz, base, r * np, r * np + np, 0.0f, gv);
-                }
+                rp_row_read(gz, base, r * np, np, full, gv);
                 if (read_eps) {
-                    if (full) {
-                        rp_load(eps, base, e);
-                    } else {
-                        rp_gather(eps, base, r * np, r * np + np, 0.0f, e);
-                    }
+                    rp_row_read(eps, base, r * np, np, full, e);
                 } else {
                     rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, e);
                 }
