@@ -1424,8 +1424,8 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
                 rp_row_read(gz, base, r * np, np, full, gv);
                 if (read_eps) {
                     rp_row_read(eps, base, r * np, np, full, e);
-                } else {
-                    rp_eps_at(offset + (ulong)base, k0, k1, s0, s1, e);
+                } else {                          /* np a multiple of 4 here: whole blocks */
+                    rp_eps_blocks((offset + (ulong)base) >> 2, k0, k1, s0, s1, e);
                 }
                 rp_row_step(gv, e, smu, ssig);
             }
@@ -1570,9 +1570,9 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         part[g0 * np] = 0.0f + a;
         part[(groups + g0) * np] = 0.0f + b;
     } else {
-        /* Any other np below 64, or generated eps at a phase: rows straddle the runs. gz (and stored eps) are read row by row
-         * from global memory; generated eps are staged in private memory, the last two runs at
-         * te[0, 128) (the older first). A row is added in the iteration after the run that
+        /* Any other np below 64, or generated eps at a phase: rows straddle the runs. gz (and
+         * stored eps) are read row by row from global memory; generated eps are staged in private
+         * memory, the last two runs at te[0, 128) (the older first). A row is added in the iteration after the run that
          * completes it, once that run has been staged at the end of the previous iteration: its
          * loads then come a whole generator after the stores they read (a load from a store just
          * before it, across two stores, waits for them to reach the cache). nq float16 per row
