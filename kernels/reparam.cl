@@ -463,6 +463,21 @@ RP_INLINE void rp_row_read(__global const float *src, long base, long lo, long l
     }
 }
 
+/*
+ * rp_row_read with loads for whole vector loads; the gathered case fills an array of its own and
+ * copies it, so that v (indexed by constants) is never passed out of line and stays in registers.
+ */
+RP_INLINE void rp_row_read_own(__global const float *src, long base, long lo, long len, int loads, float16 *v)
+{
+    if (loads) {
+        rp_load(src, base, v);
+    } else {
+        float16 g[4];
+        rp_gather(src, base, lo, lo + len, 0.0f, g);
+        v[0] = g[0]; v[1] = g[1]; v[2] = g[2]; v[3] = g[3];
+    }
+}
+
 /* src[base ..] as 64 values: vector loads when [base, base + 64) lies in [lo, hi), else gathered. */
 RP_INLINE void rp_read(__global const float *src, long base, long lo, long hi, float pad, float16 *v)
 {
@@ -797,9 +812,12 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 
 /*
  * reparam_forward with the KL and log q block sums of reparam_row_blocks fused in, for calls with
- * phase 0 (offset a multiple of 4) and dim a multiple of 64 or below 64. Work-item g walks `runs`
- * consecutive 64-element runs from 64 runs g (runs = dim / gcd(dim, 64) for dim below 64, so that
- * it starts and ends on row boundaries; 1 otherwise). A run is block g mod (dim / 64) of drawn row
+ * dim below 64, or a multiple of 64 and phase 0 (offset a multiple of 4). Work-item g walks `runs`
+ * consecutive 64-element runs from 64 runs g (for dim below 64 a multiple of dim / gcd(dim, 64),
+ * so that it starts and ends on row boundaries; 1 otherwise). With a phase (offset mod 4, then
+ * runs > 1), run i0's eps start phase elements into block first_block + i0 / 4: its 16 blocks
+ * are shifted by constant shuffles with the first eps of the next run's blocks, which that run
+ * then uses, so a work-item runs the generator runs + 1 times. A run is block g mod (dim / 64) of drawn row
  * 64 g / dim (parameter row (64 g mod np) / dim) when dim >= 64, or holds 64 / dim whole rows
  * (dim a power of two), or rows that the work-item's sums carry from run to run (any other dim
  * below 64). Runs may wrap around np (several drawn rows per parameter row, np not a multiple of
@@ -831,7 +849,7 @@ RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float 
                                  uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
                                  int kl, int lq, int dim, int carry, __global const float *lsig, int pre,
                                  long plen, long g, long i0, long p0, float *kl_sum, int *kl_cnt, long *kl_row,
-                                 float *lq_sum, int *lq_cnt, long *lq_row)
+                                 float *lq_sum, int *lq_cnt, long *lq_row, const float16 *eg)
 {
     float16 e[4], m[4], r[4], s[4], ls[4], zz[4], t[4];  /* constant indices only */
     /* Valid lanes: 64 but in the call's last run when n is not a multiple of 64 (dim below 64);
@@ -839,7 +857,7 @@ RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float 
     const int lanes = (int)min((long)64, n - i0);
     const int kl_lanes = (int)min((long)lanes, np - i0);
     rp_forward_prefetch(mu, rho, z, eps, i0, n, p0, np, store_eps, nt);
-    rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e);
+    e[0] = eg[0]; e[1] = eg[1]; e[2] = eg[2]; e[3] = eg[3];
     rp_read_params(mu, p0, np, plen, i0, n, 0.0f, m);
     rp_read_params(rho, p0, np, plen, i0, n, 1.0f, r);
     if (pre) {                                /* rho is sigma, log sigma is in lsig (reparam_sigma_log) */
@@ -903,7 +921,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
                                      long n, long np, long nblocks, ulong first_block,
                                      uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
                                      int kl, int lq, int dim, int runs, __global const float *lsig, int pre,
-                                     long plen)
+                                     long plen, uint phase)
 {
     const long g = get_global_id(0);
     const long start = 64 * (long)runs * g;
@@ -915,10 +933,12 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     int kl_cnt = 0, lq_cnt = 0;
     long kl_row = start / dim, lq_row = start / dim;
     long p0 = rp_param_index(start, np);
+    float16 u[4];
+    rp_eps_blocks(first_block + (ulong)(start >> 2), k0, k1, s0, s1, u);
     if (runs == 1) {                              /* no loop around the run: 1.75x faster (PoCL) */
         rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
                       store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, start, p0,
-                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
+                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row, u);
         return;
     }
     for (int run = 0; run < runs; run++) {
@@ -932,9 +952,23 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
                 p0 %= np;
             }
         }
+        float16 e[4];
+        if (phase == 0) {
+            if (run > 0) {
+                rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, u);
+            }
+            e[0] = u[0]; e[1] = u[1]; e[2] = u[2]; e[3] = u[3];
+        } else {
+            /* The run's eps start phase elements into its first block: its 16 blocks shifted,
+             * with the first eps of the next run's, which the next run then uses. */
+            float16 un[4];
+            rp_eps_blocks(first_block + (ulong)((i0 + 64) >> 2), k0, k1, s0, s1, un);
+            rp_eps_shift(phase, u, un[0], e);
+            u[0] = un[0]; u[1] = un[1]; u[2] = un[2]; u[3] = un[3];
+        }
         rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
                       store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, i0, p0,
-                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row);
+                      &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row, e);
     }
 }
 
@@ -952,8 +986,8 @@ __kernel void reparam_tile(__global const float *mu, __global const float *rho, 
         return;
     }
     float16 m[4], r[4], s[4], l[4];
-    rp_gather_wrap(mu, i0 % np, np, i0, len, 0.0f, m);
-    rp_gather_wrap(rho, i0 % np, np, i0, len, 1.0f, r);
+    rp_read_params(mu, i0 % np, np, np, i0, len, 0.0f, m);
+    rp_read_params(rho, i0 % np, np, np, i0, len, 1.0f, r);
     #pragma nounroll
     for (int q = 0; q < 4; q++) {
         float16 ds, dl;
@@ -1097,6 +1131,201 @@ __kernel void reparam_row_blocks(__global const float *mu, __global const float 
         out[row] = 0.0f + sum;
     } else {
         out[row * nblocks + j] = sum;
+    }
+}
+
+/*
+ * dst[base .. base + len) = the first len (1 .. 63) of 64 values: whole vectors, then the rest in
+ * pieces of 8, 4, 2 and 1 lanes, each shifted down by a constant shuffle (no private array).
+ */
+RP_INLINE void rp_store_head(__global float *dst, long base, int len, const float16 *v)
+{
+    __global float *p = dst + base;
+    const int whole = len >> 4;
+    if (whole > 0) {
+        vstore16(v[0], 0, p);
+    }
+    if (whole > 1) {
+        vstore16(v[1], 1, p);
+    }
+    if (whole > 2) {
+        vstore16(v[2], 2, p);
+    }
+    float16 w = whole == 0 ? v[0] : whole == 1 ? v[1] : whole == 2 ? v[2] : v[3];
+    p += len & ~15;
+    const int rest = len & 15;
+    if (rest & 8) {
+        vstore8(w.lo, 0, p);
+        w = (float16)(w.hi, w.hi);
+        p += 8;
+    }
+    if (rest & 4) {
+        vstore4(w.s0123, 0, p);
+        w = (float16)(w.s4567, w.s89ab, w.scdef, w.scdef);
+        p += 4;
+    }
+    if (rest & 2) {
+        vstore2(w.s01, 0, p);
+        w = (float16)(w.s23, w.s4567, w.s89ab, w.scdef, w.sef);
+        p += 2;
+    }
+    if (rest & 1) {
+        p[0] = w.s0;
+    }
+}
+
+/* Left-to-right sum of v's 64 lanes from +0.0f, lanes from len on being +0.0f: the vectors past len skipped. */
+RP_INLINE float rp_block_sum_upto(const float16 *v, int len)
+{
+    float s = 0.0f;
+    #pragma unroll
+    for (int q = 0; q < 4; q++) {
+        if (16 * q < len) {
+            s = s + v[q].s0; s = s + v[q].s1; s = s + v[q].s2; s = s + v[q].s3;
+            s = s + v[q].s4; s = s + v[q].s5; s = s + v[q].s6; s = s + v[q].s7;
+            s = s + v[q].s8; s = s + v[q].s9; s = s + v[q].sa; s = s + v[q].sb;
+            s = s + v[q].sc; s = s + v[q].sd; s = s + v[q].se; s = s + v[q].sf;
+        }
+    }
+    return s;
+}
+
+/* v with the lanes from len on (len < 64) set to +0.0f: a block's terms past its row's end. */
+RP_INLINE void rp_zero_from(int len, float16 *v)
+{
+    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    v[0] = select(v[0], (float16)(0.0f), lane >= (int16)(len));
+    v[1] = select(v[1], (float16)(0.0f), lane >= (int16)(len - 16));
+    v[2] = select(v[2], (float16)(0.0f), lane >= (int16)(len - 32));
+    v[3] = select(v[3], (float16)(0.0f), lane >= (int16)(len - 48));
+}
+
+/*
+ * Block j of row r from its terms t (the first len valid; the rest set to +0.0f here): the sum to
+ * out[r nblocks + j], or out[r] = 0.0f + sum when a row is one block (reparam_row_blocks' outputs).
+ */
+RP_INLINE void rp_block_out(float16 *t, int len, __global float *out, long r, long nblocks, long j)
+{
+    if (len < RP_BLOCK) {
+        rp_zero_from(len, t);
+    }
+    const float sum = rp_block_sum_upto(t, len);
+    if (nblocks == 1) {
+        out[r] = 0.0f + sum;
+    } else {
+        out[r * nblocks + j] = sum;
+    }
+}
+
+/*
+ * The forward pass with KL and log q for rows whose sum blocks are not the forward layout's runs:
+ * dim of 64 or more at any offset (dim not a multiple of 64, or an offset not a multiple of 4).
+ * Work-item idx takes sum block j = idx mod nblocks (row elements 64 j .. min(dim, 64 j + 64))
+ * of the 16 drawn rows 16 (idx / nblocks) + (0 .. 15), in row order: z (and eps) of the block,
+ * and its KL (rows below prows, the parameter rows) and log q block sums, as reparam_row_blocks
+ * computes them. A block's eps start at stream element s = offset + r dim + 64 j: the 16 Philox
+ * blocks from s >> 2 and, when shifted (s mod 4 not always 0), the first eps of the next block,
+ * which one generator call with a block index per lane gives for all 16 rows (as the RECOMPUTE
+ * row walk of reparam_backward). Terms past a row's end are +0.0f, which leaves a sum from +0.0f
+ * unchanged (such a sum is never -0.0f), so every block sums whole vectors by constant index.
+ * Drawn row r takes parameter row r mod prows; the parameter arrays hold plen floats (np, or
+ * np + 64 when tiled by reparam_tile: then mu is mu tiled, rho sigma and lsig log sigma, for
+ * several drawn rows per parameter row). Outputs: out[r nblocks + j] (partials for reparam_row_sums), or
+ * out[r] = 0.0f + sum when nblocks is 1. Same terms, same order, same bits as the two-kernel path.
+ */
+__kernel void reparam_forward_rows(__global const float *mu, __global const float *rho,
+                                   __global float *z, __global float *eps,
+                                   __global float *kl_out, __global float *lq_out, __global const float *lsig,
+                                   long rows, long dim, long nblocks, long prows, long plen, ulong offset,
+                                   uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
+                                   int kl, int lq, int pre, int shifted)
+{
+    const long idx = get_global_id(0);
+    const long rg = idx / nblocks;
+    const long j = idx - rg * nblocks;
+    const long r16 = 16 * rg;
+    if (r16 >= rows) {
+        return;
+    }
+    const long d0 = RP_BLOCK * j;
+    const int len = (int)min((long)RP_BLOCK, dim - d0);
+    const int full = len == RP_BLOCK;
+    const int rows16 = (int)min((long)16, rows - r16);
+    float next[64];
+    if (shifted) {
+        const ulong16 lane_rows = (ulong16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * (ulong16)((ulong)dim);
+        const ulong16 starts = (ulong16)(offset + (ulong)(r16 * dim + d0)) + lane_rows;
+        float16 x[4];
+        nt_blocks_normal_x16((starts >> 2) + (ulong16)(16), k0, k1, s0, s1, &x[0], &x[1], &x[2], &x[3]);
+        for (int q = 0; q < 4; q++) {
+            vstore16(x[q], q, next);
+        }
+    }
+    for (int jj = 0; jj < rows16; jj++) {
+        const long r = r16 + jj;
+        const long i0 = r * dim + d0;
+        const long prow = r % prows;
+        const long pb = prow * dim;
+        const ulong es = offset + (ulong)i0;
+        float16 u[4], e[4], m[4], rr[4], s[4], ls[4], zz[4], t[4];
+        rp_eps_blocks(es >> 2, k0, k1, s0, s1, u);
+        if (shifted) {
+            const float4 nx = vload4(jj, next);
+            rp_eps_shift((uint)(es & 3), u, (float16)(nx, nx, nx, nx), e);
+        } else {
+            e[0] = u[0]; e[1] = u[1]; e[2] = u[2]; e[3] = u[3];
+        }
+        /* A short block's parameters: 64 whole floats where the array (plen) has them, the lanes
+         * past the row ignored (their terms are zeroed, their z not stored). */
+        const int loads = pb + d0 + RP_BLOCK <= plen;
+        rp_row_read_own(mu, pb + d0, pb, dim, loads, m);
+        rp_row_read_own(rho, pb + d0, pb, dim, loads, rr);
+        if (pre) {
+            s[0] = rr[0]; s[1] = rr[1]; s[2] = rr[2]; s[3] = rr[3];
+            rp_row_read_own(lsig, pb + d0, pb, dim, loads, ls);
+        } else if (param == RP_SIGMA) {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                s[q] = rr[q];
+                ls[q] = fm_log(rr[q]);
+            }
+        } else {                                 /* one temporary per call: the arrays stay in registers */
+            float16 l0, l1, l2, l3;
+            s[0] = rp_sigma_log_call(param, rr[0], &l0);
+            s[1] = rp_sigma_log_call(param, rr[1], &l1);
+            s[2] = rp_sigma_log_call(param, rr[2], &l2);
+            s[3] = rp_sigma_log_call(param, rr[3], &l3);
+            ls[0] = l0; ls[1] = l1; ls[2] = l2; ls[3] = l3;
+        }
+        zz[0] = fma(s[0], e[0], m[0]);
+        zz[1] = fma(s[1], e[1], m[1]);
+        zz[2] = fma(s[2], e[2], m[2]);
+        zz[3] = fma(s[3], e[3], m[3]);
+        if (full) {
+            rp_store(z, i0, zz, nt);
+            if (store_eps) {
+                rp_store(eps, i0, e, nt);
+            }
+        } else {
+            rp_store_head(z, i0, len, zz);
+            if (store_eps) {
+                rp_store_head(eps, i0, len, e);
+            }
+        }
+        if (kl && r < prows) {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                t[q] = fma((float16)(0.5f), fma(m[q], m[q], fma(s[q], s[q], (float16)(-1.0f))), -ls[q]);
+            }
+            rp_block_out(t, len, kl_out, r, nblocks, j);
+        }
+        if (lq) {
+            #pragma unroll
+            for (int q = 0; q < 4; q++) {
+                t[q] = fma((float16)(-0.5f), e[q] * e[q], -(ls[q] + FM_HALF_LOG_2PI));
+            }
+            rp_block_out(t, len, lq_out, r, nblocks, j);
+        }
     }
 }
 

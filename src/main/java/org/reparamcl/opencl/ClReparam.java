@@ -52,6 +52,7 @@ final class ClReparam {
     private final ClContext ctx;
     private ClKernel forward;
     private ClKernel forwardExtras;
+    private ClKernel forwardRows;
     private ClKernel sigmaKernel;
     private ClKernel sigmaLog;
     private ClKernel tile;
@@ -117,6 +118,7 @@ final class ClReparam {
         flag = ctx.allocate(4);
         forward = new ClKernel(ctx, "reparam_forward");
         forwardExtras = new ClKernel(ctx, "reparam_forward_extras");
+        forwardRows = new ClKernel(ctx, "reparam_forward_rows");
         sigmaKernel = new ClKernel(ctx, "reparam_sigma");
         sigmaLog = new ClKernel(ctx, "reparam_sigma_log");
         tile = new ClKernel(ctx, "reparam_tile");
@@ -159,6 +161,10 @@ final class ClReparam {
         final int[] key = key(spec);
         if (fusesExtras(spec, kl != null, logProb != null)) {
             forwardExtras(spec, mu, rho, z, eps, kl, logProb);
+            return;
+        }
+        if (fusesExtrasByRows(spec, kl != null, logProb != null)) {
+            forwardRows(spec, mu, rho, z, eps, kl, logProb);
             return;
         }
         if (n > 0) {
@@ -211,6 +217,9 @@ final class ClReparam {
         return spec.reductionRows() > 1 && np > 0 && np < BLOCK;
     }
 
+    /** The fewest runs a work-item of reparam_forward_extras walks at an offset that is not a multiple of 4. */
+    static final int PHASE_RUNS = 8;
+
     /** Parameter arrays up to this many floats are tiled when the forward pass's runs wrap around them. */
     static final long TILE_MAX = 4096;
 
@@ -245,9 +254,9 @@ final class ClReparam {
 
     /**
      * Whether a forward call computes its KL and log q in the forward kernel
-     * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks or
-     * hold the starts of whole rows (offset a multiple of 4, and D a multiple of 64 or below 64;
-     * with D below 64 the runs may wrap around the parameters, which the kernel then gathers) and,
+     * (reparam_forward_extras): when it asks for one, its 64-element runs are whole sum blocks (D a
+     * multiple of 64 and the offset a multiple of 4) or hold the starts of whole rows (D below 64,
+     * any offset; the runs may wrap around the parameters, which the kernel then gathers) and,
      * when it asks only for KL, every drawn row has its own parameter row (K = 1, no broadcast).
      * KL alone with shared parameters keeps the two-kernel path (the plain forward pass, then KL
      * over the B D parameter elements): fused, it measured slower at K = 16 with sigma (D = 16:
@@ -256,9 +265,77 @@ final class ClReparam {
      */
     static boolean fusesExtras(ReparamSpec spec, boolean kl, boolean lq) {
         final long d = spec.dim();
-        final boolean runs = d % BLOCK == 0 || d < BLOCK;
-        return (kl || lq) && spec.elements() > 0 && runs && (spec.offset() & 3) == 0
-                && (lq || spec.reductionRows() == 1);
+        final boolean runs = d < BLOCK || (d % BLOCK == 0 && (spec.offset() & 3) == 0);
+        return (kl || lq) && spec.elements() > 0 && runs && (lq || spec.reductionRows() == 1);
+    }
+
+    /**
+     * Whether a forward call that {@link #fusesExtras} does not take computes its KL and log q in
+     * reparam_forward_rows, which walks each sum block of 16 rows at the block's own alignment: D
+     * of 64 or more that is not a multiple of 64, or a multiple of 64 at an offset that is not a
+     * multiple of 4; as there, when log q is asked for or each drawn row has its own parameter row.
+     */
+    static boolean fusesExtrasByRows(ReparamSpec spec, boolean kl, boolean lq) {
+        return (kl || lq) && spec.elements() > 0 && !fusesExtras(spec, kl, lq) && (lq || spec.reductionRows() == 1);
+    }
+
+    /** Forward calls with KL or log q on the fused paths (either kernel). */
+    static boolean fusedExtras(ReparamSpec spec, boolean kl, boolean lq) {
+        return fusesExtras(spec, kl, lq) || fusesExtrasByRows(spec, kl, lq);
+    }
+
+    /** The fused forward path by sum blocks of 16 rows: z (and eps) with their KL and log q block sums, then the row totals. */
+    private void forwardRows(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer z, ClBuffer eps, ClBuffer kl,
+                             ClBuffer logProb) {
+        final long np = spec.paramElements();
+        final long dim = spec.dim();
+        final long nblocks = blocks(dim);
+        final long rows = spec.sampleRows();
+        final int[] key = key(spec);
+        final boolean pre = spec.reductionRows() > 1;
+        ClBuffer muArg = mu;
+        ClBuffer scale = rho;
+        int param = spec.parameterization().ordinal();
+        long plen = np;
+        if (pre) {
+            // sigma and log sigma once per parameter element (same bits), in arrays 64 floats longer
+            // than the parameters (tiled, mu too), so that short blocks load whole vectors
+            plen = tile(spec, mu, rho, true);
+            muArg = muTiled;
+            scale = sigma;
+            param = Parameterization.SIGMA.ordinal();
+        }
+        ClBuffer klOut = kl;
+        ClBuffer lqOut = logProb;
+        if (nblocks > 1) {
+            if (kl != null) {
+                klOut = klPartials = grow(klPartials, spec.paramRows() * nblocks);
+            }
+            if (logProb != null) {
+                lqOut = rowPartials = grow(rowPartials, rows * nblocks);
+            }
+        }
+        final int shifted = ((spec.offset() | dim) & 3) != 0 ? 1 : 0;
+        final long n = spec.elements();
+        forwardRows.arg(0, muArg).arg(1, scale).arg(2, z).arg(3, eps == null ? z : eps)
+                .arg(4, klOut == null ? flag : klOut).arg(5, lqOut == null ? flag : lqOut).arg(6, pre ? logSigma : flag)
+                .arg(7, rows).arg(8, dim).arg(9, nblocks).arg(10, spec.paramRows()).arg(11, plen).arg(12, spec.offset())
+                .arg(13, key[0]).arg(14, key[1]).arg(15, key[2]).arg(16, key[3])
+                .arg(17, param).arg(18, eps == null ? 0 : 1)
+                .arg(19, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
+                .arg(20, kl == null ? 0 : 1).arg(21, logProb == null ? 0 : 1).arg(22, pre ? 1 : 0).arg(23, shifted);
+        forwardRows.launch((rows + 15) / 16 * nblocks);
+        if (nblocks > 1) {
+            if (kl != null) {
+                rowSums.arg(0, klPartials).arg(1, kl).arg(2, nblocks).arg(3, spec.paramRows());
+                rowSums.launch(spec.paramRows());
+            }
+            if (logProb != null) {
+                rowSums.arg(0, rowPartials).arg(1, logProb).arg(2, nblocks).arg(3, rows);
+                rowSums.launch(rows);
+            }
+        }
+        fusedForwards++;
     }
 
     /** The fused forward path: z (and eps), with the KL and log q block sums of each run, then the row totals. */
@@ -291,8 +368,12 @@ final class ClReparam {
             sigmaLog.launch((np + BLOCK - 1) / BLOCK);
             param = Parameterization.SIGMA.ordinal();
         }
-        // D below 64: a work-item walks lcm(D, 64) elements, D / gcd(D, 64) runs, and carries its rows across them
-        final int runs = spec.dim() < BLOCK ? (int) (spec.dim() / gcd(spec.dim(), BLOCK)) : 1;
+        // D below 64: a work-item walks lcm(D, 64) elements, D / gcd(D, 64) runs, and carries its rows across them;
+        // at an offset that is not a multiple of 4, a multiple of that, at least 8 runs (each run's eps take the
+        // next run's first block too: runs + 1 generator calls per work-item)
+        final int phase = (int) (spec.offset() & 3);
+        final int lcmRuns = spec.dim() < BLOCK ? (int) (spec.dim() / gcd(spec.dim(), BLOCK)) : 1;
+        final int runs = phase == 0 ? lcmRuns : lcmRuns * ((PHASE_RUNS + lcmRuns - 1) / lcmRuns);
         final long span = (long) runs * BLOCK;
         ClBuffer klOut = kl;
         ClBuffer lqOut = logProb;
@@ -312,7 +393,7 @@ final class ClReparam {
                 .arg(16, eps == null ? ctx.streamingStoresAfterGenerator(4L * n) : ctx.streamingStores(8L * n))
                 .arg(17, kl == null ? 0 : 1).arg(18, logProb == null ? 0 : 1)
                 .arg(19, (int) Math.min(spec.dim(), BLOCK)).arg(20, runs)
-                .arg(21, pre ? logSigma : flag).arg(22, pre ? 1 : 0).arg(23, plen);
+                .arg(21, pre ? logSigma : flag).arg(22, pre ? 1 : 0).arg(23, plen).arg(24, phase);
         forwardExtras.launch((n + span - 1) / span);
         if (nblocks > 1) {
             if (kl != null) {
@@ -676,12 +757,14 @@ final class ClReparam {
         final long np = s.paramElements();
         final long n = s.elements();
         final long nb = blocks(s.dim());
-        final boolean fused = fusesExtras(s, kl, lq);
+        final boolean byRows = fusesExtrasByRows(s, kl, lq);
+        final boolean fused = byRows || fusesExtras(s, kl, lq);
         final long klRows = kl ? s.paramRows() : 0;
         final long lqRows = lq ? s.sampleRows() : 0;
         final long partials = nb <= 1 ? 0 : (fused ? klRows + lqRows : Math.max(klRows, lqRows)) * nb;
         final boolean shared = s.reductionRows() > 1;
-        final long sig = tiles(s) ? (fused ? 3 : 2) * (np + BLOCK)                               // tiled mu, sigma (, log sigma)
+        final long sig = byRows ? (shared ? 3 * (np + BLOCK) : 0)                                 // tiled mu, sigma, log sigma
+                : tiles(s) ? (fused ? 3 : 2) * (np + BLOCK)                                        // tiled mu, sigma (, log sigma)
                 : (shared && s.parameterization() != Parameterization.SIGMA ? np : 0)          // sigma once
                 + (shared && fused ? np : 0);                                                  // log sigma once
         final long largest = Math.max(Math.max(np, n), Math.max(partials, Math.max(s.paramRows(), s.sampleRows())));

@@ -246,13 +246,14 @@ class ReparamParityTest {
     }
 
     /**
-     * The fused forward path (KL and log q computed by the forward kernel: D a multiple of 64 or
-     * below 64, the offset a multiple of 4, and log q asked for or one drawn row per parameter row): every
+     * The fused forward paths (KL and log q computed by the forward kernel, when log q is asked for
+     * or each drawn row has its own parameter row: reparam_forward_extras for D below 64, or a
+     * multiple of 64 at an offset that is a multiple of 4; reparam_forward_rows otherwise): every
      * parameterization, K in {1, 3, 16}, broadcast or not, one and several sum blocks per row, KL
-     * and log q alone and together, eps stored or not, offsets past block 2^32 and near the top of
-     * the stream, outputs pre-filled with a sentinel. Bit for bit against the CPU reference; the
-     * fused path must run exactly where its conditions hold, and an offset of another phase (the
-     * two-kernel path) must give the CPU reference's bits too.
+     * and log q alone and together, eps stored or not, offsets of every phase, past block 2^32 and
+     * near the top of the stream, outputs pre-filled with a sentinel. Bit for bit against the CPU
+     * reference; each kernel must run exactly where its conditions hold (KL alone with shared
+     * parameter rows: the two-kernel path, the same bits).
      */
     @Test
     void fusedForwardExtrasMatchTheCpuReference() {
@@ -277,25 +278,28 @@ class ReparamParityTest {
                                 ? runRows * (k * 2 * runRows * d <= 98304 ? 1 + rnd.nextInt(2) : 1)
                                 : 1 + rnd.nextInt(6);
                         final long offset = cases % 4 == 3 ? (rnd.nextLong() >>> 1) & ~3L : offsets[rnd.nextInt(offsets.length)];
-                        final long phase = cases % 9 == 8 ? 1 + rnd.nextInt(3) : 0;   /* now and then the unfused path */
+                        final long phase = cases % 3 == 2 ? 1 + rnd.nextInt(3) : 0;   /* runs' eps shifted; D >= 64: by rows */
                         final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(bc).parameterization(pz)
                                 .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset + phase).build();
-                        final boolean runs = d % 64 == 0 || d < 64;
-                        final boolean fused = runs && phase == 0 && (withLq || s.reductionRows() == 1);
-                        assertEquals(fused, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
+                        final boolean runs = d < 64 || (d % 64 == 0 && phase == 0);
+                        final boolean inRuns = runs && (withLq || s.reductionRows() == 1);
+                        /* otherwise reparam_forward_rows (unalignedForwardExtrasMatchTheCpuReference) */
+                        final boolean fused = withLq || s.reductionRows() == 1;
+                        assertEquals(inRuns, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
+                        assertEquals(fused && !inRuns, ClReparam.fusesExtrasByRows(s, withKl, withLq), "fusesExtrasByRows " + s);
                         final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
                         assertEquals(fused ? 1 : 0, deviceForwardMatches(s, withEps, withKl, withLq, rnd, what),
                                 "fused path ran: " + what);
                         cases++;
                         fusedCases += fused ? 1 : 0;
-                        fusedRows += fused && d % 64 != 0 ? 1 : 0;
+                        fusedRows += inRuns && d % 64 != 0 ? 1 : 0;
                       }
                     }
                 }
             }
         }
         assertEquals(144, cases);
-        assertTrue(fusedCases >= 60 && fusedRows >= 40, "fused cases: " + fusedCases + ", with D not a multiple of 64: " + fusedRows);   /* 73 and 53 with this seed */
+        assertTrue(fusedCases >= 60 && fusedRows >= 40, "fused cases: " + fusedCases + ", with D not a multiple of 64: " + fusedRows);
     }
 
     /**
@@ -306,7 +310,8 @@ class ReparamParityTest {
      * parameters; broadcast, where np = D and every run wraps. KL alone, log q alone and both in
      * turn, every parameterization, eps stored or not: the CPU reference's bits, nothing written
      * past any output (a sentinel tail), and the fused path taken exactly where it applies; with D
-     * above 64 and not a multiple of it, the two-kernel path and the same bits.
+     * above 64 and not a multiple of it, the fused path by sum blocks of rows (reparam_forward_rows)
+     * and the same bits.
      */
     @Test
     void fusedExtrasWithBlocksAcrossRuns() {
@@ -325,7 +330,7 @@ class ReparamParityTest {
                     final boolean withKl = (which & 1) != 0;
                     final boolean withLq = (which & 2) != 0;
                     final String what = s + " eps=" + withEps + " kl=" + withKl + " logq=" + withLq;
-                    final boolean fused = d < 64 && (withLq || s.reductionRows() == 1);
+                    final boolean fused = withLq || s.reductionRows() == 1;
                     assertEquals(fused ? 1 : 0, deviceForwardMatches(s, withEps, withKl, withLq, rnd, what),
                             "fused path ran: " + what);
                 }
@@ -446,6 +451,55 @@ class ReparamParityTest {
                 .offset(3).build();
         final BackwardInputs in = BackwardInputs.random(big, rnd);
         assertSame(in.run(cpu, big), in.run(cl, big), big + " extras=" + in.extras());
+    }
+
+    /**
+     * The forward pass with KL and log q where sum blocks and 64-element runs do not line up: by sum
+     * blocks of 16 rows (reparam_forward_rows: D of 64 or more that is not a multiple of 64, or a
+     * multiple at an offset not a multiple of 4), and D below 64 at such offsets (reparam_forward_extras
+     * with shifted eps): D just above 64, between multiples of 64, and multiples of 64 and D below 64 at
+     * every phase; offsets of every phase, near the top of the
+     * stream and past block 2^32; K in {1, 3, 16},
+     * broadcast or not (parameter rows shared: sigma and log sigma once per parameter element), row
+     * counts that are and are not multiples of 16, one and several sum blocks per row, every
+     * parameterization, eps stored or not. Bit for bit against the CPU reference, with sentinels past
+     * every output; the path must have run.
+     */
+    @Test
+    void unalignedForwardExtrasMatchTheCpuReference() {
+        final SplittableRandom rnd = new SplittableRandom(0x0ff5e7);
+        final int[] dims = {64, 65, 67, 100, 127, 128, 129, 190, 256, 1000, 1025, 1, 3, 16, 48, 63};
+        final long[] offsets = {1, 2, 3, 0, -(1L << 16) + 1, -(1L << 16) + 2, (1L << 34) + 1, (1L << 34) + 3};
+        final Parameterization[] pzs = Parameterization.values();
+        int cases = 0;
+        int shifted = 0;
+        for (int d : dims) {
+            for (int rep = 0; rep < 4; rep++) {
+                final int k = new int[] {1, 3, 16}[rnd.nextInt(3)];
+                final boolean bc = rnd.nextInt(3) == 0;
+                final int maxRows = Math.max(1, 40000 / (k * d));
+                final int b = 1 + rnd.nextInt(Math.min(40, maxRows));
+                final int which = 1 + rnd.nextInt(3);               /* 1: KL, 2: log q, 3: both */
+                final boolean withKl = (which & 1) != 0;
+                final boolean withLq = (which & 2) != 0 || k > 1 || bc;   /* KL alone with shared rows: two kernels */
+                long offset = offsets[(cases + rep) % offsets.length];
+                if ((d % 64 == 0 || d < 64) && (offset & 3) == 0) {
+                    offset += 1 + rnd.nextInt(3);
+                }
+                final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(bc)
+                        .parameterization(pzs[(cases + rep) % pzs.length]).seed(rnd.nextLong()).stream(rnd.nextLong())
+                        .offset(offset).build();
+                assertEquals(d >= 64, ClReparam.fusesExtrasByRows(s, withKl, withLq), "fusesExtrasByRows " + s);
+                assertEquals(d < 64, ClReparam.fusesExtras(s, withKl, withLq), "fusesExtras " + s);
+                final boolean withEps = rnd.nextBoolean();
+                final String what = s + " kl=" + withKl + " logq=" + withLq + " eps=" + withEps;
+                assertEquals(1, deviceForwardMatches(s, withEps, withKl, withLq, rnd, what), "fused path ran: " + what);
+                cases++;
+                shifted += ((offset | d) & 3) != 0 ? 1 : 0;
+            }
+        }
+        assertEquals(64, cases);
+        assertTrue(shifted >= 30, "cases with shifted eps: " + shifted);
     }
 
     /**
