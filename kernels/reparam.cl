@@ -1676,7 +1676,9 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
  * runs, whose eps are 16 whole Philox blocks (or read), and adds each row to its parameters' sums
  * in row order, the parameters side by side in vector lanes. A power of two np with the offset
  * (4 first_block + phase) a multiple of 4, or stored eps, takes 64 / np whole rows per run (np = 1
- * and 2 at any phase too, their eps then from two generator calls per run); any other np or phase
+ * and 2 at any phase too: a run's 16 blocks shifted by the phase with the first eps of the next
+ * run's, which the next run then uses, one generator call per run and per + 1 per work-item, which
+ * then walks `per` consecutive row blocks); any other np or phase
  * stages rows across runs, which then start phase elements early so that their eps are whole
  * blocks. The sums are smu = smu + gz, ssig = fma(gz, eps, ssig)
  * from +0.0f, as reparam_backward's row loop, then part[g0 np + p] = 0.0f + smu and
@@ -1689,13 +1691,30 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
     if (read_eps) { \
         rp_read(eps, i0, 0, n, 0.0f, e); \
     } else { \
-        rp_eps_at((first_block << 2) + (ulong)(lag + i0), k0, k1, s0, s1, e); \
+        rp_eps_blocks(first_block + (ulong)(i0 >> 2), k0, k1, s0, s1, e); \
+    }
+/* np = 1 and 2, at any phase (lag): the run's 16 blocks shifted by lag with the first eps of the
+ * next run's, which the next run then uses (u: the run's own blocks), one generator call per run. */
+#define RP_SHORT_RUN_SHIFTED() \
+    float16 g[4], e[4]; \
+    rp_read(gz, i0, 0, n, 0.0f, g); \
+    if (read_eps) { \
+        rp_read(eps, i0, 0, n, 0.0f, e); \
+    } else { \
+        float16 un[4]; \
+        rp_eps_blocks(first_block + (ulong)((i0 + (lag != 0 ? RP_BLOCK : 0)) >> 2), k0, k1, s0, s1, un); \
+        if (lag != 0) { \
+            rp_eps_shift((uint)lag, u, un[0], e); \
+            u[0] = un[0]; u[1] = un[1]; u[2] = un[2]; u[3] = un[3]; \
+        } else { \
+            e[0] = un[0]; e[1] = un[1]; e[2] = un[2]; e[3] = un[3]; \
+        } \
     }
 __kernel void reparam_backward_short(__global const float *gz, __global const float *eps, __global float *part,
                                      long np, long nrows, long groups, ulong first_block,
-                                     uint k0, uint k1, uint s0, uint s1, int read_eps, int phase)
+                                     uint k0, uint k1, uint s0, uint s1, int read_eps, int phase, int per)
 {
-    const long g0 = get_global_id(0);
+    const long g0 = per * (long)get_global_id(0);   /* per > 1: np <= 2 only, row blocks g0 .. g0 + per - 1 */
     if (g0 >= groups) {
         return;
     }
@@ -1754,50 +1773,60 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
         }
         vstore4(0.0f + a, 0, part + g0 * np);
         vstore4(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 2) {                      /* at a phase too: two generator calls per run (rp_eps_at) */
-        float2 a = (float2)(0.0f), b = (float2)(0.0f);
-        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
-            RP_SHORT_RUN();
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                a = a + g[q].s01; b = fma(g[q].s01, e[q].s01, b);
-                a = a + g[q].s23; b = fma(g[q].s23, e[q].s23, b);
-                a = a + g[q].s45; b = fma(g[q].s45, e[q].s45, b);
-                a = a + g[q].s67; b = fma(g[q].s67, e[q].s67, b);
-                a = a + g[q].s89; b = fma(g[q].s89, e[q].s89, b);
-                a = a + g[q].sab; b = fma(g[q].sab, e[q].sab, b);
-                a = a + g[q].scd; b = fma(g[q].scd, e[q].scd, b);
-                a = a + g[q].sef; b = fma(g[q].sef, e[q].sef, b);
+    } else if (np <= 2) {                      /* at any phase: one generator call per run */
+        float16 u[4];
+        if (lag != 0 && !read_eps) {
+            rp_eps_blocks(first_block + (ulong)(e0 >> 2), k0, k1, s0, s1, u);
+        }
+        for (long gb = g0; gb < min(groups, g0 + per); gb++) {   /* consecutive blocks: the runs continue */
+            const long b0 = RP_BLOCK * gb * np;
+            const long b1 = min(nrows, RP_BLOCK * (gb + 1)) * np;
+            if (np == 2) {
+                float2 a = (float2)(0.0f), b = (float2)(0.0f);
+                for (long i0 = b0; i0 < b1; i0 += RP_BLOCK) {
+                    RP_SHORT_RUN_SHIFTED();
+                    #pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        a = a + g[q].s01; b = fma(g[q].s01, e[q].s01, b);
+                        a = a + g[q].s23; b = fma(g[q].s23, e[q].s23, b);
+                        a = a + g[q].s45; b = fma(g[q].s45, e[q].s45, b);
+                        a = a + g[q].s67; b = fma(g[q].s67, e[q].s67, b);
+                        a = a + g[q].s89; b = fma(g[q].s89, e[q].s89, b);
+                        a = a + g[q].sab; b = fma(g[q].sab, e[q].sab, b);
+                        a = a + g[q].scd; b = fma(g[q].scd, e[q].scd, b);
+                        a = a + g[q].sef; b = fma(g[q].sef, e[q].sef, b);
+                    }
+                }
+                vstore2(0.0f + a, 0, part + gb * np);
+                vstore2(0.0f + b, 0, part + (groups + gb) * np);
+            } else {
+                float a = (float)(0.0f), b = (float)(0.0f);
+                for (long i0 = b0; i0 < b1; i0 += RP_BLOCK) {
+                    RP_SHORT_RUN_SHIFTED();
+                    #pragma unroll
+                    for (int q = 0; q < 4; q++) {
+                        a = a + g[q].s0; b = fma(g[q].s0, e[q].s0, b);
+                        a = a + g[q].s1; b = fma(g[q].s1, e[q].s1, b);
+                        a = a + g[q].s2; b = fma(g[q].s2, e[q].s2, b);
+                        a = a + g[q].s3; b = fma(g[q].s3, e[q].s3, b);
+                        a = a + g[q].s4; b = fma(g[q].s4, e[q].s4, b);
+                        a = a + g[q].s5; b = fma(g[q].s5, e[q].s5, b);
+                        a = a + g[q].s6; b = fma(g[q].s6, e[q].s6, b);
+                        a = a + g[q].s7; b = fma(g[q].s7, e[q].s7, b);
+                        a = a + g[q].s8; b = fma(g[q].s8, e[q].s8, b);
+                        a = a + g[q].s9; b = fma(g[q].s9, e[q].s9, b);
+                        a = a + g[q].sa; b = fma(g[q].sa, e[q].sa, b);
+                        a = a + g[q].sb; b = fma(g[q].sb, e[q].sb, b);
+                        a = a + g[q].sc; b = fma(g[q].sc, e[q].sc, b);
+                        a = a + g[q].sd; b = fma(g[q].sd, e[q].sd, b);
+                        a = a + g[q].se; b = fma(g[q].se, e[q].se, b);
+                        a = a + g[q].sf; b = fma(g[q].sf, e[q].sf, b);
+                    }
+                }
+                part[gb * np] = 0.0f + a;
+                part[(groups + gb) * np] = 0.0f + b;
             }
         }
-        vstore2(0.0f + a, 0, part + g0 * np);
-        vstore2(0.0f + b, 0, part + (groups + g0) * np);
-    } else if (np == 1) {                      /* at a phase too: two generator calls per run (rp_eps_at) */
-        float a = (float)(0.0f), b = (float)(0.0f);
-        for (long i0 = e0; i0 < e1; i0 += RP_BLOCK) {
-            RP_SHORT_RUN();
-            #pragma unroll
-            for (int q = 0; q < 4; q++) {
-                a = a + g[q].s0; b = fma(g[q].s0, e[q].s0, b);
-                a = a + g[q].s1; b = fma(g[q].s1, e[q].s1, b);
-                a = a + g[q].s2; b = fma(g[q].s2, e[q].s2, b);
-                a = a + g[q].s3; b = fma(g[q].s3, e[q].s3, b);
-                a = a + g[q].s4; b = fma(g[q].s4, e[q].s4, b);
-                a = a + g[q].s5; b = fma(g[q].s5, e[q].s5, b);
-                a = a + g[q].s6; b = fma(g[q].s6, e[q].s6, b);
-                a = a + g[q].s7; b = fma(g[q].s7, e[q].s7, b);
-                a = a + g[q].s8; b = fma(g[q].s8, e[q].s8, b);
-                a = a + g[q].s9; b = fma(g[q].s9, e[q].s9, b);
-                a = a + g[q].sa; b = fma(g[q].sa, e[q].sa, b);
-                a = a + g[q].sb; b = fma(g[q].sb, e[q].sb, b);
-                a = a + g[q].sc; b = fma(g[q].sc, e[q].sc, b);
-                a = a + g[q].sd; b = fma(g[q].sd, e[q].sd, b);
-                a = a + g[q].se; b = fma(g[q].se, e[q].se, b);
-                a = a + g[q].sf; b = fma(g[q].sf, e[q].sf, b);
-            }
-        }
-        part[g0 * np] = 0.0f + a;
-        part[(groups + g0) * np] = 0.0f + b;
     } else {
         /* Any other np below 64, or generated eps at a phase: rows straddle the runs. gz (and
          * stored eps) are read row by row from global memory; generated eps are staged in private
@@ -1853,6 +1882,7 @@ __kernel void reparam_backward_short(__global const float *gz, __global const fl
     }
 }
 #undef RP_SHORT_RUN
+#undef RP_SHORT_RUN_SHIFTED
 
 /*
  * The backward pass with one row per parameter element (K = 1, no broadcast rows), elementwise,

@@ -217,6 +217,9 @@ final class ClReparam {
         return spec.reductionRows() > 1 && np > 0 && np < BLOCK;
     }
 
+    /** Row blocks per work-item of reparam_backward_short for np = 1 and 2 with generated eps at a phase. */
+    static final int SHORT_RUN_BLOCKS = 8;
+
     /** The fewest runs a work-item of reparam_forward_extras walks at an offset that is not a multiple of 4. */
     static final int PHASE_RUNS = 8;
 
@@ -498,7 +501,12 @@ final class ClReparam {
             backwardShort.arg(0, gz).arg(1, eps == null ? flag : eps).arg(2, backwardPartials).arg(3, np).arg(4, rows)
                     .arg(5, groups).arg(6, spec.offset() >>> 2).arg(7, key[0]).arg(8, key[1]).arg(9, key[2])
                     .arg(10, key[3]).arg(11, eps == null ? 0 : 1).arg(12, (int) (spec.offset() & 3));
-            backwardShort.launch(groups);
+            // np = 1 and 2 with generated eps at a phase: a work-item walks SHORT_RUN_BLOCKS row blocks, whose runs
+            // continue one another, so that each run's eps take their next run's first block (one generator call
+            // per run, and one more per work-item)
+            final int per = np <= 2 && eps == null && (spec.offset() & 3) != 0 ? SHORT_RUN_BLOCKS : 1;
+            backwardShort.arg(13, per);
+            backwardShort.launch((groups + per - 1) / per);
             backward.arg(0, mu).arg(1, rho).arg(2, gz).arg(3, eps == null ? flag : eps).arg(4, gkl == null ? flag : gkl)
                     .arg(5, slqArg).arg(6, gmu).arg(7, grho).arg(8, backwardPartials)
                     .arg(9, np).arg(10, rows).arg(11, spec.dim()).arg(12, 0L).arg(13, 1L).arg(14, groups)
@@ -851,7 +859,8 @@ final class ClReparam {
     /**
      * count rounded down so that count units of unit elements are a multiple of 4 elements, or
      * count itself where that would leave none: pieces of KL and log q calls then keep the offset's
-     * alignment to 4, so that each can take the fused forward path (when the call's offset has it).
+     * alignment to 4, so that with D a multiple of 64 each takes reparam_forward_extras (when the
+     * call's offset has it), which needs no shifted eps, rather than reparam_forward_rows.
      */
     static long aligned(long count, long unit) {
         final long m = 4 / gcd(unit, 4);
