@@ -340,34 +340,13 @@ RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, fl
     nt_stream_normal_x16(first, k0, k1, s0, s1, &v[0], &v[1], &v[2], &v[3]);
 }
 
-/* rp_eps_at for s not a multiple of 4: two groups of 16 blocks, shifted through private memory. */
-RP_COLD void rp_eps_at_unaligned(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
-{
-    const ulong first = s >> 2;
-    const uint ph = (uint)(s & 3);
-    float t[128];
-    #pragma nounroll
-    for (uint q = 0; q < 2; q++) {
-        float16 u[4];
-        rp_eps_blocks(first + 16 * q, k0, k1, s0, s1, u);
-        vstore16(u[0], 4 * q, t);
-        vstore16(u[1], 4 * q + 1, t);
-        vstore16(u[2], 4 * q + 2, t);
-        vstore16(u[3], 4 * q + 3, t);
-    }
-    v[0] = vload16(0, t + ph);
-    v[1] = vload16(0, t + ph + 16);
-    v[2] = vload16(0, t + ph + 32);
-    v[3] = vload16(0, t + ph + 48);
-}
-
 /* Lanes k .. k + 15 of the 32 lanes a, b (k = 1, 2, 3: a constant shuffle). */
 #define RP_SHIFT(a, b, k) __builtin_shufflevector((a), (b), (k), (k) + 1, (k) + 2, (k) + 3, (k) + 4, (k) + 5, \
         (k) + 6, (k) + 7, (k) + 8, (k) + 9, (k) + 10, (k) + 11, (k) + 12, (k) + 13, (k) + 14, (k) + 15)
 
 /*
  * eps of stream elements s .. s + 63 from u, those of the 16 blocks from s >> 2, and t, whose
- * lanes 0 .. 2 are the first eps of the next block (rp_eps_at without a second generator).
+ * lanes 0 .. 2 are the first eps of the next block (ph = s mod 4).
  */
 RP_INLINE void rp_eps_shift(uint ph, const float16 *u, float16 t, float16 *v)
 {
@@ -379,19 +358,6 @@ RP_INLINE void rp_eps_shift(uint ph, const float16 *u, float16 t, float16 *v)
         v[0] = RP_SHIFT(u[0], u[1], 2); v[1] = RP_SHIFT(u[1], u[2], 2); v[2] = RP_SHIFT(u[2], u[3], 2); v[3] = RP_SHIFT(u[3], t, 2);
     } else {
         v[0] = RP_SHIFT(u[0], u[1], 3); v[1] = RP_SHIFT(u[1], u[2], 3); v[2] = RP_SHIFT(u[2], u[3], 3); v[3] = RP_SHIFT(u[3], t, 3);
-    }
-}
-
-/*
- * eps of stream elements s .. s + 63 for any s (indices modulo 2^64): one group of 16 blocks when
- * s is a multiple of 4 (inline), otherwise two (out of line).
- */
-RP_INLINE void rp_eps_at(ulong s, uint k0, uint k1, uint s0, uint s1, float16 *v)
-{
-    if ((s & 3) == 0) {
-        rp_eps_blocks(s >> 2, k0, k1, s0, s1, v);
-    } else {
-        rp_eps_at_unaligned(s, k0, k1, s0, s1, v);
     }
 }
 
@@ -1089,16 +1055,14 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
 }
 
 /*
- * Block j of a row sum over d in [64 j, 64 j + 64) n [0, dim), work-item row nblocks + j:
- *   kl:   row b of the parameters, terms fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1)), -log sigma);
- *   else: drawn row q (parameter row q mod prows, 0 when broadcast), log q terms
- *         fma(-0.5f, eps * eps, -(log sigma + HALF_LOG_2PI)), eps read from the eps buffer when
- *         read_eps, otherwise regenerated (stream index offset + q dim + d).
- * Writes out[row * nblocks + j] (partials), or out[row] = 0.0f + sum when nblocks is 1.
+ * Block j of a KL row sum over d in [64 j, 64 j + 64) n [0, dim), work-item row nblocks + j: row b
+ * of the parameters, terms fma(0.5f, fma(mu, mu, fma(sigma, sigma, -1)), -log sigma). Writes
+ * out[row * nblocks + j] (partials), or out[row] = 0.0f + sum when nblocks is 1. The forward pass
+ * computes KL here only when asked for it alone with parameter rows shared by several drawn rows;
+ * its other KL and all its log q sums are fused into the forward kernels.
  */
-__kernel void reparam_row_blocks(__global const float *mu, __global const float *rho, __global const float *eps,
-                                 __global float *out, long dim, long nblocks, long rows, long prows, int broadcast,
-                                 int param, int kl, int read_eps, ulong offset, uint k0, uint k1, uint s0, uint s1)
+__kernel void reparam_row_blocks(__global const float *mu, __global const float *rho, __global float *out,
+                                 long dim, long nblocks, long rows, int param)
 {
     const long idx = get_global_id(0);
     if (idx >= rows * nblocks) {
@@ -1108,23 +1072,15 @@ __kernel void reparam_row_blocks(__global const float *mu, __global const float 
     const long j = idx - row * nblocks;
     const long d0 = RP_BLOCK * j;
     const long i0 = row * dim + d0;
-    const long pbase = kl ? i0 : (broadcast ? 0 : (row % prows) * dim) + d0;
     const int len = (int)min((long)RP_BLOCK, dim - d0);
     float16 x[4], r[4], t[4];
-    rp_read(rho, pbase, pbase, pbase + len, 1.0f, r);
-    if (kl) {
-        rp_read(mu, i0, i0, i0 + len, 0.0f, x);
-    } else if (read_eps) {
-        rp_read(eps, i0, i0, i0 + len, 0.0f, x);
-    } else {
-        rp_eps_at(offset + (ulong)i0, k0, k1, s0, s1, x);
-    }
+    rp_read(rho, i0, i0, i0 + len, 1.0f, r);
+    rp_read(mu, i0, i0, i0 + len, 0.0f, x);
     #pragma unroll                              /* constant indices: no context arrays */
     for (int q = 0; q < 4; q++) {
         float16 s, ds, ls, dl;
         rp_transform(param, r[q], &s, &ds, &ls, &dl);
-        t[q] = kl ? fma((float16)(0.5f), fma(x[q], x[q], fma(s, s, (float16)(-1.0f))), -ls)
-                  : fma((float16)(-0.5f), x[q] * x[q], -(ls + FM_HALF_LOG_2PI));
+        t[q] = fma((float16)(0.5f), fma(x[q], x[q], fma(s, s, (float16)(-1.0f))), -ls);
     }
     const float sum = rp_block_sum(t, len);
     if (nblocks == 1) {
@@ -1596,8 +1552,8 @@ __kernel void reparam_backward(__global const float *mu, __global const float *r
          * s = offset + r np + p0, whose phase s mod 4 changes from row to row, and take 17 Philox
          * blocks, the 16 from s >> 2 and the next. The 17th blocks of 16 rows come from one
          * generator call with a block index per lane and wait in private memory; each row shifts
-         * its 16 blocks and the 17th's first eps by the phase with constant shuffles. rp_eps_at
-         * ran the generator twice per row. */
+         * its 16 blocks and the 17th's first eps by the phase with constant shuffles (two
+         * generator calls per row before, 2026-12-07). */
         const int full = p0 >= 0 && p0 + RP_BLOCK <= np;
         const int ahead = p0 >= 0 && p0 + 2 * RP_BLOCK <= np;
         const long gend = mode == 1 ? gsplit + 1 : groups;

@@ -198,10 +198,14 @@ final class ClReparam {
             forward.launch((phase + n + 63) / 64);
         }
         if (kl != null) {
-            rowSums(spec, true, mu, rho, null, kl, spec.paramRows());
+            klSums(spec, mu, rho, kl);
         }
-        if (logProb != null) {
-            rowSums(spec, false, mu, rho, eps, logProb, spec.sampleRows());
+        if (logProb != null && n > 0) {
+            throw new IllegalStateException("log q of " + spec + " did not take a fused forward path");
+        }
+        if (logProb != null && spec.sampleRows() > 0) {
+            // log q always fuses when there are elements (fusedExtras): here D = 0, every row an empty sum
+            CL.clEnqueueFillBuffer(ctx.queue(), logProb.mem(), zero, 4, 0, 4L * spec.sampleRows(), 0, null, null);
         }
     }
 
@@ -412,11 +416,11 @@ final class ClReparam {
     }
 
     /**
-     * out[0 .. rows) = the blocked sums over d of KL terms (parameter rows) or log q terms (drawn
-     * rows, eps read when given, else regenerated): block sums, then the row totals when a row
-     * has more than one block.
+     * out[0 .. paramRows) = the blocked sums over d of the KL terms of each parameter row: block
+     * sums, then the row totals when a row has more than one block.
      */
-    private void rowSums(ReparamSpec spec, boolean kl, ClBuffer mu, ClBuffer rho, ClBuffer eps, ClBuffer out, long rows) {
+    private void klSums(ReparamSpec spec, ClBuffer mu, ClBuffer rho, ClBuffer out) {
+        final long rows = spec.paramRows();
         if (rows == 0) {
             return;
         }
@@ -426,11 +430,8 @@ final class ClReparam {
             return;
         }
         final ClBuffer partials = nblocks == 1 ? out : (rowPartials = grow(rowPartials, rows * nblocks));
-        final int[] k = key(spec);
-        rowBlocks.arg(0, mu).arg(1, rho).arg(2, eps == null ? flag : eps).arg(3, partials).arg(4, spec.dim())
-                .arg(5, nblocks).arg(6, rows).arg(7, spec.rows()).arg(8, spec.broadcast() ? 1 : 0)
-                .arg(9, spec.parameterization().ordinal()).arg(10, kl ? 1 : 0).arg(11, eps == null ? 0 : 1)
-                .arg(12, spec.offset()).arg(13, k[0]).arg(14, k[1]).arg(15, k[2]).arg(16, k[3]);
+        rowBlocks.arg(0, mu).arg(1, rho).arg(2, partials).arg(3, spec.dim()).arg(4, nblocks).arg(5, rows)
+                .arg(6, spec.parameterization().ordinal());
         rowBlocks.launch(rows * nblocks);
         if (nblocks > 1) {
             rowSums.arg(0, rowPartials).arg(1, out).arg(2, nblocks).arg(3, rows);
