@@ -805,14 +805,13 @@ __kernel void reparam_forward(__global const float *mu, __global const float *rh
 #define RP_EXTRAS_RUN RP_INLINE
 #endif
 /*
- * Run i0 .. i0 + 63 of reparam_forward_extras (work-item g, parameters from p0 = i0 mod np), with
- * the carried rows' state when carry.
+ * Run i0 .. i0 + 63 of reparam_forward_extras (work-item g, parameters from p0 = i0 mod np, eps
+ * eg), with the carried rows' state when carry.
  */
 RP_EXTRAS_RUN void rp_extras_run(__global const float *mu, __global const float *rho,
                                  __global float *z, __global float *eps,
                                  __global float *kl_out, __global float *lq_out,
-                                 long n, long np, long nblocks, ulong first_block,
-                                 uint k0, uint k1, uint s0, uint s1, int param, int store_eps, int nt,
+                                 long n, long np, long nblocks, int param, int store_eps, int nt,
                                  int kl, int lq, int dim, int carry, __global const float *lsig, int pre,
                                  long plen, long g, long i0, long p0, float *kl_sum, int *kl_cnt, long *kl_row,
                                  float *lq_sum, int *lq_cnt, long *lq_row, const float16 *eg)
@@ -902,7 +901,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
     float16 u[4];
     rp_eps_blocks(first_block + (ulong)(start >> 2), k0, k1, s0, s1, u);
     if (runs == 1) {                              /* no loop around the run: 1.75x faster (PoCL) */
-        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
+        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, param,
                       store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, start, p0,
                       &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row, u);
         return;
@@ -932,7 +931,7 @@ __kernel void reparam_forward_extras(__global const float *mu, __global const fl
             rp_eps_shift(phase, u, un[0], e);
             u[0] = un[0]; u[1] = un[1]; u[2] = un[2]; u[3] = un[3];
         }
-        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, first_block, k0, k1, s0, s1, param,
+        rp_extras_run(mu, rho, z, eps, kl_out, lq_out, n, np, nblocks, param,
                       store_eps, nt, kl, lq, dim, carry, lsig, pre, plen, g, i0, p0,
                       &kl_sum, &kl_cnt, &kl_row, &lq_sum, &lq_cnt, &lq_row, e);
     }
