@@ -1157,7 +1157,7 @@ RP_INLINE void rp_zero_from(int len, float16 *v)
 
 /*
  * Block j of row r from its terms t (the first len valid; the rest set to +0.0f here): the sum to
- * out[r nblocks + j], or out[r] = 0.0f + sum when a row is one block (reparam_row_blocks' outputs).
+ * out[r nblocks + j], or out[r] = 0.0f + sum when a row is one block (as reparam_row_blocks writes KL).
  */
 RP_INLINE void rp_block_out(float16 *t, int len, __global float *out, long r, long nblocks, long j)
 {
@@ -1177,8 +1177,8 @@ RP_INLINE void rp_block_out(float16 *t, int len, __global float *out, long r, lo
  * dim of 64 or more at any offset (dim not a multiple of 64, or an offset not a multiple of 4).
  * Work-item idx takes sum block j = idx mod nblocks (row elements 64 j .. min(dim, 64 j + 64))
  * of the 16 drawn rows 16 (idx / nblocks) + (0 .. 15), in row order: z (and eps) of the block,
- * and its KL (rows below prows, the parameter rows) and log q block sums, as reparam_row_blocks
- * computes them. A block's eps start at stream element s = offset + r dim + 64 j: the 16 Philox
+ * and its KL (rows below prows, the parameter rows) and log q block sums, the 64-term blocks of
+ * the CPU reference (docs/REPARAM.md). A block's eps start at stream element s = offset + r dim + 64 j: the 16 Philox
  * blocks from s >> 2 and, when shifted (s mod 4 not always 0), the first eps of the next block,
  * which one generator call with a block index per lane gives for all 16 rows (as the RECOMPUTE
  * row walk of reparam_backward). Terms past a row's end are +0.0f, which leaves a sum from +0.0f
@@ -1186,7 +1186,7 @@ RP_INLINE void rp_block_out(float16 *t, int len, __global float *out, long r, lo
  * Drawn row r takes parameter row r mod prows; the parameter arrays hold plen floats (np, or
  * np + 64 when tiled by reparam_tile: then mu is mu tiled, rho sigma and lsig log sigma, for
  * several drawn rows per parameter row). Outputs: out[r nblocks + j] (partials for reparam_row_sums), or
- * out[r] = 0.0f + sum when nblocks is 1. Same terms, same order, same bits as the two-kernel path.
+ * out[r] = 0.0f + sum when nblocks is 1. Same terms, same order, same bits as the CPU reference.
  */
 __kernel void reparam_forward_rows(__global const float *mu, __global const float *rho,
                                    __global float *z, __global float *eps,
