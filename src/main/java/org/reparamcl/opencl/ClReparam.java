@@ -204,7 +204,7 @@ final class ClReparam {
             throw new IllegalStateException("log q of " + spec + " did not take a fused forward path");
         }
         if (logProb != null && spec.sampleRows() > 0) {
-            // log q always fuses when there are elements (fusedExtras): here D = 0, every row an empty sum
+            // log q always fuses when there are elements (fusesExtras or fusesExtrasByRows): here D = 0
             CL.clEnqueueFillBuffer(ctx.queue(), logProb.mem(), zero, 4, 0, 4L * spec.sampleRows(), 0, null, null);
         }
     }
@@ -284,11 +284,6 @@ final class ClReparam {
      */
     static boolean fusesExtrasByRows(ReparamSpec spec, boolean kl, boolean lq) {
         return (kl || lq) && spec.elements() > 0 && !fusesExtras(spec, kl, lq) && (lq || spec.reductionRows() == 1);
-    }
-
-    /** Forward calls with KL or log q on the fused paths (either kernel). */
-    static boolean fusedExtras(ReparamSpec spec, boolean kl, boolean lq) {
-        return fusesExtras(spec, kl, lq) || fusesExtrasByRows(spec, kl, lq);
     }
 
     /** The fused forward path by sum blocks of 16 rows: z (and eps) with their KL and log q block sums, then the row totals. */
