@@ -329,15 +329,19 @@ final class ClReparam {
         forwardRows.launch((rows + 15) / 16 * nblocks);
         if (nblocks > 1) {
             if (kl != null) {
-                rowSums.arg(0, klPartials).arg(1, kl).arg(2, nblocks).arg(3, spec.paramRows());
-                rowSums.launch(spec.paramRows());
+                rowTotals(klPartials, kl, nblocks, spec.paramRows());
             }
             if (logProb != null) {
-                rowSums.arg(0, rowPartials).arg(1, logProb).arg(2, nblocks).arg(3, rows);
-                rowSums.launch(rows);
+                rowTotals(rowPartials, logProb, nblocks, rows);
             }
         }
         fusedForwards++;
+    }
+
+    /** out[r] = the left-to-right total of the nblocks block sums part[r nblocks ..] of each of rows rows. */
+    private void rowTotals(ClBuffer part, ClBuffer out, long nblocks, long rows) {
+        rowSums.arg(0, part).arg(1, out).arg(2, nblocks).arg(3, rows);
+        rowSums.launch(rows);
     }
 
     /** The fused forward path: z (and eps), with the KL and log q block sums of each run, then the row totals. */
@@ -399,12 +403,10 @@ final class ClReparam {
         forwardExtras.launch((n + span - 1) / span);
         if (nblocks > 1) {
             if (kl != null) {
-                rowSums.arg(0, klPartials).arg(1, kl).arg(2, nblocks).arg(3, spec.paramRows());
-                rowSums.launch(spec.paramRows());
+                rowTotals(klPartials, kl, nblocks, spec.paramRows());
             }
             if (logProb != null) {
-                rowSums.arg(0, rowPartials).arg(1, logProb).arg(2, nblocks).arg(3, spec.sampleRows());
-                rowSums.launch(spec.sampleRows());
+                rowTotals(rowPartials, logProb, nblocks, spec.sampleRows());
             }
         }
         fusedForwards++;
@@ -429,8 +431,7 @@ final class ClReparam {
                 .arg(6, spec.parameterization().ordinal());
         rowBlocks.launch(rows * nblocks);
         if (nblocks > 1) {
-            rowSums.arg(0, rowPartials).arg(1, out).arg(2, nblocks).arg(3, rows);
-            rowSums.launch(rows);
+            rowTotals(rowPartials, out, nblocks, rows);
         }
     }
 
