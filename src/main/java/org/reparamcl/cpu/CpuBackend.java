@@ -207,19 +207,28 @@ public final class CpuBackend implements Backend {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
+        // Every part is waited for, even when this thread is interrupted: the call returns (or
+        // throws) only once no worker writes into the caller's arrays any more, and close(), which
+        // waits for the read lock, never overtakes a worker. An interrupt does not stop the call
+        // (as on OpenCL, whose waits ignore it); its flag is restored for the caller to see.
+        boolean interrupted = false;
         for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = e;
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause();
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (failure instanceof RuntimeException re) {
             throw re;
@@ -228,7 +237,7 @@ public final class CpuBackend implements Backend {
             throw er;
         }
         if (failure != null) {
-            throw new IllegalStateException("CPU task interrupted", failure);
+            throw new IllegalStateException("CPU task failed", failure);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,57 @@ class CpuBackendTest {
                         }
                     }));
             assertEquals("last range", e.getMessage());
+        }
+    }
+
+    /**
+     * A caller whose interrupt flag is set still waits for every worker: the call returns only
+     * after the last range is written (a worker still writing after the return, or after close,
+     * is what this guards against), and the flag stays set for the caller to see.
+     */
+    @Test
+    void anInterruptedCallWaitsForEveryWorkerAndKeepsItsFlag() {
+        try (CpuBackend cpu = CpuBackend.create(2)) {
+            final Thread caller = Thread.currentThread();
+            final int n = 4 * CpuBackend.MIN_PARALLEL;
+            final AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            final AtomicBoolean workerStarted = new AtomicBoolean();
+            final int[] missing = {-1};
+            boolean flagAfter;
+            caller.interrupt();
+            try {
+                cpu.parallel(n, (from, to) -> {
+                    if (Thread.currentThread() != caller) {
+                        workerStarted.set(true);
+                        try {
+                            Thread.sleep(300);                     // the worker finishes well after the caller
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else {
+                        final long deadline = System.nanoTime() + 10_000_000_000L;
+                        while (!workerStarted.get() && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();                   // until a worker holds a range
+                        }
+                    }
+                    for (int i = from; i < to; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                int unwritten = 0;
+                for (int i = 0; i < n; i++) {
+                    unwritten += hits.get(i) == 0 ? 1 : 0;
+                }
+                missing[0] = unwritten;
+            } finally {
+                flagAfter = Thread.interrupted();
+            }
+            assertTrue(workerStarted.get(), "no pool worker took a range");
+            assertEquals(0, missing[0], "indices not yet written when the call returned");
+            assertTrue(flagAfter, "the interrupt flag was cleared");
+            for (int i = 0; i < n; i++) {
+                assertEquals(1, hits.get(i), "index " + i);
+            }
         }
     }
 
