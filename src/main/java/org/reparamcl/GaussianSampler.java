@@ -268,8 +268,8 @@ public final class GaussianSampler implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("sampler is closed");
         }
-        if (cl == null && ((CpuBackend) backend).isClosed()) {
-            throw new IllegalStateException("sampler's CPU backend is closed");   // OpenCL's calls say so themselves
+        if (cl == null ? ((CpuBackend) backend).isClosed() : cl.isClosed()) {
+            throw new IllegalStateException("sampler's " + backend.name() + " backend is closed");
         }
     }
 }

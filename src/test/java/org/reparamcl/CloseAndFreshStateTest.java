@@ -305,6 +305,7 @@ class CloseAndFreshStateTest {
             () -> sampler.read(Tensor.RHO, new float[6]),
             () -> sampler.forward(0, false, false),
             () -> sampler.backward(0, false, false, false),
+            () -> sampler.buffer(Tensor.RHO),                  // allocated before the close: not handed out closed
             () -> GaussianHead.create(b, hs),
             () -> GaussianSampler.create(b, ss),
         };

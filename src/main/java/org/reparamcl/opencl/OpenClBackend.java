@@ -276,7 +276,7 @@ public final class OpenClBackend implements Backend {
     /** Copies {@code n} floats from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, float[] dst, int pos, int n) {
         ensureOpen();
-        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkHost("dst", dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
         try {
@@ -292,7 +292,7 @@ public final class OpenClBackend implements Backend {
     /** Copies {@code n} words from the start of {@code src} to {@code dst[pos ..]}; waits. */
     public void read(ClBuffer src, int[] dst, int pos, int n) {
         ensureOpen();
-        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkHost("dst", dst == null ? -1 : dst.length, pos, n);
         checkDevice(src, n);
         lock.lock();
         try {
@@ -307,7 +307,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void fillNormal(long seed, long stream, long offset, float[] dst, int pos, int n) {
-        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkHost("dst", dst == null ? -1 : dst.length, pos, n);
         NoiseStream.checkRange(offset, n);
         final Backend cpu = smallBatchBackend("noise", n);
         if (cpu != null) {
@@ -344,7 +344,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void fillBits(long seed, long stream, long offset, int[] dst, int pos, int n) {
-        checkHost(dst == null ? -1 : dst.length, pos, n);
+        checkHost("dst", dst == null ? -1 : dst.length, pos, n);
         NoiseStream.checkRange(offset, n);
         stage(bits, seed, stream, offset, n,
                 (chunk, done, m) -> readChunk(chunk, Pointer.to(dst).withByteOffset(4L * (pos + done)), m));
@@ -370,7 +370,7 @@ public final class OpenClBackend implements Backend {
 
     /** Copies {@code n} floats from {@code src[pos ..]} to the start of {@code dst}; waits. */
     public void write(ClBuffer dst, float[] src, int pos, int n) {
-        checkHost(src == null ? -1 : src.length, pos, n);
+        checkHost("src", src == null ? -1 : src.length, pos, n);
         checkDevice(dst, n);
         lock.lock();
         try {
@@ -659,12 +659,13 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private static void checkHost(int length, int pos, int n) {
+    private static void checkHost(String name, int length, int pos, int n) {
         if (length < 0) {
-            throw new NullPointerException("dst array is null");
+            throw new NullPointerException(name + " array is null");
         }
         if (n < 0 || pos < 0 || pos > length - n) {
-            throw new IndexOutOfBoundsException("range [" + pos + ", " + pos + " + " + n + ") is outside dst of length " + length);
+            throw new IndexOutOfBoundsException("range [" + pos + ", " + pos + " + " + n + ") is outside " + name
+                    + " of length " + length);
         }
     }
 

@@ -43,6 +43,8 @@ class DeviceBufferValidationTest {
             rejects(IndexOutOfBoundsException.class, "outside dst of length 10", () -> cl.read(buf, new float[10], 5, 6));
             rejects(IndexOutOfBoundsException.class, "does not fit the device buffer", () -> cl.read(buf, new int[2000], 0, 1001));
             rejects(NullPointerException.class, "dst array is null", () -> cl.read(buf, (float[]) null, 0, 1));
+            rejects(NullPointerException.class, "src array is null", () -> cl.write(buf, (float[]) null, 0, 1));
+            rejects(IndexOutOfBoundsException.class, "outside src of length 2", () -> cl.write(buf, new float[2], 0, 4));
             rejects(IllegalArgumentException.class, "elements must be in [1, 2^61), got 0", () -> cl.allocate(0));
             rejects(IllegalArgumentException.class, "got -5", () -> cl.allocate(-5));
             rejects(IllegalArgumentException.class, "exceeds the device's maximum allocation", () -> cl.allocate(1L << 40));
