@@ -990,12 +990,35 @@ __kernel void reparam_sigma_log(__global const float *rho, __global float *sg, _
     rp_write(ls, p0, 0, np, l, 0);
 }
 
+/* reparam_sigma's check argument, bits (ClReparam.CHECK_*); 0 computes sigma. */
+#define RP_CHECK_VALUES 1
+#define RP_CHECK_KL_GRADIENT 2
+#define RP_CHECK_LOGQ_GRADIENT 4
+
 /*
- * Per 64-element chunk c of the parameters (work-item c): with flag == 0, out[p] = sigma(rho[p])
+ * Whether the factors that a backward pass's KL and log q gradients multiply are non-finite, for
+ * the checks asked for: d log sigma/drho for either, fma(sigma, dsigma/drho, -d log sigma/drho) for
+ * KL (Parameterization.rejectionOf(rho, kl, logProb)).
+ */
+RP_INLINE int16 rp_gradient_factors_bad(int check, int param, float16 rho)
+{
+    float16 s, ds, ls, dl;
+    rp_transform(param, rho, &s, &ds, &ls, &dl);
+    int16 bad = !isfinite(dl);
+    if (check & RP_CHECK_KL_GRADIENT) {
+        bad |= !isfinite(fma(s, ds, -dl));
+    }
+    return bad;
+}
+
+/*
+ * Per 64-element chunk c of the parameters (work-item c): with check == 0, out[p] = sigma(rho[p])
  * (the forward pass's sigma, computed once per parameter element when several rows use it);
  * otherwise the value check of ReparamSpec.checkValues: *flag = the least chunk holding an
- * element with non-finite mu or rho, rho <= 0 for sigma, or non-finite sigma(rho) (the host
- * resets it to 0xFFFFFFFF first and finds the element within the chunk).
+ * element with non-finite mu or rho, rho <= 0 for sigma, or non-finite sigma(rho), and with
+ * RP_CHECK_KL_GRADIENT or RP_CHECK_LOGQ_GRADIENT also non-finite gradient factors
+ * (rp_gradient_factors_bad); the host resets it to 0xFFFFFFFF first and finds the element within
+ * the chunk.
  */
 __kernel void reparam_sigma(__global const float *mu, __global const float *rho, __global float *out,
                             volatile __global uint *flag, long np, int param, int check)
@@ -1027,6 +1050,10 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
             bad |= !(0.5f * r0 <= FM_EXP_FINITE_MAX) | !(0.5f * r1 <= FM_EXP_FINITE_MAX)
                  | !(0.5f * r2 <= FM_EXP_FINITE_MAX) | !(0.5f * r3 <= FM_EXP_FINITE_MAX);
         }
+        if (check & (RP_CHECK_KL_GRADIENT | RP_CHECK_LOGQ_GRADIENT)) {
+            bad |= rp_gradient_factors_bad(check, param, r0) | rp_gradient_factors_bad(check, param, r1)
+                 | rp_gradient_factors_bad(check, param, r2) | rp_gradient_factors_bad(check, param, r3);
+        }
         if (any(bad)) {
             atomic_min(flag, (uint)c);
         }
@@ -1047,6 +1074,9 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
     int16 bad = (int16)(0);
     for (int q = 0; q < 4; q++) {
         bad |= !isfinite(m[q]) | !isfinite(r[q]) | !isfinite(sg[q]) | (pos & !(r[q] > 0.0f));
+        if (check & (RP_CHECK_KL_GRADIENT | RP_CHECK_LOGQ_GRADIENT)) {
+            bad |= rp_gradient_factors_bad(check, param, r[q]);
+        }
     }
     if (any(bad)) {
         atomic_min(flag, (uint)c);

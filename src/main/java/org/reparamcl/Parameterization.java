@@ -142,4 +142,32 @@ public enum Parameterization {
         }
         return null;
     }
+
+    /**
+     * Why {@code rho} is not accepted by a backward pass that takes the KL gradient
+     * ({@code klGradient}) or the log q gradient ({@code logProbGradient}), or null when it is:
+     * besides {@link #rejectionOf(float)}, the factors those gradients multiply must be finite,
+     * d log sigma/drho for either and {@code fma(sigma, dsigma/drho, -d log sigma/drho)} for KL.
+     * They overflow (and a zero upstream gradient would give NaN) for {@code sigma} rho below about
+     * 2.9e-39 (1/rho), {@code log-sigma} rho above about 44.36 and {@code log-var} rho above about
+     * 89.4 (sigma^2); {@code softplus} never overflows there.
+     */
+    public String rejectionOf(float rho, boolean klGradient, boolean logProbGradient) {
+        final String why = rejectionOf(rho);
+        if (why != null || !(klGradient || logProbGradient)) {
+            return why;
+        }
+        final float dl = dLogSigma(rho);
+        if (!Float.isFinite(dl)) {
+            return "gives d log sigma/drho = " + dl + ", which the " + (klGradient ? "KL" : "log q")
+                    + " gradient multiplies";
+        }
+        if (klGradient) {
+            final float f = Math.fma(sigma(rho), dSigma(rho), -dl);
+            if (!Float.isFinite(f)) {
+                return "gives sigma * dsigma/drho - d log sigma/drho = " + f + ", which the KL gradient multiplies";
+            }
+        }
+        return null;
+    }
 }

@@ -25,7 +25,9 @@ import org.reparamcl.rng.NoiseStream;
  * <p><b>Value policy.</b> With {@link #checkValues()} (the default) every call first checks mu
  * and rho and throws IllegalArgumentException naming the first bad element (lowest index) before
  * writing anything: mu and rho must be finite, rho must be positive for
- * {@link Parameterization#SIGMA}, and sigma(rho) must be finite. Without it nothing is checked and
+ * {@link Parameterization#SIGMA}, and sigma(rho) must be finite; a backward pass given gradKl or
+ * gradLogProb also needs the factors those gradients multiply finite
+ * ({@link Parameterization#rejectionOf(float, boolean, boolean)}). Without it nothing is checked and
  * values propagate by IEEE arithmetic. Upstream gradients (gradZ, gradKl, gradLogProb) are never
  * checked.
  */
@@ -269,6 +271,15 @@ public final class ReparamSpec {
      * comment); does nothing otherwise.
      */
     public void requireValidParameters(float[] mu, float[] rho) {
+        requireValidParameters(mu, rho, false, false);
+    }
+
+    /**
+     * As {@link #requireValidParameters(float[], float[])}, for a backward pass that takes the KL
+     * gradient ({@code klGradient}) or the log q gradient ({@code logProbGradient}): rho must then
+     * also pass {@link Parameterization#rejectionOf(float, boolean, boolean)}.
+     */
+    public void requireValidParameters(float[] mu, float[] rho, boolean klGradient, boolean logProbGradient) {
         if (!checkValues) {
             return;
         }
@@ -276,8 +287,8 @@ public final class ReparamSpec {
         for (int p = 0; p < n; p++) {
             final float m = mu[p];
             final float r = rho[p];
-            if (!Float.isFinite(m) || parameterization.rejectionOf(r) != null) {
-                throw invalidParameter(p, m, r);
+            if (!Float.isFinite(m) || parameterization.rejectionOf(r, klGradient, logProbGradient) != null) {
+                throw invalidParameter(p, m, r, klGradient, logProbGradient);
             }
         }
     }
@@ -287,11 +298,17 @@ public final class ReparamSpec {
      * (and its (b, d) position when mu is (B, D)) and what is wrong.
      */
     public IllegalArgumentException invalidParameter(long p, float mu, float rho) {
+        return invalidParameter(p, mu, rho, false, false);
+    }
+
+    /** As {@link #invalidParameter(long, float, float)}, under the backward pass's check with KL or log q gradients. */
+    public IllegalArgumentException invalidParameter(long p, float mu, float rho, boolean klGradient,
+                                                     boolean logProbGradient) {
         final String where = broadcast || dim == 0 ? "[" + p + "]" : "[" + p + "] (b = " + p / dim + ", d = " + p % dim + ")";
         if (!Float.isFinite(mu)) {
             return new IllegalArgumentException("mu" + where + " = " + mu + " is not finite");
         }
-        final String why = parameterization.rejectionOf(rho);
+        final String why = parameterization.rejectionOf(rho, klGradient, logProbGradient);
         return new IllegalArgumentException("rho" + where + " = " + rho + " " + (why == null ? "is invalid" : why)
                 + " (parameterization " + parameterization.cliName() + ")");
     }

@@ -81,7 +81,7 @@ final class BackwardCommand {
                 : null;
         final float[] gMu = new float[in.mu.length];
         final float[] gRho = new float[in.rho.length];
-        in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
+        in.requireValidParameters(spec, gradKl != null, gradLogProb != null);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, eps, gradZ, gradKl, gradLogProb, gMu, gRho, false);

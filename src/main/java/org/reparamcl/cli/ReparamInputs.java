@@ -132,8 +132,13 @@ final class ReparamInputs {
      * them, before any backend is chosen: a bad value is a usage error (exit 2), as a bad shape is.
      */
     void requireValidParameters(ReparamSpec spec) {
+        requireValidParameters(spec, false, false);
+    }
+
+    /** As {@link #requireValidParameters(ReparamSpec)}, for a backward pass given the KL or log q gradients. */
+    void requireValidParameters(ReparamSpec spec, boolean klGradient, boolean logProbGradient) {
         try {
-            spec.requireValidParameters(mu, rho);
+            spec.requireValidParameters(mu, rho, klGradient, logProbGradient);
         } catch (IllegalArgumentException e) {
             throw new CliException(command + ": " + e.getMessage());
         }

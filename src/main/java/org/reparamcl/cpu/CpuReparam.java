@@ -183,7 +183,7 @@ final class CpuReparam {
                          float[] gkl, float[] glq, float[] gmu, float[] grho, boolean accumulate) {
         Objects.requireNonNull(spec, "spec is null");
         spec.requireBackwardArrays(mu, rho, eps, gz, gkl, glq, gmu, grho);
-        spec.requireValidParameters(mu, rho);
+        spec.requireValidParameters(mu, rho, gkl != null, glq != null);
         final Parameterization pz = spec.parameterization();
         final int np = (int) spec.paramElements();
         final int rows = (int) spec.reductionRows();

@@ -35,6 +35,11 @@ final class ClReparam {
     static final int LOGQ = 4;
     static final int ACCUMULATE = 8;
 
+    /** reparam_sigma's check argument (RP_CHECK_* in kernels/reparam.cl); 0 computes sigma. */
+    private static final int CHECK_VALUES = 1;
+    private static final int CHECK_KL_GRADIENT = 2;
+    private static final int CHECK_LOGQ_GRADIENT = 4;
+
     private static final int BLOCK = ReparamSpec.SUM_BLOCK;
     /** Staging roles of the host-array calls. */
     private static final int MU = 0;
@@ -155,7 +160,7 @@ final class ClReparam {
         requireDistinct(FORWARD_OUTS, FORWARD_INS);
         kernels();
         if (spec.checkValues()) {
-            checkValues(spec, mu, rho);
+            checkValues(spec, mu, rho, false, false);
         }
         final long n = spec.elements();
         final int[] key = key(spec);
@@ -458,7 +463,7 @@ final class ClReparam {
         requireDistinct(BACKWARD_OUTS, BACKWARD_INS);
         kernels();
         if (spec.checkValues()) {
-            checkValues(spec, mu, rho);
+            checkValues(spec, mu, rho, gkl != null, glq != null);
         }
         final long np = spec.paramElements();
         if (np == 0) {
@@ -627,8 +632,10 @@ final class ClReparam {
     /**
      * The device-side value check: one kernel over the parameters marks the least bad 64-element
      * chunk, one word comes back (the call's wait), and on a hit the chunk is read to name the element.
+     * With {@code klGradient} or {@code logProbGradient} (a backward pass given those gradients) it
+     * also checks the factors they multiply (Parameterization.rejectionOf(rho, kl, logProb)).
      */
-    private void checkValues(ReparamSpec spec, ClBuffer mu, ClBuffer rho) {
+    private void checkValues(ReparamSpec spec, ClBuffer mu, ClBuffer rho, boolean klGradient, boolean logProbGradient) {
         final long np = spec.paramElements();
         if (np == 0) {
             return;
@@ -639,7 +646,8 @@ final class ClReparam {
         }
         CL.clEnqueueFillBuffer(ctx.queue(), flag.mem(), flagReset, 4, 0, 4, 0, null, null);
         sigmaKernel.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, flag).arg(4, np)
-                .arg(5, spec.parameterization().ordinal()).arg(6, 1);
+                .arg(5, spec.parameterization().ordinal())
+                .arg(6, CHECK_VALUES | (klGradient ? CHECK_KL_GRADIENT : 0) | (logProbGradient ? CHECK_LOGQ_GRADIENT : 0));
         sigmaKernel.launch(chunks);
         CL.clEnqueueReadBuffer(ctx.queue(), flag.mem(), CL_TRUE, 0, 4, flagHostPointer, 0, null, null);
         if (flagHost[0] == -1) {
@@ -652,8 +660,8 @@ final class ClReparam {
         CL.clEnqueueReadBuffer(ctx.queue(), mu.mem(), CL_TRUE, 4 * first, 4L * len, Pointer.to(m), 0, null, null);
         CL.clEnqueueReadBuffer(ctx.queue(), rho.mem(), CL_TRUE, 4 * first, 4L * len, Pointer.to(r), 0, null, null);
         for (int j = 0; j < len; j++) {
-            if (!Float.isFinite(m[j]) || spec.parameterization().rejectionOf(r[j]) != null) {
-                throw spec.invalidParameter(first + j, m[j], r[j]);
+            if (!Float.isFinite(m[j]) || spec.parameterization().rejectionOf(r[j], klGradient, logProbGradient) != null) {
+                throw spec.invalidParameter(first + j, m[j], r[j], klGradient, logProbGradient);
             }
         }
         throw new IllegalStateException("the device value check flagged parameter elements " + first + " .. "
@@ -691,7 +699,7 @@ final class ClReparam {
                   float[] gmu, float[] grho, boolean accumulate) {
         Objects.requireNonNull(spec, "spec is null");
         spec.requireBackwardArrays(mu, rho, eps, gz, gkl, glq, gmu, grho);
-        spec.requireValidParameters(mu, rho);
+        spec.requireValidParameters(mu, rho, gkl != null, glq != null);
         kernels();
         final ReparamSpec dev = spec.checkValues() ? spec.toBuilder().checkValues(false).build() : spec;
         final long need = backwardBytes(dev, eps != null, gkl != null, glq != null);

@@ -220,6 +220,15 @@ class CliVariationalTest {
                 concat(back, "--seed", "1", "--eps", epsShort.toString()));
         rejects(2, "backward: --offset addresses regenerated noise", concat(back, "--offset", "4", "--eps", epsShort.toString()));
         rejects(2, "backward: --seed is required", back);
+        // log-sigma rho = 46: sigma^2 overflows, so the KL gradient's factor does; without --grad-kl it passes.
+        final Path rhoBig = write("rhobig.npy", new long[] {2, 3}, new float[] {0, 0, 0, 0, 46, 0});
+        final Path gkl = write("gkl.npy", new long[] {2}, new float[2]);
+        final String[] logSigma = back.clone();
+        logSigma[6] = rhoBig.toString();
+        rejects(2, "backward: rho[4] (b = 1, d = 1) = 46.0 gives sigma * dsigma/drho - d log sigma/drho = Infinity, "
+                + "which the KL gradient multiplies (parameterization log-sigma)",
+                concat(logSigma, "--param", "log-sigma", "--seed", "1", "--grad-kl", gkl.toString()));
+        assertEquals(0, CliNoiseTest.run(concat(logSigma, "--param", "log-sigma", "--seed", "1")).code());
     }
 
     private static String[] concat(String[] a, String... b) {

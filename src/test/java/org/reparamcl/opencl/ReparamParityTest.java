@@ -639,6 +639,78 @@ class ReparamParityTest {
         }
     }
 
+    /**
+     * A backward pass given gradKl or gradLogProb also rejects rho whose gradient factors overflow
+     * (log-sigma rho = 46: sigma^2; log-var rho = 90: sigma^2 / 2; sigma rho = 1e-40: 1/rho),
+     * with the CPU reference's message, in a whole chunk and in the last partial one, and writes
+     * nothing; without those gradients the same rho passes, and softplus at its extremes passes
+     * with both and gives finite gradients, bit for bit as the CPU reference.
+     */
+    @Test
+    void backwardRejectsRhoWhoseKlOrLogQGradientFactorsOverflow() {
+        record Case(Parameterization p, int at, float bad, boolean kl, boolean lq, String why) { }
+        final String kl = ", which the KL gradient multiplies";
+        final Case[] cases = {
+            new Case(Parameterization.LOG_SIGMA, 99, 46.0f, true, false,
+                    "gives sigma * dsigma/drho - d log sigma/drho = Infinity" + kl),
+            new Case(Parameterization.LOG_SIGMA, 99, 46.0f, false, true, null),
+            new Case(Parameterization.LOG_VAR, 140, 90.0f, true, true,
+                    "gives sigma * dsigma/drho - d log sigma/drho = Infinity" + kl),
+            new Case(Parameterization.LOG_VAR, 140, 88.0f, true, true, null),
+            new Case(Parameterization.SIGMA, 5, 1e-40f, false, true,
+                    "gives d log sigma/drho = Infinity, which the log q gradient multiplies"),
+            new Case(Parameterization.SIGMA, 149, 1e-40f, true, false, "gives d log sigma/drho = Infinity" + kl),
+            new Case(Parameterization.SIGMA, 70, 1e-37f, true, true, null),
+            new Case(Parameterization.SOFTPLUS, 3, -1000.0f, true, true, null),
+            new Case(Parameterization.SOFTPLUS, 130, 3e38f, true, true, null),
+        };
+        final SplittableRandom rnd = new SplittableRandom(31);
+        for (Case c : cases) {
+            final ReparamSpec s = ReparamSpec.builder().shape(2, 3, 50).seed(9).parameterization(c.p()).build();
+            final String label = c.p() + " rho[" + c.at() + "] = " + c.bad() + (c.kl() ? " kl" : "") + (c.lq() ? " lq" : "");
+            final float[] mu = ReparamCases.uniform(150, 1, rnd);
+            final float[] rho = fill(150, c.p() == Parameterization.SIGMA ? 0.7f : 0.3f);
+            rho[c.at()] = c.bad();
+            final float[] gz = ReparamCases.uniform(300, 1, rnd);
+            final float[] gkl = c.kl() ? new float[3] : null;              // zero upstream: 0 * Inf would be NaN
+            final float[] glq = c.lq() ? ReparamCases.uniform(6, 1e-3, rnd) : null;
+            final float[] hMu = new float[150];
+            final float[] hRho = new float[150];
+            // Without those gradients the same parameters pass.
+            cpu.reparamBackward(s, mu, rho, null, gz, hMu, hRho, false);
+            try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dGz = upload(gz);
+                 ClBuffer dKl = gkl == null ? null : upload(gkl); ClBuffer dLq = glq == null ? null : upload(glq);
+                 ClBuffer g1 = sentinel(150); ClBuffer g2 = sentinel(150)) {
+                if (c.why() != null) {
+                    final String expected = "rho[" + c.at() + "] (b = " + c.at() / 50 + ", d = " + c.at() % 50 + ") = "
+                            + c.bad() + " " + c.why() + " (parameterization " + c.p().cliName() + ")";
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                            () -> cpu.reparamBackward(s, mu, rho, null, gz, gkl, glq, hMu, hRho, false)).getMessage(), label);
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                            () -> cl.reparamBackward(s, mu, rho, null, gz, gkl, glq, hMu, hRho, false)).getMessage(), label);
+                    assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                            () -> cl.reparamBackward(s, dMu, dRho, null, dGz, dKl, dLq, g1, g2, false)).getMessage(), label);
+                    for (float v : download(g1, 150)) {
+                        assertEquals(Float.floatToRawIntBits(SENTINEL), Float.floatToRawIntBits(v), label);
+                    }
+                    for (float v : download(g2, 150)) {
+                        assertEquals(Float.floatToRawIntBits(SENTINEL), Float.floatToRawIntBits(v), label);
+                    }
+                } else {
+                    cpu.reparamBackward(s, mu, rho, null, gz, gkl, glq, hMu, hRho, false);
+                    cl.reparamBackward(s, dMu, dRho, null, dGz, dKl, dLq, g1, g2, false);
+                    final float[] dmu = download(g1, 150);
+                    final float[] drho = download(g2, 150);
+                    for (int i = 0; i < 150; i++) {
+                        assertTrue(Float.isFinite(hMu[i]) && Float.isFinite(hRho[i]), label + " gradient " + i);
+                        assertEquals(Float.floatToRawIntBits(hMu[i]), Float.floatToRawIntBits(dmu[i]), label + " dmu " + i);
+                        assertEquals(Float.floatToRawIntBits(hRho[i]), Float.floatToRawIntBits(drho[i]), label + " drho " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsBadBuffers() {
         final ReparamSpec s = ReparamSpec.builder().shape(2, 2, 3).seed(1).build();
