@@ -49,6 +49,12 @@ public final class Args {
                         throw new CliException(command + ": --" + name + " needs a value");
                     }
                     value = args[++i];
+                    // `--out --quiet` would write a file named --quiet: a value that is exactly one of this
+                    // command's option names is a forgotten value (./--quiet or --out=--quiet names such a file).
+                    if (value.startsWith("--") && (options.contains(value.substring(2)) || flags.contains(value.substring(2)))) {
+                        throw new CliException(command + ": --" + name + " needs a value, got the option " + value
+                                + " (write ./" + value + " or --" + name + "=" + value + " for a file of that name)");
+                    }
                 }
             } else {
                 throw new CliException(command + ": unknown option --" + name);
@@ -58,6 +64,11 @@ public final class Args {
             }
         }
         return a;
+    }
+
+    /** The command these options belong to, for messages ({@code forward}, {@code bits}, ...). */
+    public String command() {
+        return command;
     }
 
     public boolean has(String name) {

@@ -75,6 +75,19 @@ class CliValidationTest {
         }
     }
 
+    /** A negative number is a value, not an option: --seed -1 is the seed 2^64 - 1. */
+    @Test
+    void aNegativeValueIsNotAnOption() throws IOException {
+        final Path x = dir.resolve("x.npy");
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        final int code = Main.run(new String[] {"bits", "--seed", "-1", "--offset", "-0", "--n", "2", "--out", x.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, e.toString(StandardCharsets.UTF_8));
+        final int[] want = new int[2];
+        org.reparamcl.rng.NoiseStream.fillBits(-1L, 0, 0, want, 0, 2);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, org.reparamcl.npy.Npy.read(x).uint32Data());
+    }
+
     @Test
     void eachProblemIsNamed() throws IOException {
         final String out = dir.resolve("x.npy").toString();
@@ -98,6 +111,12 @@ class CliValidationTest {
         rejects(2, "bits: --out is required", "bits", "--seed", "1", "--n", "2");
         rejects(2, "noise: --seed given twice", "noise", "--seed", "1", "--seed=2", "--n", "2", "--out", out);
         rejects(2, "noise: --n needs a value", "noise", "--seed", "1", "--out", out, "--n");
+        // A value that is one of the command's option names is a forgotten value, not a file named --quiet.
+        rejects(2, "bits: --out needs a value, got the option --quiet", "bits", "--seed", "1", "--out", "--quiet");   // no --n: the old parser wrote ./--quiet
+        rejects(2, "forward: --out needs a value, got the option --quiet", "forward", "--mu", out, "--sigma", out,
+                "--seed", "1", "--out", "--quiet");
+        rejects(2, "noise: --seed needs a value, got the option --n", "noise", "--seed", "--n", "2", "--out", out);
+        rejects(2, "noise: --n needs a value, got the option --help", "noise", "--seed", "1", "--n", "--help", "--out", out);
         rejects(2, "noise: unknown option --bogus", "noise", "--seed", "1", "--bogus", "--n", "2", "--out", out);
         rejects(2, "bits: unknown option --backend", "bits", "--seed", "1", "--n", "2", "--out", out, "--backend", "cpu");
         rejects(2, "noise: --help takes no value", "noise", "--help=yes");
