@@ -111,26 +111,65 @@ public final class Args {
     }
 
     /**
+     * An input file given by option {@code name}. {@link Path#of} drops a trailing slash, so
+     * {@code mu.npy/} would read {@code mu.npy}; as the operating system would, a name ending in
+     * a slash must be a directory (which the reader then rejects as one), so otherwise this fails
+     * (exit 1, as an unreadable input does), naming the path as given.
+     */
+    public Path inputPath(String name) throws java.io.IOException {
+        final Path p = path(name);
+        final String v = values.get(name);
+        if (endsWithSeparator(v) && !Files.isDirectory(p)) {
+            throw new java.io.IOException(command + ": --" + name + " " + v + ": "
+                    + (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "not a directory" : "no such file or directory"));
+        }
+        return p;
+    }
+
+    private static boolean endsWithSeparator(String v) {
+        return v.endsWith("/") || v.endsWith(java.io.File.separator);
+    }
+
+    /**
      * An output file path whose directory exists and is writable, checked before any work is
      * done so that a bad destination fails fast and leaves nothing behind. A symbolic link is
-     * checked as its target (the file that will be written); a dangling one is an error. An
-     * existing FIFO or device is written in place, so its directory need not be writable.
+     * checked as its target (the file that will be written); a dangling one, or one that cannot
+     * be followed (a loop), is an error. An existing FIFO or device is written in place, so its
+     * directory need not be writable. A name that can only be a directory ({@code out/},
+     * {@code .}, {@code ..}) is an error. Returns the path as given (not made absolute), so that
+     * a later write error names it as the user typed it.
      */
     public Path outputPath(String name) {
-        final String given = command + ": --" + name + " " + values.get(name);
         if ("-".equals(values.get(name))) {
             // SPEC: '-' means standard output for `bits` only (raw words), which handles it before this check.
-            throw new CliException(given + ": standard output ('-') is only for `reparam bits`; name a file (./- for one called -)");
+            throw new CliException(command + ": --" + name + " -: standard output ('-') is only for `reparam bits`;"
+                    + " name a file (./- for one called -)");
         }
-        final Path p = path(name).toAbsolutePath();
-        if (Files.isSymbolicLink(p) && Files.notExists(p)) {
-            String to;
+        final Path asGiven = path(name);
+        final String v = values.get(name);
+        final String given = command + ": --" + name + " " + v;
+        final Path last = asGiven.getFileName();
+        if (endsWithSeparator(v) || last == null || last.toString().equals(".") || last.toString().equals("..")) {
+            // Path.of drops a trailing slash: `--out new/` would otherwise write a file called new.
+            throw new CliException(given + " names a directory; name a file");
+        }
+        final Path p = asGiven.toAbsolutePath();
+        if (Files.isSymbolicLink(p) && !Files.exists(p)) {
             try {
-                to = Files.readSymbolicLink(p).toString();
+                p.toRealPath();                                  // resolves after all (changed meanwhile): go on
+            } catch (java.nio.file.NoSuchFileException e) {
+                String to;
+                try {
+                    to = Files.readSymbolicLink(p).toString();
+                } catch (java.io.IOException e2) {
+                    to = "?";
+                }
+                throw new CliException(given + " is a symbolic link to " + to + ", which does not exist");
             } catch (java.io.IOException e) {
-                to = "?";
+                final String why = e instanceof java.nio.file.FileSystemException f ? Main.fileProblem(f) : e.getMessage();
+                throw new CliException(given + (String.valueOf(why).startsWith("Too many levels of symbolic links")
+                        ? " is a symbolic link loop" : " is a symbolic link that cannot be followed: " + why));
             }
-            throw new CliException(given + " is a symbolic link to " + to + ", which does not exist");
         }
         if (Files.exists(p) && !Files.isDirectory(p) && !Files.isRegularFile(p)) {
             return p;

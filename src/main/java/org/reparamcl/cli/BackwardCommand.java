@@ -47,7 +47,7 @@ final class BackwardCommand {
         ReparamInputs.requireDistinct("backward", List.of("grad-mu-out", "grad-sigma-out"), List.of(muOut, rhoOut));
         final boolean store = a.has("eps");
         final ReparamInputs in = ReparamInputs.read("backward", a, !store);
-        final NpyArray grad = ReparamInputs.float32("backward", "grad", a.path("grad"));
+        final NpyArray grad = ReparamInputs.float32("backward", "grad", a.inputPath("grad"));
         final long[] g = grad.shape();
         boolean broadcast = false;
         long rows = in.paramRows();
@@ -71,12 +71,12 @@ final class BackwardCommand {
                 throw new CliException("backward: --grad element " + i + " is " + gradZ[i] + " (must be finite)");
             }
         }
-        final float[] eps = store ? ReparamInputs.finiteInput("backward", "eps", a.path("eps"), g, "the shape of --grad") : null;
+        final float[] eps = store ? ReparamInputs.finiteInput("backward", "eps", a.inputPath("eps"), g, "the shape of --grad") : null;
         final float[] gradKl = a.has("grad-kl")
-                ? ReparamInputs.finiteInput("backward", "grad-kl", a.path("grad-kl"), in.klShape(), "one value per parameter row")
+                ? ReparamInputs.finiteInput("backward", "grad-kl", a.inputPath("grad-kl"), in.klShape(), "one value per parameter row")
                 : null;
         final float[] gradLogProb = a.has("grad-log-prob")
-                ? ReparamInputs.finiteInput("backward", "grad-log-prob", a.path("grad-log-prob"),
+                ? ReparamInputs.finiteInput("backward", "grad-log-prob", a.inputPath("grad-log-prob"),
                         in.logProbShape(rows, broadcast), "one value per drawn row")
                 : null;
         final float[] gMu = new float[in.mu.length];

@@ -77,8 +77,8 @@ final class ReparamInputs {
         final long seed = needsNoiseAddress ? a.u64("seed") : 0;
         final long stream = a.u64("stream", 0);
         final long offset = a.u64("offset", 0);
-        final NpyArray mu = float32(command, "mu", a.path("mu"));
-        final NpyArray rho = float32(command, "sigma", a.path("sigma"));
+        final NpyArray mu = float32(command, "mu", a.inputPath("mu"));
+        final NpyArray rho = float32(command, "sigma", a.inputPath("sigma"));
         if (mu.ndim() < 1 || mu.ndim() > 2) {
             throw new CliException(command + ": --mu " + a.string("mu", "") + " has shape " + shape(mu.shape())
                     + "; expected (B, D) or (D,)");

@@ -142,6 +142,66 @@ class CliOutputTest {
         assertTrue(Files.isSymbolicLink(link));
     }
 
+    /**
+     * A symbolic link that cannot be followed (a loop) fails before any work, as a dangling one
+     * does: Files.notExists is false for it (the check cannot tell), so it used to pass.
+     */
+    @Test
+    void aSymbolicLinkLoopIsAnError() throws IOException {
+        final Path a = Files.createSymbolicLink(dir.resolve("a.npy"), Path.of("b.npy"));
+        Files.createSymbolicLink(dir.resolve("b.npy"), Path.of("a.npy"));
+        rejects(2, "bits: --out " + a + " is a symbolic link loop", "bits", "--seed", "1", "--n", "5", "--out", a.toString());
+        rejects(2, "noise: --out " + a + " is a symbolic link loop", "noise", "--seed", "1", "--n", "5", "--backend", "cpu",
+                "--out", a.toString());
+        rejects(2, "forward: --eps-out " + a + " is a symbolic link loop", forward(dir.resolve("z.npy").toString(), a.toString()));
+        rejects(2, "backward: --grad-mu-out " + a + " is a symbolic link loop",
+                backward(a.toString(), dir.resolve("s.npy").toString()));
+        assertTrue(Files.isSymbolicLink(a));
+    }
+
+    /**
+     * Path.of drops a trailing slash, so `--out new/` wrote a regular file called new (and
+     * `--out z.npy/` replaced z.npy): an output name ending in a slash, or . or .., names a
+     * directory and is an error before any work.
+     */
+    @Test
+    void anOutputEndingInASlashIsAnError() throws IOException {
+        final Path z = dir.resolve("z.npy");
+        Files.writeString(z, "old contents");
+        for (String out : List.of(dir + "/new/", z + "/", dir + "/", dir + "/.", dir + "/new/..")) {
+            rejects(2, "bits: --out " + out + " names a directory", "bits", "--seed", "1", "--n", "5", "--out", out);
+            rejects(2, "noise: --out " + out + " names a directory", "noise", "--seed", "1", "--n", "5", "--backend", "cpu",
+                    "--out", out);
+            rejects(2, "forward: --eps-out " + out + " names a directory", forward(dir.resolve("o.npy").toString(), out));
+            rejects(2, "backward: --grad-sigma-out " + out + " names a directory", backward(dir.resolve("o.npy").toString(), out));
+        }
+        assertEquals("old contents", Files.readString(z));
+    }
+
+    /**
+     * An input name ending in a slash must be a directory, as the operating system would have
+     * it: `--mu mu.npy/` used to read mu.npy. Exit 1, as for any input that cannot be read.
+     */
+    @Test
+    void anInputEndingInASlashIsNotAFile() throws IOException {
+        final String out = dir.resolve("o.npy").toString();
+        rejects(1, "forward: --mu " + mu + "/: not a directory", "forward", "--mu", mu + "/", "--sigma", sig.toString(),
+                "--seed", "1", "--backend", "cpu", "--out", out);
+        rejects(1, "forward: --sigma " + sig + "/: not a directory", "forward", "--mu", mu.toString(), "--sigma", sig + "/",
+                "--seed", "1", "--backend", "cpu", "--out", out);
+        rejects(1, "backward: --grad " + mu + "/: not a directory", withGrad(mu + "/", out));
+        rejects(1, "forward: --mu " + dir + "/missing.npy/: no such file or directory", "forward", "--mu", dir + "/missing.npy/",
+                "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--out", out);
+        // A directory with a slash is still a directory: the reader says so.
+        rejects(1, "is a directory", "forward", "--mu", dir + "/", "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu",
+                "--out", out);
+    }
+
+    private String[] withGrad(String grad, String muOut) {
+        return new String[] {"backward", "--grad", grad, "--mu", mu.toString(), "--sigma", sig.toString(),
+            "--seed", "7", "--backend", "cpu", "--quiet", "--grad-mu-out", muOut, "--grad-sigma-out", dir.resolve("o2.npy").toString()};
+    }
+
     @Test
     void namesUpToTheFileSystemLimitWork() throws IOException {
         final Path z = dir.resolve("z".repeat(251) + ".npy");                 // 255 bytes

@@ -127,7 +127,7 @@ class CliValidationTest {
         rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("no/such/x.npy").toString());
         rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("plain/x.npy").toString());
         rejects(2, "noise: --out is empty", "noise", "--seed", "1", "--n", "2", "--out", "");
-        rejects(2, "noise: --out / is a directory", "noise", "--seed", "1", "--n", "2", "--out", "/");
+        rejects(2, "noise: --out / names a directory", "noise", "--seed", "1", "--n", "2", "--out", "/");
         rejects(2, "noise: --out -: standard output ('-') is only for `reparam bits`", "noise", "--seed", "1", "--n", "2",
                 "--out", "-");
         assertTrue(Files.notExists(Path.of("-")), "a file named - was written");
