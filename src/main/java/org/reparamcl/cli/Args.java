@@ -172,7 +172,7 @@ public final class Args {
             }
         }
         if (Files.exists(p) && !Files.isDirectory(p) && !Files.isRegularFile(p)) {
-            return p;
+            return asGiven;
         }
         Path real = p;
         if (Files.isSymbolicLink(p)) {
@@ -192,7 +192,7 @@ public final class Args {
         if (!Files.isWritable(parent)) {
             throw new CliException(given + ": directory " + parent + " is not writable");
         }
-        return p;
+        return asGiven;
     }
 
     /**

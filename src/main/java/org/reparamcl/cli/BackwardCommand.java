@@ -11,7 +11,6 @@ import org.reparamcl.Backend;
 import org.reparamcl.Backends;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.ReparamSpec;
-import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 
 /**
@@ -85,7 +84,7 @@ final class BackwardCommand {
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, eps, gradZ, gradKl, gradLogProb, gMu, gRho, false);
-            Npy.writeAll(List.of(muOut, rhoOut),
+            OutputFiles.write(a, List.of("grad-mu-out", "grad-sigma-out"), List.of(muOut, rhoOut),
                     List.of(NpyArray.ofFloat32(in.paramShape, gMu), NpyArray.ofFloat32(in.paramShape, gRho)));
         }
         if (!a.flag("quiet")) {                                                 // after success: a failure prints one line

@@ -37,7 +37,8 @@ final class BitsCommand {
                 throw new IOException("bits: cannot write to standard output");
             }
         } else {
-            Npy.write(outPath, NpyArray.ofUint32(new long[] {o.n()}, words));
+            OutputFiles.write(a, java.util.List.of("out"), java.util.List.of(outPath),
+                    java.util.List.of(NpyArray.ofUint32(new long[] {o.n()}, words)));
         }
         return 0;
     }

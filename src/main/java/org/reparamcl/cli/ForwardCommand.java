@@ -10,7 +10,6 @@ import java.util.Set;
 import org.reparamcl.Backend;
 import org.reparamcl.Backends;
 import org.reparamcl.ReparamSpec;
-import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 
 /** {@code reparam forward}: z = mu + sigma(rho) * eps on the chosen backend. */
@@ -73,7 +72,7 @@ final class ForwardCommand {
             if (logProb != null) {
                 arrays.add(NpyArray.ofFloat32(in.logProbShape(rows, broadcast), logProb));
             }
-            Npy.writeAll(outputPaths, arrays);             // in the order of outputPaths: z, eps, kl, log q
+            OutputFiles.write(a, outputOptions, outputPaths, arrays);            // in the order of outputPaths: z, eps, kl, log q
         }
         if (!a.flag("quiet")) {                                                 // after success: a failure prints one line
             err.println("reparam: " + Main.oneLine(choice.reason()));

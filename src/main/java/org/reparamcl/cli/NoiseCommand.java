@@ -6,7 +6,6 @@ import java.util.Set;
 
 import org.reparamcl.Backend;
 import org.reparamcl.Backends;
-import org.reparamcl.npy.Npy;
 import org.reparamcl.npy.NpyArray;
 
 /** {@code reparam noise}: eps of the stream on the chosen backend, as float32 .npy. */
@@ -30,7 +29,8 @@ final class NoiseCommand {
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
         try (Backend b = choice.backend()) {
             b.fillNormal(o.seed(), o.stream(), o.offset(), eps, 0, o.n());
-            Npy.write(outPath, NpyArray.ofFloat32(new long[] {o.n()}, eps));
+            OutputFiles.write(a, java.util.List.of("out"), java.util.List.of(outPath),
+                    java.util.List.of(NpyArray.ofFloat32(new long[] {o.n()}, eps)));
         }
         if (!a.flag("quiet")) {                                         // after success, so a failure prints one line
             err.println("reparam: " + Main.oneLine(choice.reason()));

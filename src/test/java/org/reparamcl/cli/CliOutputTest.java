@@ -202,6 +202,26 @@ class CliOutputTest {
             "--seed", "7", "--backend", "cpu", "--quiet", "--grad-mu-out", muOut, "--grad-sigma-out", dir.resolve("o2.npy").toString()};
     }
 
+    /**
+     * An error found only by the write (a name too long for the file system, a full device) names
+     * the command, the option and the path as typed (here with a doubled slash, which Path.of
+     * would drop), not the absolute or temporary path.
+     */
+    @Test
+    void aFailedWriteNamesTheCommandOptionAndPathAsGiven() throws IOException {
+        final String tooLong = dir + "//" + "e".repeat(300) + ".npy";
+        rejects(1, "bits: --out " + tooLong + ": File name too long", "bits", "--seed", "1", "--n", "5", "--out", tooLong);
+        rejects(1, "noise: --out " + tooLong + ": File name too long", "noise", "--seed", "1", "--n", "5", "--backend", "cpu",
+                "--out", tooLong);
+        rejects(1, "forward: --eps-out " + tooLong + ": File name too long", forward(dir.resolve("z.npy").toString(), tooLong));
+        rejects(1, "backward: --grad-sigma-out " + tooLong + ": File name too long",
+                backward(dir.resolve("m.npy").toString(), tooLong));
+        if (Files.isWritable(Path.of("/dev/full"))) {                    // Linux: every write fails with ENOSPC
+            rejects(1, "bits: --out /dev/full: No space left on device", "bits", "--seed", "1", "--n", "5", "--out", "/dev/full");
+            rejects(1, "forward: --out /dev/full: No space left on device", forward("/dev/full", dir.resolve("e.npy").toString()));
+        }
+    }
+
     @Test
     void namesUpToTheFileSystemLimitWork() throws IOException {
         final Path z = dir.resolve("z".repeat(251) + ".npy");                 // 255 bytes

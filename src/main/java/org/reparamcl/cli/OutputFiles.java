@@ -1,0 +1,45 @@
+package org.reparamcl.cli;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.reparamcl.npy.Npy;
+import org.reparamcl.npy.NpyArray;
+
+/**
+ * Writes a command's {@code .npy} outputs through {@link Npy#writeAll} and words a failure as the
+ * other errors are: the command, the option and the path as the user gave it
+ * ({@code forward: --eps-out z.npy: No space left on device}), never a temporary or absolute path.
+ */
+final class OutputFiles {
+    private OutputFiles() {
+    }
+
+    /**
+     * Writes {@code arrays} to {@code paths} (as {@link Args#outputPath} returned them), all or nothing.
+     *
+     * @param options the option of each path, without {@code --}
+     */
+    static void write(Args a, List<String> options, List<Path> paths, List<NpyArray> arrays) throws IOException {
+        try {
+            Npy.writeAll(paths, arrays);
+        } catch (IOException e) {
+            throw named(a, options, paths, e);
+        }
+    }
+
+    /** The failure, prefixed with the command and the option and path it concerns (Npy names the path as passed). */
+    static IOException named(Args a, List<String> options, List<Path> paths, IOException e) {
+        if (e instanceof FileSystemException f) {
+            for (int i = 0; i < paths.size(); i++) {
+                if (paths.get(i).toString().equals(f.getFile())) {
+                    return new IOException(a.command() + ": --" + options.get(i) + " " + a.string(options.get(i), "")
+                            + ": " + Main.fileProblem(f), e);
+                }
+            }
+        }
+        return new IOException(a.command() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+    }
+}
