@@ -9,7 +9,7 @@ record NoiseOptions(long seed, long stream, long offset, int n) {
         try {
             NoiseStream.checkRange(o.offset, o.n);
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException(a.command() + ": " + e.getMessage());   // as forward and backward word it
         }
         return o;
     }

@@ -105,8 +105,10 @@ class CliValidationTest {
                 "bits", "--seed", "18446744073709551616", "--n", "3", "--out", out);
         rejects(2, "noise: --n must be in [0, 2147483639], got -3", "noise", "--seed", "1", "--n", "-3", "--out", out);
         rejects(2, "noise: --n must be in [0, 2147483639], got 2147483640", "noise", "--seed", "1", "--n", "2147483640", "--out", out);
-        rejects(2, "offset 18446744073709551615 + n 2 runs past the end of the stream (2^64 elements)",
+        rejects(2, "noise: offset 18446744073709551615 + n 2 runs past the end of the stream (2^64 elements)",
                 "noise", "--seed", "1", "--offset", "0xffffffffffffffff", "--n", "2", "--out", out);
+        rejects(2, "bits: offset 18446744073709551615 + n 2 runs past the end of the stream (2^64 elements)",
+                "bits", "--seed", "1", "--offset", "-1", "--n", "2", "--out", out);
         rejects(2, "noise: --seed is required", "noise", "--n", "2", "--out", out);
         rejects(2, "bits: --out is required", "bits", "--seed", "1", "--n", "2");
         rejects(2, "noise: --seed given twice", "noise", "--seed", "1", "--seed=2", "--n", "2", "--out", out);
