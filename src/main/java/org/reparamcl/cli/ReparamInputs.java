@@ -207,7 +207,7 @@ final class ReparamInputs {
             if (e.unsupportedDtype() != null) {
                 // A dtype the reader does not load at all (int64, bool, float16, ...): a wrong dtype, as for int32.
                 throw new CliException(command + ": --" + option + " " + file + " has dtype "
-                        + e.unsupportedDtype() + "; expected float32 (<f4)");
+                        + e.unsupportedDtype() + "; expected float32 ('<f4')");
             }
             throw new IOException(command + ": --" + option + " " + file + ": " + readFailure(e, file), e);
         } catch (IOException e) {
@@ -215,8 +215,8 @@ final class ReparamInputs {
             throw new IOException(command + ": --" + option + " " + file + ": " + readFailure(e, file), e);
         }
         if (a.dtype() != NpyDType.FLOAT32) {
-            throw new CliException(command + ": --" + option + " " + file + " has dtype " + a.dtype().descr()
-                    + "; expected float32 (<f4)");
+            throw new CliException(command + ": --" + option + " " + file + " has dtype '" + a.dtype().descr()
+                    + "'; expected float32 ('<f4')");                     // quoted as e.unsupportedDtype() is
         }
         return a;
     }

@@ -11,18 +11,25 @@ import java.util.Map;
  * <pre>
  *   header := ws dict ws EOF
  *   dict   := '{' [ entry (',' entry)* [','] ] '}'
- *   entry  := string ':' value
+ *   entry  := string ':' value        (for the key 'descr' also: string ':' list)
  *   value  := string | 'True' | 'False' | int | tuple
  *   tuple  := '(' ')' | '(' int ',' ')' | '(' int (',' int)+ [','] ')'
  *   int    := ['-'] ('0' | [1-9][0-9]*)
  *   string := quote, characters other than the quote, backslash or newline, quote
  * </pre>
  * Values come back as {@code String}, {@code Boolean}, {@code Long} or {@code long[]}.
- * Duplicate keys are rejected.
+ * Duplicate keys are rejected. A {@code 'descr'} that is a list (a structured dtype such as
+ * {@code [('a', '<f4')]}) is not parsed into its fields: its brackets, parentheses and quotes
+ * must balance, and it comes back as a {@link ListLiteral} holding its text, so that the reader
+ * can name the dtype it does not load instead of calling the header malformed.
  */
 final class HeaderDictParser {
 
     private static final int MAX_SHOWN = 40;
+
+    /** The text of a list value, such as the {@code descr} of a structured dtype, kept unparsed. */
+    record ListLiteral(String text) {
+    }
 
     private final String text;
     private final String name;
@@ -59,7 +66,7 @@ final class HeaderDictParser {
             skipWhitespace();
             expect(':', "':' after key " + show(key));
             skipWhitespace();
-            Object value = value();
+            Object value = key.equals("descr") && peek() == '[' ? listLiteral() : value();
             if (entries.put(key, value) != null) {
                 pos = keyPos;
                 throw error("duplicate key " + show(key));
@@ -107,6 +114,46 @@ final class HeaderDictParser {
             throw error("unsupported value " + abbreviate(word));
         }
         throw error("expected a value (string, True, False, integer or tuple)");
+    }
+
+    /**
+     * A bracketed list, with nested lists, tuples and strings (quotes and nesting checked, the
+     * items not interpreted), as the text from '[' to its matching ']'.
+     */
+    private ListLiteral listLiteral() throws NpyFormatException {
+        final int start = pos;
+        final StringBuilder closers = new StringBuilder();
+        while (true) {
+            final int c = peek();
+            if (c == -1) {
+                pos = start;
+                throw error("unterminated list");
+            }
+            if (c == '\'' || c == '"') {
+                string();
+                continue;
+            }
+            if (c == '[' || c == '(') {
+                closers.append(c == '[' ? ']' : ')');
+                pos++;
+                continue;
+            }
+            if (c == ']' || c == ')') {
+                if (closers.charAt(closers.length() - 1) != c) {
+                    throw error("expected '" + closers.charAt(closers.length() - 1) + "' in list");
+                }
+                closers.setLength(closers.length() - 1);
+                pos++;
+                if (closers.length() == 0) {
+                    return new ListLiteral(text.substring(start, pos));
+                }
+                continue;
+            }
+            if (c == '{' || c == '}' || c == ':') {
+                throw error("unexpected character in list");
+            }
+            pos++;
+        }
     }
 
     private long[] tuple() throws NpyFormatException {

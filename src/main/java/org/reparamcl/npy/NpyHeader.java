@@ -49,6 +49,12 @@ final class NpyHeader {
     }
 
     private static NpyDType dtype(Object descr, String name) throws NpyFormatException {
+        if (descr instanceof HeaderDictParser.ListLiteral list) {
+            // A structured dtype: well formed, but not one this reader loads (the caller may say "not float32").
+            final String shown = HeaderDictParser.show(list.text());
+            throw NpyFormatException.unsupportedDtype(name, "dtype " + shown + " is a structured dtype, which is not supported"
+                    + " (expected one of " + NpyDType.supportedList() + ")", shown);
+        }
         if (!(descr instanceof String)) {
             throw NpyFormatException.of(name, "'descr' must be a type string such as '<f4'"
                     + " (structured dtypes are not supported)");

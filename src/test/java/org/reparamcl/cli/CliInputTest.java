@@ -82,16 +82,22 @@ class CliInputTest {
     void dtypesTheReaderDoesNotLoadAreWrongDtypes() throws IOException {
         final Path i8 = dir.resolve("i8.npy");
         Files.write(i8, CliReparamFuzzTest.npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", new byte[48]));
-        rejects(2, "forward: --mu " + i8 + " has dtype '<i8'; expected float32 (<f4)", "forward", "--mu", i8.toString(),
+        rejects(2, "forward: --mu " + i8 + " has dtype '<i8'; expected float32 ('<f4')", "forward", "--mu", i8.toString(),
                 "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
         final Path b1 = dir.resolve("b1.npy");
         Files.write(b1, CliReparamFuzzTest.npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", new byte[6]));
-        rejects(2, "backward: --grad " + b1 + " has dtype '|b1'; expected float32 (<f4)", "backward", "--grad", b1.toString(),
+        rejects(2, "backward: --grad " + b1 + " has dtype '|b1'; expected float32 ('<f4')", "backward", "--grad", b1.toString(),
                 "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu",
                 "--grad-mu-out", out.toString(), "--grad-sigma-out", dir + "/o2.npy");
+        // A structured dtype, as np.save writes np.zeros((3, 5), dtype=[('a', '<f4')]), was a "malformed header" (exit 1).
+        final Path st = dir.resolve("st.npy");
+        Files.write(st, CliReparamFuzzTest.npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3, 5), }",
+                new byte[60]));
+        rejects(2, "forward: --mu " + st + " has dtype '[('a', '<f4')]'; expected float32 ('<f4')", "forward", "--mu",
+                st.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
         final Path i4 = dir.resolve("i4.npy");
         Npy.write(i4, NpyArray.ofInt32(new long[] {2, 3}, new int[6]));
-        rejects(2, "forward: --sigma " + i4 + " has dtype <i4; expected float32 (<f4)", "forward", "--mu", mu.toString(),
+        rejects(2, "forward: --sigma " + i4 + " has dtype '<i4'; expected float32 ('<f4')", "forward", "--mu", mu.toString(),
                 "--sigma", i4.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
     }
 

@@ -108,6 +108,18 @@ class HeaderDictParserTest {
         assertTrue(!message.contains("\n") && !message.contains("\r"), message);
     }
 
+    /** Only 'descr' may be a list (a structured dtype); it comes back as its text, unparsed. */
+    @Test
+    void aListDescrComesBackAsItsText() throws NpyFormatException {
+        Map<String, Object> d = parse("{'descr': [('a', '<f4'), ('b', [('c', '<i8', (2, 3))])], 'fortran_order': False, 'shape': (3,), }");
+        assertEquals(new HeaderDictParser.ListLiteral("[('a', '<f4'), ('b', [('c', '<i8', (2, 3))])]"), d.get("descr"));
+        assertArrayEquals(new long[] {3}, (long[]) d.get("shape"));
+        assertTrue(rejection("{'descr': [('a', '<f4'), }").contains("unexpected character in list"));
+        assertTrue(rejection("{'descr': [('a', ']')").contains("unterminated list"));
+        assertTrue(rejection("{'descr': [('a', '<f4']}").contains("expected ')' in list"));
+        assertTrue(rejection("{'descr': [('a\\n', '<f4')]}").contains("escape sequences"));
+    }
+
     @Test
     void specificMessages() {
         assertTrue(rejection("{'shape': (5)}").contains("a one-element tuple needs a trailing comma"));

@@ -112,6 +112,25 @@ class NpyRejectTest {
                 problem(image(dict("4", "False", "(3,)"), THREE)));
     }
 
+    /**
+     * A structured dtype (np.save of dtype=[('a', '<f4')]) is a well-formed header of a dtype
+     * this reader does not load, not a malformed header: the message names the dtype and
+     * unsupportedDtype() is set, so the command line can say "not float32" (exit 2).
+     */
+    @Test
+    void structuredDtypeIsAnUnsupportedDtype() throws IOException {
+        Files.write(file, image(dict("[('a', '<f4')]", "False", "(3, 5)"), new byte[60]));
+        NpyFormatException e = assertThrows(NpyFormatException.class, () -> Npy.read(file));
+        assertEquals(file + ": dtype '[('a', '<f4')]' is a structured dtype, which is not supported"
+                + " (expected one of <f4, <u4, <i4, <f8)", e.getMessage());
+        assertEquals("'[('a', '<f4')]'", e.unsupportedDtype());
+        NpyFormatException nested = assertThrows(NpyFormatException.class, () -> Npy.read(new ByteArrayInputStream(
+                image(dict("[('a', '<f4', (2,)), (\"b\", [('c', '|u1')]), ]", "False", "(3,)"), new byte[27])), "s.npy"));
+        assertEquals("'[('a', '<f4', (2,)), (\"b\", [('c', '|u1')...'", nested.unsupportedDtype());   // long ones elided
+        assertTrue(streamProblem(image(dict("[('a', '<f4')", "False", "(3,)"), THREE)).startsWith("malformed header: unexpected character in list"));
+        assertTrue(streamProblem(image(dict("[('a', '<f4']", "False", "(3,)"), THREE)).startsWith("malformed header: expected ')'"));
+    }
+
     @Test
     void bigEndianNamesTheByteOrder() throws IOException {
         assertEquals("dtype '>f4' has big-endian byte order '>'; only little-endian '<' is supported",
