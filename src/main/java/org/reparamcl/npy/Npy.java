@@ -91,7 +91,8 @@ public final class Npy {
     /**
      * Writes several {@code .npy} files all or nothing (as far as the file system allows). Each
      * output that is, or will be, a regular file is written to a short hidden temporary file in
-     * the directory of the file it replaces, synced, and moved into place (atomically where the
+     * the directory of the file it replaces (given the replaced file's POSIX permissions), synced,
+     * and moved into place (atomically where the
      * file system allows) only when every output has been written; on failure the temporary
      * files are deleted and no existing file is changed. A path that is a symbolic link writes to
      * the link's target (the link stays); a path that names an existing FIFO or character device
@@ -130,6 +131,7 @@ public final class Npy {
                         NpyWriter.write(channel, arrays.get(current));
                         channel.force(true);
                     }
+                    keepPermissions(t.file(), temps[current]);
                 }
             }
             for (current = 0; current < targets.size(); current++) {
@@ -256,6 +258,23 @@ public final class Npy {
             return new Target(own.isSymbolicLink() ? abs.toRealPath() : abs, false);
         } catch (IOException e) {
             throw naming(path, e);
+        }
+    }
+
+    /**
+     * Gives {@code temp} the POSIX permissions of {@code target} when that is an existing regular
+     * file, so that replacing a file keeps its mode (the temporary file starts with the umask's
+     * defaults). Owner, group, ACLs and hard links are not carried over: the replacement is a new
+     * file. Nothing happens for a new file or where POSIX permissions are not supported.
+     */
+    static void keepPermissions(Path target, Path temp) throws IOException {
+        if (!Files.isRegularFile(target)) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+        } catch (UnsupportedOperationException | NoSuchFileException e) {
+            // not a POSIX file system, or the target went away meanwhile: the defaults stay
         }
     }
 

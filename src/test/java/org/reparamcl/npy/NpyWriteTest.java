@@ -65,6 +65,34 @@ class NpyWriteTest {
         assertTrue(Files.notExists(p));
     }
 
+    /**
+     * Replacing an existing file keeps its permissions (the temporary file used to come with the
+     * umask's defaults), also through a symbolic link; the replacement is a new file, so a hard
+     * link to the old one keeps the old contents.
+     */
+    @Test
+    void replacingAFileKeepsItsPermissions() throws IOException {
+        assertTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "these tests run on POSIX");
+        NpyArray a = NpyArray.ofFloat32(new long[] {1}, new float[] {1f});
+        for (String mode : List.of("rwxr-x---", "rw-------", "r--r--r--", "rw-rw-rw-")) {
+            Path p = dir.resolve("p-" + mode + ".npy");
+            Files.writeString(p, "old contents");
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+            Path link = Files.createSymbolicLink(dir.resolve("link-" + mode + ".npy"), p.getFileName());
+            Npy.write(p, a);
+            assertEquals(mode, java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+            Npy.write(link, a);
+            assertEquals(mode, java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), "via link");
+            assertEquals(a, Npy.read(p));
+        }
+        Path q = dir.resolve("q.npy");
+        Files.writeString(q, "old contents");
+        Path hard = Files.createLink(dir.resolve("hard.npy"), q);
+        Npy.write(q, a);
+        assertEquals("old contents", Files.readString(hard));
+    }
+
     @Test
     void outputHasDefaultPermissionsNotPrivateTempPermissions() throws IOException {
         Path reference = Files.createFile(dir.resolve("reference"));
