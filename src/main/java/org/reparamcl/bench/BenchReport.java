@@ -8,8 +8,12 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -208,14 +212,120 @@ public final class BenchReport {
 
     /** Writes the four artifacts into the output directory and returns the Markdown text. */
     public String writeAll() throws IOException {
+        return writeAll(List.of());
+    }
+
+    /**
+     * Writes the four artifacts into the output directory, and {@code crossover.properties} also
+     * to each of {@code crossoverCopies}, all or nothing as far as the file system allows: every
+     * file is first written to a hidden temporary file beside its target, and only when all are
+     * written are they moved into place. On failure every temporary file is removed, and so are
+     * the files and directories this call created; a file that existed is left as it was unless
+     * its move had already happened. A replaced file keeps its POSIX permissions; a new one is
+     * rw-r--r--.
+     *
+     * @return the Markdown text
+     * @throws FileSystemException naming the target (not the temporary file) that failed
+     */
+    public String writeAll(List<Path> crossoverCopies) throws IOException {
         final Path dir = result.options().outDir();
-        Files.createDirectories(dir);
         final String md = markdown();
-        writeAtomically(dir.resolve(MARKDOWN), md.getBytes(StandardCharsets.UTF_8));
-        writeAtomically(dir.resolve(JSON), Json.write(toMap()).getBytes(StandardCharsets.UTF_8));
-        writePng(dir.resolve(PNG));
-        writeAtomically(dir.resolve(CROSSOVER), crossoverProperties().getBytes(StandardCharsets.UTF_8));
+        final byte[] crossover = crossoverProperties().getBytes(StandardCharsets.UTF_8);
+        final Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(dir.resolve(MARKDOWN), md.getBytes(StandardCharsets.UTF_8));
+        files.put(dir.resolve(JSON), Json.write(toMap()).getBytes(StandardCharsets.UTF_8));
+        files.put(dir.resolve(PNG), png());
+        files.put(dir.resolve(CROSSOVER), crossover);
+        for (Path c : crossoverCopies) {
+            files.put(c, crossover);
+        }
+        final List<Path> createdDirs = new ArrayList<>();
+        final List<Path> createdFiles = new ArrayList<>();
+        final List<Path> targets = new ArrayList<>(files.keySet());
+        final Path[] temps = new Path[targets.size()];
+        boolean done = false;
+        Path current = dir;
+        try {
+            createDirectories(dir, createdDirs);
+            for (Path c : crossoverCopies) {
+                current = c;
+                createDirectories(c.toAbsolutePath().getParent(), createdDirs);
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                current = targets.get(i);
+                final Path abs = current.toAbsolutePath();
+                if (Files.isDirectory(abs)) {
+                    throw new FileSystemException(current.toString(), null, "is a directory");
+                }
+                temps[i] = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+                Files.write(temps[i], files.get(current));
+                permissions(abs, temps[i]);
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                current = targets.get(i);
+                final boolean existed = Files.exists(current, LinkOption.NOFOLLOW_LINKS);
+                move(temps[i], current);
+                temps[i] = null;
+                if (!existed) {
+                    createdFiles.add(current);
+                }
+            }
+            done = true;
+        } catch (IOException e) {
+            throw naming(current, e);
+        } finally {
+            for (Path t : temps) {
+                deleteQuietly(t);
+            }
+            if (!done) {
+                createdFiles.forEach(BenchReport::deleteQuietly);
+                for (int i = createdDirs.size() - 1; i >= 0; i--) {
+                    deleteQuietly(createdDirs.get(i));
+                }
+            }
+        }
         return md;
+    }
+
+    /** Creates {@code dir} and its missing parents, noting each one created (outermost first). */
+    private static void createDirectories(Path dir, List<Path> created) throws IOException {
+        final Path abs = dir.toAbsolutePath();
+        final List<Path> missing = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        for (Path p : missing) {
+            Files.createDirectory(p);
+            created.add(p);
+        }
+        if (!Files.isDirectory(abs)) {
+            throw new FileSystemException(abs.toString(), null, "not a directory");
+        }
+    }
+
+    /** The failure, naming {@code target} as given rather than a temporary file. */
+    private static IOException naming(Path target, IOException e) {
+        if (e instanceof FileSystemException f && target.toString().equals(f.getFile())) {
+            return e;
+        }
+        final String why = e instanceof NoSuchFileException ? "no such file or directory"
+                : e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        final FileSystemException named = new FileSystemException(target.toString(), null, why);
+        named.initCause(e);
+        return named;
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the original failure is the one worth reporting (a directory someone filled meanwhile stays)
+        }
     }
 
     /** The Markdown report: machine, notes, the table, crossovers and peer rows. */
@@ -406,6 +516,19 @@ public final class BenchReport {
      * PNG. Peer lines are drawn at the run's sizes only.
      */
     public void writePng(Path file) throws IOException {
+        final byte[] bytes = png();
+        final Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            permissions(file.toAbsolutePath(), tmp);
+            move(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The chart as PNG bytes (see {@link #writePng}). */
+    byte[] png() throws IOException {
         final List<Chart> charts = new ArrayList<>();
         for (Pass p : result.options().passes()) {
             charts.add(panel(p));
@@ -425,16 +548,11 @@ public final class BenchReport {
         } finally {
             g.dispose();
         }
-        final Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) {
-                throw new IOException("no PNG writer available");
-            }
-            readableByAll(tmp);
-            move(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(img, "png", bytes)) {
+            throw new IOException("no PNG writer available");
         }
+        return bytes.toByteArray();
     }
 
     /** One legend row per series: a line sample in its color (dashed for roofs) and its name. */
@@ -525,21 +643,15 @@ public final class BenchReport {
         return out;
     }
 
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        final Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    /**
+     * The permissions of the file that {@code tmp} will replace: those of an existing regular file
+     * {@code target}, else rw-r--r-- like an ordinary new file (temporary files start owner-only);
+     * ignored off POSIX.
+     */
+    private static void permissions(Path target, Path tmp) throws IOException {
         try {
-            Files.write(tmp, bytes);
-            readableByAll(tmp);
-            move(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** rw-r--r-- like an ordinary new file (temporary files start owner-only); ignored off POSIX. */
-    private static void readableByAll(Path p) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(tmp, Files.isRegularFile(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,44 +54,143 @@ public final class BenchCommand {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         final BenchOptions options;
+        final boolean save = Arrays.asList(args).contains("--save-crossover");
         try {
             options = parse(args);
+            if (options != null && save) {
+                requireWritableFile("--save-crossover", CrossoverTable.location());
+            }
         } catch (CliException | IllegalArgumentException e) {
-            err.println("reparam: error: " + (e instanceof CliException ? "" : "bench: ") + e.getMessage());
+            // One line, control characters escaped, as Main words every other command's errors.
+            err.println("reparam: error: " + Main.oneLine((e instanceof CliException ? "" : "bench: ") + e.getMessage()));
             return 2;
         }
         if (options == null) {
             out.println(USAGE);
             return 0;
         }
+        final String outGiven = outGiven(args);
         try {
             final BenchResult result = BenchRunner.run(options, "reparam bench " + String.join(" ", args), err);
-            for (String note : result.notes()) {
-                err.println("reparam: bench: " + note);
-            }
             final BenchReport report = new BenchReport(result);
-            out.print(report.markdown());
-            report.writeAll();
+            final boolean copy = save && !report.crossovers().isEmpty();
+            final Path to = CrossoverTable.location().toAbsolutePath();
+            // Every file first, all or nothing; stdout only once they are in place, so a failure prints one line.
+            final String md = report.writeAll(copy ? List.of(to) : List.of());
+            for (String note : result.notes()) {
+                err.println("reparam: bench: " + Main.oneLine(note));
+            }
+            out.print(md);
             out.println();
             out.println("wrote " + options.outDir().resolve(BenchReport.MARKDOWN) + ", " + BenchReport.JSON + ", "
                     + BenchReport.PNG + ", " + BenchReport.CROSSOVER);
-            if (Arrays.asList(args).contains("--save-crossover")) {
-                if (report.crossovers().isEmpty()) {
-                    err.println("reparam: bench: no crossover to save (it needs OpenCL and CPU rows)");
-                } else {
-                    final Path to = CrossoverTable.location().toAbsolutePath();
-                    Files.createDirectories(to.getParent());
-                    Files.copy(options.outDir().resolve(BenchReport.CROSSOVER), to, StandardCopyOption.REPLACE_EXISTING);
-                    out.println("saved the crossover to " + to);
-                }
+            if (save && !copy) {
+                err.println("reparam: bench: no crossover to save (it needs OpenCL and CPU rows)");
+            } else if (copy) {
+                out.println("saved the crossover to " + to);
             }
             return 0;
         } catch (IOException | RuntimeException e) {
-            err.println("reparam: error: bench: " + String.valueOf(e.getMessage()).replace('\n', ' '));
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (e instanceof java.nio.file.FileSystemException f) {
+                final String file = String.valueOf(f.getFile());
+                final boolean inOut = file.startsWith(options.outDir().toString());
+                msg = (inOut ? "--out " + outGiven : "--save-crossover") + ": " + file + ": " + Main.fileProblem(f);
+            }
+            err.println("reparam: error: bench: " + Main.oneLine(msg));
             if ("1".equals(System.getenv("REPARAM_DEBUG"))) {
                 e.printStackTrace(err);
             }
             return 1;
+        }
+    }
+
+    /** The --out value as typed (the last --out or --out=), or the default directory's name. */
+    private static String outGiven(String[] args) {
+        String v = "bench-results";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--out") && i + 1 < args.length) {
+                v = args[++i];
+            } else if (args[i].startsWith("--out=")) {
+                v = args[i].substring("--out=".length());
+            }
+        }
+        return v;
+    }
+
+    /**
+     * The output directory, checked before any work, as the other commands check their outputs:
+     * it is a directory or can be created (its nearest existing ancestor is a writable directory),
+     * and none of the report's file names in it is a directory. Messages name the path as given.
+     */
+    static Path outputDirectory(String given) {
+        final String what = "bench: --out " + given;
+        if (given.isEmpty()) {
+            throw new CliException("bench: --out is empty");
+        }
+        if (given.equals("-")) {
+            throw new CliException(what + ": standard output ('-') is only for `reparam bits`; name a directory"
+                    + " (./- for one called -)");
+        }
+        final Path dir = Path.of(given);
+        final Path abs = dir.toAbsolutePath();
+        if (Files.exists(abs)) {
+            if (!Files.isDirectory(abs)) {
+                throw new CliException(what + " is not a directory");
+            }
+            if (!Files.isWritable(abs)) {
+                throw new CliException(what + ": directory is not writable");
+            }
+            for (String f : new String[] {BenchReport.MARKDOWN, BenchReport.JSON, BenchReport.PNG, BenchReport.CROSSOVER}) {
+                if (Files.isDirectory(abs.resolve(f))) {
+                    throw new CliException(what + ": " + dir.resolve(f) + " is a directory");
+                }
+            }
+        } else {
+            requireCreatable(what, dir);
+        }
+        return dir;
+    }
+
+    /** Where {@code --save-crossover} copies the file: not a directory, and its directory exists or can be created. */
+    static void requireWritableFile(String option, Path file) {
+        final String what = "bench: " + option + " " + file;
+        final Path abs = file.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new CliException(what + " is a directory");
+        }
+        if (abs.getParent() == null) {
+            throw new CliException(what + ": no directory");
+        }
+        if (Files.isDirectory(abs.getParent())) {
+            if (!Files.isWritable(abs.getParent())) {
+                throw new CliException(what + ": directory " + abs.getParent() + " is not writable");
+            }
+        } else {
+            requireCreatable(what, abs.getParent());
+        }
+    }
+
+    /**
+     * A directory that does not exist: a dangling link, or no writable directory to create it in,
+     * is an error. Messages name the ancestor as a prefix of the path as given.
+     */
+    private static void requireCreatable(String what, Path dir) {
+        Path p = dir;
+        while (p != null && !Files.exists(p)) {
+            if (Files.isSymbolicLink(p)) {
+                throw new CliException(what + ": " + p + " is a symbolic link that cannot be followed");
+            }
+            p = p.getParent();
+        }
+        if (p == null) {
+            p = Path.of("").toAbsolutePath();                      // a relative path: the working directory
+        }
+        if (p == null || !Files.isDirectory(p)) {
+            throw new CliException(what + ": " + p + " is not a directory");
+        }
+        if (!Files.isWritable(p)) {
+            throw new CliException(what + ": directory " + p + " is not writable");
         }
     }
 
@@ -118,7 +216,11 @@ public final class BenchCommand {
         minRep = mr == null ? d.minRepMillis() : Double.parseDouble(mr);
         Path peers = null;
         if (a.has("peers")) {
-            peers = a.path("peers");
+            try {
+                peers = a.inputPath("peers");
+            } catch (IOException e) {
+                throw new CliException(e.getMessage());
+            }
             if (!Files.isRegularFile(peers)) {
                 throw new CliException("bench: --peers file " + peers + " does not exist");
             }
@@ -131,7 +233,7 @@ public final class BenchCommand {
                 a.intValue("reps", d.reps(), 1, 1_000_000),
                 a.intValue("warmup-ms", d.warmupMillis(), 0, 3_600_000),
                 minRep, a.string("device", d.device()),
-                a.has("out") ? a.path("out") : d.outDir(), peers,
+                outputDirectory(a.string("out", d.outDir().toString())), peers,
                 a.u64("seed", d.seed()), !a.flag("no-progress"));
     }
 

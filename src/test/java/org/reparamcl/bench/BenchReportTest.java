@@ -27,9 +27,53 @@ class BenchReportTest {
     }
 
     static BenchResult result(List<Integer> sizes, List<Measurement> ms, List<PeerRow> peers) {
+        return result(Path.of("unused"), sizes, ms, peers);
+    }
+
+    static BenchResult result(Path outDir, List<Integer> sizes, List<Measurement> ms, List<PeerRow> peers) {
         final BenchOptions o = new BenchOptions(sizes, List.of(Pass.NOISE), BenchOptions.BACKENDS, 1, 3, 0, 0, "auto",
-                Path.of("unused"), null, 1, false);
+                outDir, null, 1, false);
         return new BenchResult(o, "reparam bench", "2020-01-01T00:00Z", 1.0, MACHINE, "0 0 0", List.of(), ms, peers);
+    }
+
+    /**
+     * A file that cannot be written once the run is done (here bench.png is a directory) leaves
+     * nothing: no bench.md or bench.json written before it, no temporary file, no directory this
+     * call created; the exception names the target, not a temporary file.
+     */
+    @Test
+    void aFailedWriteLeavesNoFile(@TempDir Path dir) throws IOException {
+        final Path out = dir.resolve("out");
+        Files.createDirectories(out.resolve(BenchReport.PNG));
+        final BenchReport r = new BenchReport(result(out, List.of(1024), sweep(List.of(1024)), List.of()));
+        final java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class, r::writeAll);
+        assertEquals(out.resolve(BenchReport.PNG).toString(), e.getFile());
+        assertEquals(List.of("bench.png"), org.reparamcl.TestFiles.listing(out));
+
+        // A copy of the crossover that cannot be written (its directory would be under a file):
+        // the directories created for the report go too.
+        final Path fresh = dir.resolve("new").resolve("sub");
+        Files.writeString(dir.resolve("file"), "x");
+        final BenchReport s = new BenchReport(result(fresh, List.of(1024), sweep(List.of(1024)), List.of()));
+        assertThrows(IOException.class, () -> s.writeAll(List.of(dir.resolve("file").resolve("c").resolve("x.properties"))));
+        assertEquals(List.of("file", "out"), org.reparamcl.TestFiles.listing(dir));
+    }
+
+    /** The report files are written whole: new ones rw-r--r--, a replaced one keeps its permissions. */
+    @Test
+    void writeAllReplacesFilesKeepingTheirPermissions(@TempDir Path dir) throws IOException {
+        final Path md = Files.writeString(dir.resolve(BenchReport.MARKDOWN), "old");
+        Files.setPosixFilePermissions(md, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final Path copy = dir.resolve("conf").resolve("crossover.properties");
+        final BenchReport r = new BenchReport(result(dir, List.of(1024), sweep(List.of(1024)), List.of()));
+        assertEquals(r.markdown(), r.writeAll(List.of(copy)));
+        assertEquals(r.markdown(), Files.readString(md));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(md)));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve(BenchReport.JSON))));
+        assertEquals(Files.readString(dir.resolve(BenchReport.CROSSOVER)), Files.readString(copy));
+        assertEquals(List.of("bench.json", "bench.md", "bench.png", "conf", "crossover.properties"),
+                org.reparamcl.TestFiles.listing(dir));
     }
 
     /** CPU costs 10 ns/element; OpenCL end to end costs 20 us + 1 ns/element: crossover near 2^11. */

@@ -189,6 +189,53 @@ class BenchCommandTest {
         assertTrue(root.get("machine").get("opencl_device").isNull());
     }
 
+    /**
+     * An --out that cannot take the report (a file, /dev/null, a directory whose bench.png is a
+     * directory, '-', under a file) fails before the benchmark runs: exit 2, one line naming the
+     * option and the path as given, nothing on stdout, no file written.
+     */
+    @Test
+    void aBadOutputDirectoryFailsBeforeAnyWork(@TempDir Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("afile"), "x");
+        final Path d = dir.resolve("d");
+        Files.createDirectories(d.resolve(BenchReport.PNG));
+        final String[][] cases = {
+            {file.toString(), "bench: --out " + file + " is not a directory"},
+            {"/dev/null", "bench: --out /dev/null is not a directory"},
+            {d.toString(), "bench: --out " + d + ": " + d.resolve(BenchReport.PNG) + " is a directory"},
+            {file + "/sub", "bench: --out " + file + "/sub: " + file + " is not a directory"},
+            {"", "bench: --out is empty"},
+            {"-", "bench: --out -: standard output ('-') is only for `reparam bits`"},    // last: the old code wrote ./-
+        };
+        for (String[] c : cases) {
+            final Run r = run("--sizes", "64", "--reps", "1", "--warmup-ms", "1", "--min-rep-ms", "0.2", "--backends", "cpu-1",
+                    "--passes", "noise", "--no-progress", "--out", c[0]);
+            // Exit 2 (a usage error, not a failure after the run) and an empty stdout: checked before the work.
+            assertEquals(2, r.code(), c[0] + "\n" + r.err());
+            assertTrue(r.err().startsWith("reparam: error: " + c[1]) && r.err().lines().count() == 1, r.err());
+            assertEquals("", r.out(), c[0]);
+        }
+        assertEquals(List.of("afile", "d"), org.reparamcl.TestFiles.listing(dir));
+        assertEquals(List.of("bench.png"), org.reparamcl.TestFiles.listing(d));
+        assertTrue(org.reparamcl.TestFiles.listing(d.resolve(BenchReport.PNG)).isEmpty());
+    }
+
+    /** bench's errors are one line with control characters escaped, as every other command's are. */
+    @Test
+    void errorsAreOneLineWithControlCharactersEscaped() {
+        Run r = run("--sizes", "12\nx");
+        assertEquals(2, r.code());
+        assertEquals("reparam: error: bench: bad size '12 x' (expected an integer, 2^K or 2^A..2^B[:S])\n",
+                r.err().replace(System.lineSeparator(), "\n"));
+        r = run("--sizes", "\u001b[31m");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("reparam: error: bench: bad size '\\u001b[31m'") && r.err().lines().count() == 1, r.err());
+        assertFalse(r.err().contains("\u001b"), r.err());
+        r = run("--passes", "a\rb");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
     @Test
     void badArgumentsExitWithTwoAndAMessage(@TempDir Path dir) {
         Run r = run("--sizes", "2^40", "--out", dir.toString());
