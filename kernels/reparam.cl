@@ -998,9 +998,10 @@ __kernel void reparam_sigma_log(__global const float *rho, __global float *sg, _
 /*
  * Whether the factors that a backward pass's KL and log q gradients multiply are non-finite, for
  * the checks asked for: d log sigma/drho for either, fma(sigma, dsigma/drho, -d log sigma/drho) for
- * KL (Parameterization.rejectionOf(rho, kl, logProb)).
+ * KL (Parameterization.rejectionOf(rho, kl, logProb)). Out of line: the value check's fast path
+ * stays small, and calls it only for chunks with a rho near an overflow.
  */
-RP_INLINE int16 rp_gradient_factors_bad(int check, int param, float16 rho)
+static __attribute__((noinline)) int16 rp_gradient_factors_bad(int check, int param, float16 rho)
 {
     float16 s, ds, ls, dl;
     rp_transform(param, rho, &s, &ds, &ls, &dl);
@@ -1050,9 +1051,20 @@ __kernel void reparam_sigma(__global const float *mu, __global const float *rho,
             bad |= !(0.5f * r0 <= FM_EXP_FINITE_MAX) | !(0.5f * r1 <= FM_EXP_FINITE_MAX)
                  | !(0.5f * r2 <= FM_EXP_FINITE_MAX) | !(0.5f * r3 <= FM_EXP_FINITE_MAX);
         }
-        if (check & (RP_CHECK_KL_GRADIENT | RP_CHECK_LOGQ_GRADIENT)) {
-            bad |= rp_gradient_factors_bad(check, param, r0) | rp_gradient_factors_bad(check, param, r1)
-                 | rp_gradient_factors_bad(check, param, r2) | rp_gradient_factors_bad(check, param, r3);
+        /*
+         * The gradient factors are finite for sure, and not computed, while sigma's rho >= 1e-37
+         * (1/rho <= 1e37), log-sigma's rho <= 44 (sigma^2 <= e^88), log-var's rho <= 88
+         * (sigma^2 / 2 <= e^88 / 2), and always for softplus (d log sigma/drho <= 1/softplus(-20) and
+         * sigma * sigmoid <= |rho| + 1); a chunk with a rho past those bounds is checked exactly.
+         */
+        if ((check & (RP_CHECK_KL_GRADIENT | RP_CHECK_LOGQ_GRADIENT)) && param != RP_SOFTPLUS) {
+            const float lo = param == RP_SIGMA ? 1e-37f : -INFINITY;
+            const float hi = param == RP_LOG_SIGMA ? 44.0f : param == RP_LOG_VAR ? 88.0f : INFINITY;
+            const int16 near = (r0 < lo) | (r1 < lo) | (r2 < lo) | (r3 < lo) | (r0 > hi) | (r1 > hi) | (r2 > hi) | (r3 > hi);
+            if (any(near)) {
+                bad |= rp_gradient_factors_bad(check, param, r0) | rp_gradient_factors_bad(check, param, r1)
+                     | rp_gradient_factors_bad(check, param, r2) | rp_gradient_factors_bad(check, param, r3);
+            }
         }
         if (any(bad)) {
             atomic_min(flag, (uint)c);

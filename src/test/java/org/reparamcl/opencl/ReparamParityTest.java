@@ -642,7 +642,8 @@ class ReparamParityTest {
     /**
      * A backward pass given gradKl or gradLogProb also rejects rho whose gradient factors overflow
      * (log-sigma rho = 46: sigma^2; log-var rho = 90: sigma^2 / 2; sigma rho = 1e-40: 1/rho),
-     * with the CPU reference's message, in a whole chunk and in the last partial one, and writes
+     * with the CPU reference's message, in a whole chunk (where the device first tests cheap
+     * bounds) and in the last partial one, and writes
      * nothing; without those gradients the same rho passes, and softplus at its extremes passes
      * with both and gives finite gradients, bit for bit as the CPU reference.
      */
@@ -657,6 +658,9 @@ class ReparamParityTest {
             new Case(Parameterization.LOG_VAR, 140, 90.0f, true, true,
                     "gives sigma * dsigma/drho - d log sigma/drho = Infinity" + kl),
             new Case(Parameterization.LOG_VAR, 140, 88.0f, true, true, null),
+            new Case(Parameterization.LOG_VAR, 100, 90.0f, true, false,
+                    "gives sigma * dsigma/drho - d log sigma/drho = Infinity" + kl),
+            new Case(Parameterization.LOG_SIGMA, 64, 44.2f, true, true, null),
             new Case(Parameterization.SIGMA, 5, 1e-40f, false, true,
                     "gives d log sigma/drho = Infinity, which the log q gradient multiplies"),
             new Case(Parameterization.SIGMA, 149, 1e-40f, true, false, "gives d log sigma/drho = Infinity" + kl),
