@@ -43,9 +43,15 @@ final class DemoCommand {
         }
         final int steps = a.intValue("steps", DEFAULT_STEPS, 1, 10_000_000);
         final long seed = a.u64("seed", DEFAULT_SEED);
+        final String given = a.string("out-dir", DEFAULT_OUT_DIR);
+        if ("-".equals(given)) {
+            // SPEC: '-' means standard output for `bits` only; the demo writes PNG files into a directory.
+            throw new CliException("demo: --out-dir -: standard output ('-') is only for `reparam bits`;"
+                    + " name a directory (./- for one called -)");
+        }
         final Path dir = (a.has("out-dir") ? a.path("out-dir") : Path.of(DEFAULT_OUT_DIR)).toAbsolutePath();   // "" is refused
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new CliException("demo: --out-dir " + dir + " exists and is not a directory");
+            throw new CliException("demo: --out-dir " + given + " exists and is not a directory");
         }
         Files.createDirectories(dir);
         final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));

@@ -111,7 +111,12 @@ class CliDemoTest {
         Files.writeString(file, "x");
         final Result notDir = run("demo", "--backend", "cpu", "--out-dir", file.toString());
         assertEquals(2, notDir.code());
-        assertTrue(notDir.err().contains("exists and is not a directory"), notDir.err());
+        assertTrue(notDir.err().contains("demo: --out-dir " + file + " exists and is not a directory"), notDir.err());
+        final Result dash = run("demo", "--backend", "cpu", "--out-dir", "-");
+        assertEquals(2, dash.code());
+        assertTrue(dash.err().contains("demo: --out-dir -: standard output ('-') is only for `reparam bits`"), dash.err());
+        assertEquals(1, dash.err().lines().count(), dash.err());
+        assertTrue(Files.notExists(Path.of("-")), "a directory named - was created");
         final Result backend = run("demo", "--backend", "gpu", "--out-dir", dir.toString());
         assertEquals(2, backend.code());
         assertTrue(backend.err().contains("unknown backend 'gpu'"), backend.err());
