@@ -58,6 +58,7 @@ public final class ClAffineProduct implements AutoCloseable {
     private final long[] global2 = new long[2];
     private final long[] global3 = new long[3];
     private final long[] local3 = {WORK_GROUP, WORK_GROUP, 1};
+    private static final int ROW_GROUP = 64;
     /** head_matmul's mode argument (HEAD_MODE_* in head.cl). */
     private static final int MODE_ONE = 0;
     private static final int MODE_PAIR = 1;
@@ -71,6 +72,13 @@ public final class ClAffineProduct implements AutoCloseable {
     private final long[] localBlocked = {1, 1, 1};
     /** head_column_sum on CPU devices (BLOCKED): work-groups of one work-item, so that its few work-items spread over the cores. */
     private final long[] localBlocked2 = {1, 1};
+    /**
+     * head_transpose, and head_column_sum in the TILED variant: a fixed work-group of up to 64
+     * work-items along dimension 0, the global size padded to it (the kernels skip the padding).
+     * Left to PoCL (a null local size), each new shape compiled a new work-group function, 86 to
+     * 134 ms on first use (docs/RELIABILITY.md, "Kernel compilation on PoCL").
+     */
+    private final long[] localRow = {1, 1};
 
     private ClAffineProduct(ClContext ctx, Variant variant) {
         this.ctx = ctx;
@@ -92,10 +100,17 @@ public final class ClAffineProduct implements AutoCloseable {
         }
         this.matmul = mm;
         this.transpose = tr;
+        final long[] wg = new long[1];
+        long limit = Long.MAX_VALUE;
+        for (cl_kernel k : new cl_kernel[] {transpose, columnSum}) {
+            CL.clGetKernelWorkGroupInfo(k, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
+                    Pointer.to(wg), null);
+            limit = Math.min(limit, wg[0]);
+        }
+        localRow[0] = Math.max(1, Math.min(ROW_GROUP, limit));
         if (variant == Variant.BLOCKED) {
             return;
         }
-        final long[] wg = new long[1];
         CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                 Pointer.to(wg), null);
         if (wg[0] < (long) WORK_GROUP * WORK_GROUP) {
@@ -239,9 +254,9 @@ public final class ClAffineProduct implements AutoCloseable {
         CL.clSetKernelArg(k, 3, Sizeof.cl_mem, out.argument());
         setInt(k, 4, n);
         setInt(k, 5, p);
-        global2[0] = n;
+        global2[0] = padded(n, localRow[0]);
         global2[1] = p;
-        launch(k, 2, global2, null);
+        launch(k, 2, global2, localRow);
     }
 
     /** Enqueues {@code out[j] = sum_i a[i * n + j]}, i in order from 0; see {@link AffineProduct#columnSum}. */
@@ -264,9 +279,10 @@ public final class ClAffineProduct implements AutoCloseable {
         CL.clSetKernelArg(columnSum, 3, Sizeof.cl_mem, out.argument());
         CL.clSetKernelArg(columnSum, 4, Sizeof.cl_mem, (a2 == null ? a : a2).argument());
         CL.clSetKernelArg(columnSum, 5, Sizeof.cl_mem, (out2 == null ? out : out2).argument());
-        global2[0] = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
+        final long items = ((long) n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;     // 16 columns per work-item
+        global2[0] = variant == Variant.BLOCKED ? items : padded(items, localRow[0]);
         global2[1] = a2 == null ? 1 : 2;
-        launch(columnSum, 2, global2, variant == Variant.BLOCKED ? localBlocked2 : null);
+        launch(columnSum, 2, global2, variant == Variant.BLOCKED ? localBlocked2 : localRow);
     }
 
     private void launch(cl_kernel k, int dims, long[] global, long[] local) {
@@ -293,6 +309,11 @@ public final class ClAffineProduct implements AutoCloseable {
             transposed.close();
             transposed = null;
         }
+    }
+
+    /** {@code v} rounded up to a multiple of {@code g}. */
+    private static long padded(long v, long g) {
+        return (v + g - 1) / g * g;
     }
 
     private static long groups(int v) {

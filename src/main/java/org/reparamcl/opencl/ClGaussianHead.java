@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
+import org.jocl.cl_event;
 import org.reparamcl.GaussianHead;
 import org.reparamcl.HeadGradients;
 import org.reparamcl.NoiseMode;
@@ -109,6 +110,11 @@ public final class ClGaussianHead implements GaussianHead {
         final long p = (long) spec.maxBatch() * spec.outputs();
         final long n = spec.samples() * p;
         final long in = (long) spec.maxBatch() * spec.inputs();
+        // The host staging limits, before any device memory is claimed (the exact sizes, with the
+        // regions' alignment, are checked again when the staging buffers are made).
+        Staging.require(in);
+        Staging.require(n);
+        Staging.require(2L * spec.weights() + 2L * spec.outputs() + in);
         boolean done = false;
         ClAffineProduct a = null;
         try {
@@ -484,7 +490,9 @@ public final class ClGaussianHead implements GaussianHead {
         if (n == 0) {
             return;
         }
-        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, null);
+        src.releaseEvent();
+        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, src.event);
+        src.hasEvent = true;
         src.inFlight = true;
     }
 
@@ -502,11 +510,14 @@ public final class ClGaussianHead implements GaussianHead {
         }
     }
 
-    /** Waits for a pending write from {@code s} before it is refilled (steady state: none is pending). */
+    /**
+     * Waits for a pending write from {@code s} before it is refilled: for that write alone (its
+     * event), not for the kernels queued after it. After a blocking read none is pending.
+     */
     private void awaitStaging(Staging s) {
         if (s.inFlight) {
-            ctx.finish();
-            settled();
+            CL.clWaitForEvents(1, s.events);
+            s.inFlight = false;
         }
     }
 
@@ -553,11 +564,27 @@ public final class ClGaussianHead implements GaussianHead {
         final Pointer pointer;
         /** Whether a non-blocking write from this buffer may still be pending. */
         boolean inFlight;
+        /** The last write's event (reused: no Java allocation per write), released before the next. */
+        final cl_event event = new cl_event();
+        final cl_event[] events = {event};
+        boolean hasEvent;
 
-        Staging(long n) {
+        /** A direct buffer holds at most 2^31 - 1 bytes: 2^29 - 1 floats. */
+        static void require(long n) {
             if (n > Integer.MAX_VALUE / 4) {
                 throw new IllegalArgumentException("staging of " + n + " floats exceeds one direct buffer");
             }
+        }
+
+        void releaseEvent() {
+            if (hasEvent) {
+                CL.clReleaseEvent(event);
+                hasEvent = false;
+            }
+        }
+
+        Staging(long n) {
+            require(n);
             final ByteBuffer bytes = ByteBuffer.allocateDirect((int) Math.max(4, 4 * n)).order(ByteOrder.nativeOrder());
             this.floats = bytes.asFloatBuffer();
             this.pointer = Pointer.to(bytes);
@@ -592,6 +619,10 @@ public final class ClGaussianHead implements GaussianHead {
             if (!ctx.isClosed()) {
                 ctx.finish();
             }
+            // An event holds its own reference to the queue and context: valid to release after they close.
+            stageX.releaseEvent();
+            stageGradZ.releaseEvent();
+            stageParams.releaseEvent();
             for (ClBuffer b : owned) {
                 b.close();
             }

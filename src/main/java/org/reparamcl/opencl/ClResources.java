@@ -14,6 +14,7 @@ public final class ClResources {
     static final AtomicLong BUFFERS = new AtomicLong();
     private static final AtomicLong BUFFER_BYTES = new AtomicLong();
     private static final AtomicLong PEAK_BUFFER_BYTES = new AtomicLong();
+    private static final AtomicLong ALLOCATED_BUFFER_BYTES = new AtomicLong();
 
     private ClResources() {
     }
@@ -42,8 +43,17 @@ public final class ClResources {
         return PEAK_BUFFER_BYTES.get();
     }
 
+    /**
+     * Bytes of device memory allocated since the process started, released or not: a call that
+     * leaves it unchanged allocated nothing (steady state, or a request rejected before any work).
+     */
+    public static long allocatedBufferBytes() {
+        return ALLOCATED_BUFFER_BYTES.get();
+    }
+
     static void addBuffer(long bytes) {
         BUFFERS.incrementAndGet();
+        ALLOCATED_BUFFER_BYTES.addAndGet(bytes);
         final long live = BUFFER_BYTES.addAndGet(bytes);
         PEAK_BUFFER_BYTES.accumulateAndGet(live, Math::max);
     }

@@ -37,6 +37,23 @@ class GaussianHeadDeviceApiTest {
      * sigma (computed when first asked for after each forward pass), eps in STORE mode and the
      * five gradients, read from the accessors' buffers, equal the CPU head's.
      */
+    /**
+     * A Spec whose staging would not fit one direct buffer (dL/dz of 2^29 floats here: K = 2^15,
+     * maxBatch = 2^14, D = 1) fails at creation before any device memory is allocated; it used
+     * to allocate z and dL/dz (4 GiB) first, and on a smaller device failed with an out-of-memory
+     * error instead. 2^29 - 1 floats fit the staging (the device buffers are then the limit).
+     */
+    @Test
+    void aSpecPastTheStagingLimitFailsBeforeAllocating() {
+        final GaussianHead.Spec spec = new GaussianHead.Spec(1, 1, 1 << 15, 1 << 14, Parameterization.SOFTPLUS, NoiseMode.STORE);
+        final long before = ClResources.allocatedBufferBytes();
+        final long[] live = ClResources.live();
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GaussianHead.create(cl, spec));
+        assertEquals("staging of 536870912 floats exceeds one direct buffer", e.getMessage());
+        assertEquals(before, ClResources.allocatedBufferBytes(), "device bytes allocated by a rejected Spec");
+        assertEquals(java.util.Arrays.toString(live), java.util.Arrays.toString(ClResources.live()));
+    }
+
     @Test
     void deviceBufferCallsGiveTheReferenceBits() {
         final SplittableRandom rnd = new SplittableRandom(0xDE71CE);
