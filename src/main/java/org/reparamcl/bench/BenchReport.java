@@ -328,6 +328,24 @@ public final class BenchReport {
         }
     }
 
+    /** How the bench checks the passes' outputs, in words (the report and the JSON carry it). */
+    static final String CHECK_METHOD = "after each pass case (not the roofs) is timed, the windows checked are"
+            + " overwritten with NaN, the case's call is made once more exactly as timed, and every output it"
+            + " writes (noise; z and, STORE, eps; gradMu and gradRho) is compared bit for bit with the CPU reference"
+            + " (one thread) on windows of whole rows, about " + OutputCheck.WINDOW + " elements each (the first,"
+            + " a middle and the last), recomputed from the same inputs at the windows' offsets in the noise stream"
+            + " (docs/REPARAM.md: element i uses eps number offset + i); a difference stops the run with an error and"
+            + " no report";
+
+    /** The output-check line of the report. */
+    private String outputCheck() {
+        if (result.checkedCases() == 0) {
+            return "not checked";
+        }
+        return result.checkedCases() + " pass timings verified, " + result.checkedElements()
+                + " elements, all bit-identical to the CPU reference (" + CHECK_METHOD + ")";
+    }
+
     /** The Markdown report: machine, notes, the table, crossovers and peer rows. */
     public String markdown() {
         final StringBuilder sb = new StringBuilder();
@@ -346,6 +364,7 @@ public final class BenchReport {
         sb.append(String.format(Locale.ROOT, "- %d repetitions per point; median reported, min in the JSON;"
                 + " K = %d sample(s) per parameter, shape (B, D) with D = %d where it divides, parameterization sigma,"
                 + " value checks off%n", result.options().reps(), result.options().samples(), BenchSetup.ROW));
+        sb.append("- outputs: ").append(outputCheck()).append('\n');
         for (String note : result.notes()) {
             sb.append("- note: ").append(note).append('\n');
         }
@@ -422,6 +441,12 @@ public final class BenchReport {
         opt.put("seed", o.seed());
         root.put("options", opt);
         root.put("notes", new ArrayList<Object>(result.notes()));
+        final Map<String, Object> check = new LinkedHashMap<>();
+        check.put("checked_cases", result.checkedCases());
+        check.put("checked_elements", result.checkedElements());
+        check.put("all_identical", result.checkedCases() > 0);
+        check.put("method", CHECK_METHOD);
+        root.put("output_check", check);
         root.put("reference_backend", reference);
         final List<Object> ms = new ArrayList<>();
         for (Measurement m : result.measurements()) {

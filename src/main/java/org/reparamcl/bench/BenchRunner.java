@@ -15,7 +15,8 @@ import java.util.function.LongSupplier;
  * same machine conditions. A repetition repeats the call until it lasts at least
  * {@link BenchOptions#minRepMillis()} (wall clock) and records nanoseconds per call: it makes the
  * calls planned from the fastest warm-up call, then, should they end sooner, more calls one at a
- * time until the minimum has passed. Where a round times
+ * time until the minimum has passed. After the rounds, each pass case's outputs are checked
+ * against the CPU reference ({@link OutputCheck}); a difference stops the run. Where a round times
  * several cases, each repetition follows one untimed call of its own case, so that it starts from
  * the state its own calls leave behind (as in a loop calling it), not the one the case timed
  * before it left: a pass with ordinary stores leaves dirty cache lines (up to the size of the
@@ -53,10 +54,19 @@ public final class BenchRunner {
             }
             final ProgressBar bar = new ProgressBar(progressOut, steps, options.progress());
             final List<Measurement> out = new ArrayList<>();
+            int checkedCases = 0;
+            long checkedElements = 0;
             try {
                 for (int n : options.sizes()) {
                     for (Pass p : options.passes()) {
-                        out.addAll(measureGroup(setup.cases(p, n), options, bar));
+                        final List<BenchCase> cases = setup.cases(p, n);
+                        out.addAll(measureGroup(cases, options, bar));
+                        for (BenchCase c : cases) {
+                            if (c.check() != null) {
+                                checkedCases++;
+                                checkedElements += c.check().elements();
+                            }
+                        }
                     }
                 }
             } finally {
@@ -66,11 +76,11 @@ public final class BenchRunner {
             final List<String> notes = new ArrayList<>(setup.notes());
             notes.addAll(peerNotes);
             return new BenchResult(options, commandLine, startedAt, wall, machine, MachineInfo.readLoadAverage(),
-                    notes, out, peers);
+                    notes, out, peers, checkedCases, checkedElements);
         }
     }
 
-    /** Times one group of cases (a pass and its roofs at one size) in interleaved rounds. */
+    /** Times one group of cases (a pass and its roofs at one size) in interleaved rounds, then checks the passes' outputs. */
     static List<Measurement> measureGroup(List<BenchCase> cases, BenchOptions o, ProgressBar bar) {
         return measureGroup(cases, o, bar, System::nanoTime);
     }
@@ -105,6 +115,9 @@ public final class BenchRunner {
                 ns[i][r] = c.timing() == Timing.KERNEL ? (double) kernel[0] / calls[0] : wallNs[i][r];
             }
         }
+        for (BenchCase c : cases) {
+            check(c);
+        }
         final List<Measurement> out = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             final BenchCase c = cases.get(i);
@@ -114,6 +127,25 @@ public final class BenchRunner {
             }
         }
         return out;
+    }
+
+    /**
+     * Checks the outputs of a case that has a check: poisons the checked windows, makes one more
+     * call exactly as timed, and compares the windows with the CPU reference bit for bit.
+     * OutputMismatchException (one line) on the first difference.
+     */
+    static void check(BenchCase c) {
+        if (c.check() == null) {
+            return;
+        }
+        c.check().poison();
+        c.call().getAsLong();
+        final String bad = c.check().firstMismatch();
+        if (bad != null) {
+            throw new OutputMismatchException("output check failed: " + c.pass() + " on " + c.backend() + " ("
+                    + c.timing().label() + ") at n = " + sizeLabel(c.elements()) + ": " + bad
+                    + "; the timings are not reported");
+        }
     }
 
     /**
