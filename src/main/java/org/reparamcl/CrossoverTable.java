@@ -14,13 +14,23 @@ import java.util.TreeMap;
 
 /**
  * Where OpenCL overtakes the CPU reference on this machine, as measured by {@code reparam bench}
- * and saved in a {@code crossover.properties} file: for each pass, the smallest batch (elements)
- * from which OpenCL, end to end with host arrays, was faster than the CPU reference. {@code auto}
- * can use it to keep smaller batches on the CPU.
+ * and saved in a {@code crossover.properties} file: for each pass, the batch size (elements)
+ * below which host-array calls run on the CPU reference. {@code auto} uses it to keep smaller
+ * batches on the CPU.
  *
- * <p>File format (java.util.Properties): {@code PASS.end-to-end=N} or {@code =none} (OpenCL was
- * not faster even at the largest size measured), and {@code device=} the OpenCL device measured
- * (its description; optional); other keys and comments are ignored. Location:
+ * <p>The bench saves only what it measured (docs/PERFORMANCE.md, "Crossover and auto"): the
+ * smallest measured size from which OpenCL, end to end, was faster when the CPU was faster at a
+ * smaller measured size; 1 (no batch routed) when OpenCL was faster at every size measured; the
+ * largest size measured + 1 when the CPU was faster even there. It is measured for one
+ * configuration (K samples as asked, default 1; rows of 1024; parameterization sigma; value
+ * checks off) and applied to every host-array call of the pass, whatever its shape,
+ * parameterization, checks or extras.
+ *
+ * <p>File format (java.util.Properties): {@code PASS.end-to-end=N}, or {@code =none} as written
+ * by earlier versions of the bench (OpenCL was not faster at the largest size measured; read as
+ * CPU at every size, since such a file does not say which sizes were measured), and
+ * {@code device=} the OpenCL device measured (its description; optional); other keys and
+ * comments are ignored. Location:
  * the system property {@value #PROPERTY}, else the environment variable {@value #ENV}, else
  * {@link #defaultLocation()}.
  */
@@ -130,12 +140,16 @@ public final class CrossoverTable {
             if (sb.length() > 0) {
                 sb.append(", ");
             }
-            sb.append(e.getKey()).append(e.getValue() == Long.MAX_VALUE ? " at every size" : " below " + e.getValue());
+            sb.append(e.getKey()).append(e.getValue() == Long.MAX_VALUE ? " at every size"
+                    : e.getValue() <= 1 ? " at no size" : " below " + e.getValue());
         }
         return sb.length() == 0 ? "no passes" : sb.toString();
     }
 
-    /** The smallest batch from which OpenCL was faster for {@code pass}; empty when unknown or never. */
+    /**
+     * The batch size from which {@code pass} stays on OpenCL (1: every batch does); empty when
+     * unknown, or for a legacy {@code none} (every batch to the CPU).
+     */
     public OptionalLong minElements(String pass) {
         final Long n = minElements.get(pass);
         return n == null || n == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(n);
@@ -148,8 +162,8 @@ public final class CrossoverTable {
 
     /**
      * Whether a batch of {@code n} elements of {@code pass} should stay on the CPU reference:
-     * true below the measured crossover, and at every size when OpenCL never won; false for a
-     * pass the table does not know.
+     * true below the saved size (never for 1), and at every size for a legacy {@code none};
+     * false for a pass the table does not know.
      */
     public boolean preferCpu(String pass, long n) {
         final Long min = minElements.get(pass);

@@ -28,6 +28,21 @@ class CrossoverTableTest {
         assertFalse(t.preferCpu("backward-recompute", 1), "unknown pass: no routing");
     }
 
+    /** 1 is what the bench saves when OpenCL won at every measured size: no batch is routed. */
+    @Test
+    void oneRoutesNothing() {
+        final Properties p = new Properties();
+        p.setProperty("forward.end-to-end", "1");
+        p.setProperty("noise.end-to-end", "65537");
+        final CrossoverTable t = CrossoverTable.of(p, "t");
+        assertTrue(t.knows("forward"));
+        assertFalse(t.preferCpu("forward", 1));
+        assertEquals(OptionalLong.of(1), t.minElements("forward"));
+        assertTrue(t.preferCpu("noise", 65536));
+        assertFalse(t.preferCpu("noise", 65537));
+        assertEquals("forward at no size, noise below 65537", t.summary());
+    }
+
     @Test
     void badEntriesNameTheKeyAndFile() {
         final Properties p = new Properties();

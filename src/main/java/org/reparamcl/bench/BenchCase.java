@@ -13,8 +13,17 @@ import java.util.function.LongSupplier;
  * @param elements elements produced per call
  * @param call     runs one call; for {@link Timing#KERNEL} returns the device nanoseconds of the
  *                 launch, otherwise its value is ignored
+ * @param check    the bit-for-bit check of the outputs of {@code call} against the CPU reference,
+ *                 made once after the case is timed; null for a roof (whose values are not the
+ *                 pass's)
  */
-public record BenchCase(String pass, String backend, Timing timing, boolean roof, long elements, LongSupplier call) {
+public record BenchCase(String pass, String backend, Timing timing, boolean roof, long elements, LongSupplier call,
+                        OutputCheck check) {
+    /** A case whose outputs are not checked (a roof, or a test's stand-in). */
+    public BenchCase(String pass, String backend, Timing timing, boolean roof, long elements, LongSupplier call) {
+        this(pass, backend, timing, roof, elements, call, null);
+    }
+
     public BenchCase {
         Objects.requireNonNull(pass, "pass");
         Objects.requireNonNull(backend, "backend");

@@ -115,9 +115,16 @@ public final class BenchReport {
      * @param timing the OpenCL timing compared with the CPU reference (end to end)
      * @param size   smallest measured size from which OpenCL is faster at every larger measured
      *               size, or -1 when it is not faster at the largest
+     * @param routeBelow what {@code crossover.properties} saves: batches below it go to the CPU
+     *               reference. Only what was measured: {@code size} when the CPU was faster at a
+     *               smaller measured size (smaller batches, where OpenCL's fixed costs weigh more,
+     *               go to the CPU too); 1, nothing routed, when OpenCL was faster at every measured
+     *               size (below the smallest nothing is known, and OpenCL stays as without a file);
+     *               the largest measured size + 1 when the CPU was faster there (above it nothing is
+     *               known, and OpenCL stays as without a file)
      * @param note   the finding in words
      */
-    public record Crossover(String pass, Timing timing, long size, String note) {
+    public record Crossover(String pass, Timing timing, long size, long routeBelow, String note) {
     }
 
     /** The crossovers of every pass for the end-to-end and device timings; empty without OpenCL or CPU rows. */
@@ -131,6 +138,16 @@ public final class BenchReport {
                 final List<Integer> sizes = result.options().sizes();
                 long from = -1;
                 boolean any = false;
+                long smallest = -1;
+                long largest = -1;
+                for (int i = sizes.size() - 1; i >= 0; i--) {
+                    final Measurement cl = result.find(p.label(), "opencl", t, false, sizes.get(i));
+                    final Measurement cpu = result.find(p.label(), reference, Timing.END_TO_END, false, sizes.get(i));
+                    if (cl != null && cpu != null) {
+                        smallest = sizes.get(i);
+                        largest = largest < 0 ? sizes.get(i) : largest;
+                    }
+                }
                 for (int i = sizes.size() - 1; i >= 0; i--) {
                     final Measurement cl = result.find(p.label(), "opencl", t, false, sizes.get(i));
                     final Measurement cpu = result.find(p.label(), reference, Timing.END_TO_END, false, sizes.get(i));
@@ -149,16 +166,23 @@ public final class BenchReport {
                 }
                 final String what = "OpenCL " + t.label() + " vs " + reference + " end-to-end";
                 final String note;
+                final long routeBelow;
                 if (from < 0) {
+                    routeBelow = largest + 1;
                     note = what + ": the CPU is faster at the largest size measured ("
-                            + BenchRunner.sizeLabel(result.options().maxSize()) + ")";
-                } else if (from == sizes.get(0)) {
+                            + BenchRunner.sizeLabel(largest) + "); saved: batches up to "
+                            + BenchRunner.sizeLabel(largest) + " to the CPU, larger ones (not measured) stay on OpenCL";
+                } else if (from == smallest) {
+                    routeBelow = 1;
                     note = what + ": OpenCL is faster at every size measured (crossover at or below "
-                            + BenchRunner.sizeLabel(from) + ")";
+                            + BenchRunner.sizeLabel(from) + "); saved: no batch to the CPU, since smaller sizes were not"
+                            + " measured (start the sweep lower to find the crossover)";
                 } else {
-                    note = what + ": OpenCL is faster from " + BenchRunner.sizeLabel(from) + " elements up";
+                    routeBelow = from;
+                    note = what + ": OpenCL is faster from " + BenchRunner.sizeLabel(from) + " elements up; saved:"
+                            + " batches below " + BenchRunner.sizeLabel(from) + " to the CPU";
                 }
-                out.add(new Crossover(p.label(), t, from, note));
+                out.add(new Crossover(p.label(), t, from, routeBelow, note));
             }
         }
         return out;
@@ -328,6 +352,24 @@ public final class BenchReport {
         }
     }
 
+    /** How the bench checks the passes' outputs, in words (the report and the JSON carry it). */
+    static final String CHECK_METHOD = "after each pass case (not the roofs) is timed, the windows checked are"
+            + " overwritten with NaN, the case's call is made once more exactly as timed, and every output it"
+            + " writes (noise; z and, STORE, eps; gradMu and gradRho) is compared bit for bit with the CPU reference"
+            + " (one thread) on windows of whole rows, about " + OutputCheck.WINDOW + " elements each (the first,"
+            + " a middle and the last), recomputed from the same inputs at the windows' offsets in the noise stream"
+            + " (docs/REPARAM.md: element i uses eps number offset + i); a difference stops the run with an error and"
+            + " no report";
+
+    /** The output-check line of the report. */
+    private String outputCheck() {
+        if (result.checkedCases() == 0) {
+            return "not checked";
+        }
+        return result.checkedCases() + " pass timings verified, " + result.checkedElements()
+                + " elements, all bit-identical to the CPU reference (" + CHECK_METHOD + ")";
+    }
+
     /** The Markdown report: machine, notes, the table, crossovers and peer rows. */
     public String markdown() {
         final StringBuilder sb = new StringBuilder();
@@ -346,6 +388,7 @@ public final class BenchReport {
         sb.append(String.format(Locale.ROOT, "- %d repetitions per point; median reported, min in the JSON;"
                 + " K = %d sample(s) per parameter, shape (B, D) with D = %d where it divides, parameterization sigma,"
                 + " value checks off%n", result.options().reps(), result.options().samples(), BenchSetup.ROW));
+        sb.append("- outputs: ").append(outputCheck()).append('\n');
         for (String note : result.notes()) {
             sb.append("- note: ").append(note).append('\n');
         }
@@ -367,7 +410,8 @@ public final class BenchReport {
         }
         final List<Crossover> cs = crossovers();
         if (!cs.isEmpty()) {
-            sb.append("\nCrossover (smallest measured batch from which OpenCL stays faster than the CPU reference):\n\n");
+            sb.append("\nCrossover (smallest measured batch from which OpenCL stays faster than the CPU reference;"
+                    + " crossover.properties saves only what was measured):\n\n");
             for (Crossover c : cs) {
                 sb.append("- ").append(c.pass()).append(": ").append(c.note()).append('\n');
             }
@@ -422,6 +466,12 @@ public final class BenchReport {
         opt.put("seed", o.seed());
         root.put("options", opt);
         root.put("notes", new ArrayList<Object>(result.notes()));
+        final Map<String, Object> check = new LinkedHashMap<>();
+        check.put("checked_cases", result.checkedCases());
+        check.put("checked_elements", result.checkedElements());
+        check.put("all_identical", result.checkedCases() > 0);
+        check.put("method", CHECK_METHOD);
+        root.put("output_check", check);
         root.put("reference_backend", reference);
         final List<Object> ms = new ArrayList<>();
         for (Measurement m : result.measurements()) {
@@ -457,6 +507,7 @@ public final class BenchReport {
             x.put("pass", c.pass());
             x.put("timing", c.timing().label());
             x.put("n", c.size() < 0 ? null : c.size());
+            x.put("route_to_cpu_below", c.routeBelow());
             x.put("note", c.note());
             cs.add(x);
         }
@@ -490,14 +541,22 @@ public final class BenchReport {
     }
 
     /**
-     * {@code crossover.properties}: for each pass, the smallest batch (elements) from which OpenCL
-     * end to end beats the CPU reference ({@code none} when it does not at the largest size).
+     * {@code crossover.properties}: for each pass and timing, {@link Crossover#routeBelow()}:
+     * host-array batches below it run on the CPU reference, and only where the run measured the
+     * CPU faster (or below such a size); the finding of each pass as a comment.
      */
     public String crossoverProperties() {
         final StringBuilder sb = new StringBuilder();
         sb.append("# reparam bench ").append(result.startedAt()).append('\n');
-        sb.append("# smallest batch (elements) from which OpenCL is faster than the CPU reference (")
-                .append(reference).append("); none = not faster at the largest size measured\n");
+        sb.append("# PASS.TIMING=N: host-array batches below N elements run on the CPU reference (")
+                .append(reference).append("), N = the smallest\n");
+        sb.append("# measured size from which OpenCL was faster than it; 1 = none (OpenCL faster at every size measured);\n");
+        sb.append("# the largest size measured + 1 when the CPU was faster there (larger sizes were not measured).\n");
+        sb.append("# measured with K = ").append(result.options().samples()).append(", rows of D = ").append(BenchSetup.ROW)
+                .append(" where they divide, parameterization sigma, value checks off, sizes ")
+                .append(BenchRunner.sizeLabel(result.options().sizes().get(0))).append(" to ")
+                .append(BenchRunner.sizeLabel(result.options().maxSize()))
+                .append("; auto applies it to every host-array call of the pass\n");
         sb.append("# opencl: ").append(result.machine().openclDevice()).append('\n');
         if (result.machine().openclDevice() != null) {
             sb.append(CrossoverTable.DEVICE_KEY).append('=').append(result.machine().openclDevice()).append('\n');
@@ -505,8 +564,8 @@ public final class BenchReport {
         sb.append("# cpu: ").append(result.machine().cpuModel()).append(", ")
                 .append(result.machine().logicalProcessors()).append(" logical processors\n");
         for (Crossover c : crossovers()) {
-            sb.append(c.pass()).append('.').append(c.timing().label()).append('=')
-                    .append(c.size() < 0 ? "none" : Long.toString(c.size())).append('\n');
+            sb.append("# ").append(c.pass()).append(", ").append(c.note()).append('\n');
+            sb.append(c.pass()).append('.').append(c.timing().label()).append('=').append(c.routeBelow()).append('\n');
         }
         return sb.toString();
     }

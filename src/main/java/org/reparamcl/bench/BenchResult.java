@@ -14,10 +14,21 @@ import java.util.List;
  * @param notes        facts about missing rows or the setup
  * @param measurements the measurements, in the order taken
  * @param peers        peer rows read from a peers file (empty without one)
+ * @param checkedCases pass cases whose outputs were checked against the CPU reference (all matched:
+ *                     a mismatch stops the run before there is a result)
+ * @param checkedElements elements compared in those checks
  */
 public record BenchResult(BenchOptions options, String commandLine, String startedAt, double wallSeconds,
                           MachineInfo machine, String loadAtEnd, List<String> notes,
-                          List<Measurement> measurements, List<PeerRow> peers) {
+                          List<Measurement> measurements, List<PeerRow> peers, int checkedCases,
+                          long checkedElements) {
+    /** A result with no output checks recorded (hand-made results in tests). */
+    public BenchResult(BenchOptions options, String commandLine, String startedAt, double wallSeconds,
+                       MachineInfo machine, String loadAtEnd, List<String> notes,
+                       List<Measurement> measurements, List<PeerRow> peers) {
+        this(options, commandLine, startedAt, wallSeconds, machine, loadAtEnd, notes, measurements, peers, 0, 0);
+    }
+
     public BenchResult {
         notes = List.copyOf(notes);
         measurements = List.copyOf(measurements);

@@ -1,7 +1,9 @@
 package org.reparamcl.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.reparamcl.Backend;
@@ -18,7 +20,9 @@ import org.reparamcl.opencl.OpenClUnavailableException;
  * The backends of one benchmark run and the cases timed at each (pass, size). The arrays and
  * buffers of a (pass, size) are allocated when its cases are built and dropped after it; the
  * harness adds no allocation of its own to a timed call beyond the profiling events of the
- * kernel timing. Closing releases the backends.
+ * kernel timing. Every pass case carries an {@link OutputCheck}: windows of its outputs
+ * recomputed on a one-thread CPU reference of its own, compared bit for bit once the case is
+ * timed. Closing releases the backends.
  */
 final class BenchSetup implements AutoCloseable {
     /** Parameters per row of the benchmark shape (B, D) when P divides by it. */
@@ -29,11 +33,14 @@ final class BenchSetup implements AutoCloseable {
     private final List<String> notes = new ArrayList<>();
     private final List<ClBuffer> groupBuffers = new ArrayList<>();
     private OpenClBackend cl;
+    /** The CPU reference the output checks recompute their windows on. */
+    private CpuBackend reference;
 
     BenchSetup(BenchOptions options) {
         this.options = options;
         final int all = Runtime.getRuntime().availableProcessors();
         try {
+            reference = Backends.cpu(1);
             if (options.backends().contains("cpu-1")) {
                 cpus.add(Backends.cpu(1));
             }
@@ -100,12 +107,14 @@ final class BenchSetup implements AutoCloseable {
         final long seed = options.seed();
         final List<BenchCase> out = new ArrayList<>();
         final float[] host = new float[n];
+        final List<OutputCheck.Expected> expected = OutputCheck.noise(reference, seed, n);
+        final OutputCheck onHost = new OutputCheck(expected, Map.of("noise", OutputCheck.host(host)));
         for (CpuBackend b : cpus) {
             final String id = cpuId(b);
             out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
                 b.fillNormal(seed, 0, 0, host, 0, n);
                 return 0;
-            }));
+            }, onHost));
             out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
                 b.parallel(n, (from, to) -> CpuRoof.store(host, from, to, (int) seed));
                 return 0;
@@ -114,12 +123,14 @@ final class BenchSetup implements AutoCloseable {
         if (cl != null) {
             final OpenClBackend c = cl;
             final ClBuffer d = groupBuffer(n);
-            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.fillNormalTimed(seed, 0, 0, d, n)));
+            final OutputCheck onDevice = new OutputCheck(expected, Map.of("noise", OutputCheck.device(c, d, n, new float[n])));
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.fillNormalTimed(seed, 0, 0, d, n),
+                    onDevice));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.fillRoofTimed(d, n)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
                 c.fillNormal(seed, 0, 0, host, 0, n);
                 return 0;
-            }));
+            }, onHost));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
                 c.fillRoof(d, n);
                 c.read(d, host, 0, n);
@@ -176,13 +187,14 @@ final class BenchSetup implements AutoCloseable {
         final HostArrays h = hostArrays(pass, spec);
         final String p = pass.label();
         final int np = (int) spec.paramElements();
+        final OutputCheck onHost = hostCheck(pass, spec, h);
         for (CpuBackend b : cpus) {
             final String id = cpuId(b);
             if (pass.backward()) {
                 out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
                     b.reparamBackward(spec, h.mu(), h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(), false);
                     return 0;
-                }));
+                }, onHost));
                 out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
                     b.parallel(np, (from, to) -> CpuRoof.backward(h.eps(), h.gradZ(), h.gradMu(), h.gradRho(),
                             from, to));
@@ -192,7 +204,7 @@ final class BenchSetup implements AutoCloseable {
                 out.add(new BenchCase(p, id, Timing.END_TO_END, false, n, () -> {
                     b.reparamForward(spec, h.mu(), h.rho(), h.z(), h.eps());
                     return 0;
-                }));
+                }, onHost));
                 out.add(new BenchCase(p, id, Timing.END_TO_END, true, n, () -> {
                     b.parallel(n, (from, to) -> CpuRoof.forward(h.mu(), h.rho(), h.z(), h.eps(), from, to));
                     return 0;
@@ -200,9 +212,31 @@ final class BenchSetup implements AutoCloseable {
             }
         }
         if (cl != null) {
-            out.addAll(openClReparamCases(pass, spec, h));
+            out.addAll(openClReparamCases(pass, spec, h, onHost));
         }
         return out;
+    }
+
+    /** The reference windows of a reparameterized pass's outputs. */
+    private List<OutputCheck.Expected> expected(Pass pass, ReparamSpec spec, HostArrays h) {
+        return pass.backward()
+                ? OutputCheck.backward(reference, spec, h.mu(), h.rho(), h.eps(), h.gradZ())
+                : OutputCheck.forward(reference, spec, h.mu(), h.rho());
+    }
+
+    /** The check of a pass case whose outputs are the host arrays {@code h}. */
+    private OutputCheck hostCheck(Pass pass, ReparamSpec spec, HostArrays h) {
+        final Map<String, OutputCheck.Target> t = new LinkedHashMap<>();
+        if (pass.backward()) {
+            t.put("gradMu", OutputCheck.host(h.gradMu()));
+            t.put("gradRho", OutputCheck.host(h.gradRho()));
+        } else {
+            t.put("z", OutputCheck.host(h.z()));
+            if (pass.noiseMode() == NoiseMode.STORE) {
+                t.put("eps", OutputCheck.host(h.eps()));
+            }
+        }
+        return new OutputCheck(expected(pass, spec, h), t);
     }
 
     /**
@@ -211,7 +245,7 @@ final class BenchSetup implements AutoCloseable {
      * same kernel, so the roof moves the pass's bytes in one launch as the pass does. End-to-end
      * roofs: the same uploads, roof kernels and downloads as the host-array call.
      */
-    private List<BenchCase> openClReparamCases(Pass pass, ReparamSpec spec, HostArrays h) {
+    private List<BenchCase> openClReparamCases(Pass pass, ReparamSpec spec, HostArrays h, OutputCheck onHost) {
         final OpenClBackend c = cl;
         final String p = pass.label();
         final int n = (int) spec.elements();
@@ -222,6 +256,8 @@ final class BenchSetup implements AutoCloseable {
         c.write(mu, h.mu(), 0, np);
         c.write(rho, h.rho(), 0, np);
         final List<BenchCase> out = new ArrayList<>();
+        final float[] scratch = new float[n];
+        final Map<String, OutputCheck.Target> targets = new LinkedHashMap<>();
         if (pass.backward()) {
             final ClBuffer gz = groupBuffer(n);
             final ClBuffer eps = store ? groupBuffer(n) : null;
@@ -233,12 +269,15 @@ final class BenchSetup implements AutoCloseable {
             }
             final Runnable pass1 = () -> c.reparamBackward(spec, mu, rho, eps, gz, gmu, grho, false);
             final Runnable roof = () -> c.reparamBackwardRoof(spec, mu, rho, eps, gz, gmu, grho);
-            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
+            targets.put("gradMu", OutputCheck.device(c, gmu, np, scratch));
+            targets.put("gradRho", OutputCheck.device(c, grho, np, scratch));
+            final OutputCheck onDevice = new OutputCheck(expected(pass, spec, h), targets);
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1), onDevice));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
                 c.reparamBackward(spec, h.mu(), h.rho(), h.eps(), h.gradZ(), h.gradMu(), h.gradRho(), false);
                 return 0;
-            }));
+            }, onHost));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
                 c.write(mu, h.mu(), 0, np);
                 c.write(rho, h.rho(), 0, np);
@@ -256,12 +295,17 @@ final class BenchSetup implements AutoCloseable {
             final ClBuffer eps = store ? groupBuffer(n) : null;
             final Runnable pass1 = () -> c.reparamForward(spec, mu, rho, z, eps);
             final Runnable roof = () -> c.reparamForwardRoof(spec, mu, rho, z, eps);
-            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1)));
+            targets.put("z", OutputCheck.device(c, z, n, scratch));
+            if (store) {
+                targets.put("eps", OutputCheck.device(c, eps, n, scratch));
+            }
+            final OutputCheck onDevice = new OutputCheck(expected(pass, spec, h), targets);
+            out.add(new BenchCase(p, "opencl", Timing.KERNEL, false, n, () -> c.kernelNanos(pass1), onDevice));
             out.add(new BenchCase(p, "opencl", Timing.KERNEL, true, n, () -> c.kernelNanos(roof)));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, false, n, () -> {
                 c.reparamForward(spec, h.mu(), h.rho(), h.z(), h.eps());
                 return 0;
-            }));
+            }, onHost));
             out.add(new BenchCase(p, "opencl", Timing.END_TO_END, true, n, () -> {
                 c.write(mu, h.mu(), 0, np);
                 c.write(rho, h.rho(), 0, np);
@@ -297,6 +341,9 @@ final class BenchSetup implements AutoCloseable {
         }
         for (CpuBackend b : cpus) {
             b.close();
+        }
+        if (reference != null) {
+            reference.close();
         }
     }
 }

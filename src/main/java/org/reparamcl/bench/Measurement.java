@@ -10,7 +10,8 @@ import java.util.Arrays;
  * @param timing       how it was timed
  * @param roof         whether this is a roof case
  * @param elements     elements per call
- * @param callsPerRep  calls averaged in one repetition
+ * @param callsPerRep  calls in the repetition that made the fewest (each repetition makes the calls
+ *                     planned from the warm-up, and more where they took less than the minimum time)
  * @param nsPerCall    nanoseconds per call, one value per repetition, in the order taken
  */
 public record Measurement(String pass, String backend, Timing timing, boolean roof, long elements,

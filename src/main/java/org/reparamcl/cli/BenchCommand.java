@@ -48,11 +48,21 @@ public final class BenchCommand {
     private BenchCommand() {
     }
 
+    /** What runs the sweep: {@link BenchRunner#run} (tests substitute one that fails). */
+    interface Runner {
+        BenchResult run(BenchOptions options, String commandLine, PrintStream progressOut) throws IOException;
+    }
+
     /**
      * Runs the command; returns the exit code: 0 ok, 2 bad arguments, 1 a failure while running.
-     * Errors are one line on {@code err}: {@code reparam: error: ...}.
+     * Errors are one line on {@code err}: {@code reparam: error: ...}. A pass whose output differs
+     * from the CPU reference (BenchRunner checks them) is such an error: exit 1, no report written.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, BenchRunner::run);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, Runner runner) {
         final BenchOptions options;
         final boolean save = Arrays.asList(args).contains("--save-crossover");
         try {
@@ -71,7 +81,7 @@ public final class BenchCommand {
         }
         final String outGiven = outGiven(args);
         try {
-            final BenchResult result = BenchRunner.run(options, "reparam bench " + String.join(" ", args), err);
+            final BenchResult result = runner.run(options, "reparam bench " + String.join(" ", args), err);
             final BenchReport report = new BenchReport(result);
             final boolean copy = save && !report.crossovers().isEmpty();
             final Path to = CrossoverTable.location().toAbsolutePath();

@@ -1,6 +1,7 @@
 package org.reparamcl.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -136,6 +137,50 @@ class BenchReportTest {
         assertEquals(4096, c.size());                // 10n > 20000 + n from n = 2223
         assertTrue(c.note().contains("from 2^12 elements up"), c.note());
         assertTrue(r.crossoverProperties().contains("\nnoise.end-to-end=4096\n"), r.crossoverProperties());
+        assertEquals(4096, c.routeBelow(), "the CPU won at 1024: batches below 4096 go to it");
+    }
+
+    /** The table the report saves, read back as auto reads it. */
+    private static org.reparamcl.CrossoverTable saved(BenchReport r) throws IOException {
+        final Properties p = new Properties();
+        p.load(new java.io.StringReader(r.crossoverProperties()));
+        return org.reparamcl.CrossoverTable.of(p, "test");
+    }
+
+    /**
+     * The saved crossover claims only what was measured: when OpenCL wins at every measured size,
+     * no smaller (unmeasured) batch is sent to the CPU; when the CPU wins at the largest measured
+     * size, batches up to it go to the CPU and larger (unmeasured) ones stay on OpenCL.
+     */
+    @Test
+    void theSavedCrossoverRoutesOnlyWhatWasMeasured() throws IOException {
+        final List<Integer> big = List.of(1 << 16, 1 << 18);
+        final BenchReport clWins = new BenchReport(result(big, sweep(big), List.of()));
+        assertEquals(1, clWins.crossovers().get(0).routeBelow());
+        final org.reparamcl.CrossoverTable everywhere = saved(clWins);
+        for (long n : new long[] {1, 1024, (1 << 16) - 1, 1 << 16, 1 << 20}) {
+            assertFalse(everywhere.preferCpu("noise", n), "OpenCL won at every measured size: n = " + n);
+        }
+        assertTrue(clWins.crossovers().get(0).note().contains("no batch to the CPU"), clWins.crossovers().get(0).note());
+
+        final List<Integer> small = List.of(16, 64);
+        final BenchReport cpuWins = new BenchReport(result(small, sweep(small), List.of()));
+        assertEquals(65, cpuWins.crossovers().get(0).routeBelow());
+        assertFalse(cpuWins.crossoverProperties().contains("=none"), cpuWins.crossoverProperties());
+        final org.reparamcl.CrossoverTable upTo64 = saved(cpuWins);
+        assertTrue(upTo64.preferCpu("noise", 1));
+        assertTrue(upTo64.preferCpu("noise", 64));
+        assertFalse(upTo64.preferCpu("noise", 65), "above the largest measured size nothing is known: OpenCL");
+        assertFalse(upTo64.preferCpu("noise", 1 << 20));
+
+        final List<Integer> sizes = List.of(256, 1024, 4096, 16384);
+        final org.reparamcl.CrossoverTable between = saved(new BenchReport(result(sizes, sweep(sizes), List.of())));
+        assertTrue(between.preferCpu("noise", 16));
+        assertTrue(between.preferCpu("noise", 4095));
+        assertFalse(between.preferCpu("noise", 4096));
+        assertTrue(cpuWins.crossoverProperties().contains("K = 1, rows of D = 1024 where they divide, parameterization"
+                + " sigma, value checks off, sizes 2^4 to 2^6; auto applies it to every host-array call"),
+                cpuWins.crossoverProperties());
     }
 
     @Test
@@ -143,7 +188,7 @@ class BenchReportTest {
         final List<Integer> small = List.of(16, 64);
         final BenchReport cpuWins = new BenchReport(result(small, sweep(small), List.of()));
         assertEquals(-1, cpuWins.crossovers().get(0).size());
-        assertTrue(cpuWins.crossoverProperties().contains("noise.end-to-end=none"));
+        assertTrue(cpuWins.crossoverProperties().contains("noise.end-to-end=65\n"), cpuWins.crossoverProperties());
         final List<Integer> big = List.of(1 << 16, 1 << 18);
         final BenchReport clWins = new BenchReport(result(big, sweep(big), List.of()));
         assertEquals(1 << 16, clWins.crossovers().get(0).size());

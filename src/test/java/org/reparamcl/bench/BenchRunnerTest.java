@@ -72,4 +72,52 @@ class BenchRunnerTest {
         BenchRunner.measureGroup(cases, options(3), quietBar());
         assertEquals(1 + 3, log.size(), log.toString());
     }
+
+    private static BenchOptions options(int reps, int warmupMillis, double minRepMillis) {
+        final BenchOptions d = BenchOptions.defaults(Path.of("unused"));
+        return new BenchOptions(d.sizes(), d.passes(), d.backends(), 1, reps, warmupMillis, minRepMillis, "auto",
+                d.outDir(), null, 42L, false);
+    }
+
+    /**
+     * Every repetition lasts at least the minimum even when the warm-up ends on a slow call: a
+     * fake pass on a fake clock whose warm-up calls take 5 ms and the others 50 us. Calibrating
+     * from the last warm-up call gave 1 call (50 us) per repetition; each repetition must now
+     * make at least 40 calls (2 ms), and only the fast calls are timed.
+     */
+    @Test
+    void repetitionsLastTheMinimumAfterSlowFirstCalls() {
+        for (int warmupMillis : new int[] {0, 8}) {
+            final int slow = warmupMillis == 0 ? 1 : 2;             // the warm-up's calls, the last one slow
+            final long[] now = {0};
+            final int[] calls = {0};
+            final List<BenchCase> cases = List.of(new BenchCase("forward", "cpu-1", Timing.END_TO_END, false, 64, () -> {
+                now[0] += calls[0]++ < slow ? 5_000_000L : 50_000L;
+                return 0L;
+            }));
+            final List<Measurement> m = BenchRunner.measureGroup(cases, options(3, warmupMillis, 2.0), quietBar(),
+                    () -> now[0]);
+            assertEquals(1, m.size());
+            final Measurement x = m.get(0);
+            assertTrue(x.callsPerRep() >= 40, "warm-up " + warmupMillis + " ms: " + x.callsPerRep() + " calls per repetition");
+            for (double ns : x.nsPerCall()) {
+                assertEquals(50_000.0, ns, 1e-6, "only the fast calls are timed");
+                assertTrue(ns * x.callsPerRep() >= 2e6, "repetition of " + ns * x.callsPerRep() + " ns");
+            }
+        }
+    }
+
+    /** Calls that get faster after the warm-up still fill the minimum: more calls, not shorter repetitions. */
+    @Test
+    void repetitionsAreExtendedWhenTheCallsGetFaster() {
+        final long[] now = {0};
+        final int[] calls = {0};
+        final List<BenchCase> cases = List.of(new BenchCase("noise", "cpu-1", Timing.END_TO_END, false, 64, () -> {
+            now[0] += calls[0]++ < 100 ? 100_000L : 10_000L;     // warm-up at 100 us a call, then 10 us
+            return 0L;
+        }));
+        final Measurement x = BenchRunner.measureGroup(cases, options(2, 10, 2.0), quietBar(), () -> now[0]).get(0);
+        assertEquals(200, x.callsPerRep());
+        assertEquals(10_000.0, x.medianNs(), 1e-6);
+    }
 }

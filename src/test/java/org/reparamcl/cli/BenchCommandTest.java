@@ -124,6 +124,16 @@ class BenchCommandTest {
             }
         }
         assertEquals(2 * seriesCount, roofs, "every series has its roof at every size");
+
+        // Outputs: every pass case (not the roofs, and kernel and device are one case) was checked.
+        final int passCases = (openCl ? 2 + 2 : 2) * PASSES.size() * 2;   // (cpu-1, cpu-N[, opencl kernel, e2e]) x passes x sizes
+        final JsonNode check = root.get("output_check");
+        assertNotNull(check, "bench.json says whether outputs were checked");
+        assertEquals(passCases, check.get("checked_cases").asInt());
+        assertTrue(check.get("checked_elements").asLong() > 0);
+        assertTrue(check.get("all_identical").asBoolean());
+        assertTrue(check.get("method").asText().contains("bit for bit"));
+        assertTrue(md.contains("\n- outputs: " + passCases + " pass timings verified, "), md);
         assertEquals(4 * seriesCount, ms.size());
 
         // PNG: readable, one panel.
@@ -140,9 +150,11 @@ class BenchCommandTest {
         if (openCl) {
             final String v = p.getProperty("noise.end-to-end");
             assertNotNull(v);
-            assertTrue(v.equals("none") || v.equals("64") || v.equals("100"), v);
+            // 1: OpenCL faster at 2^6 and 100; 100: the CPU at 2^6 only; 101: the CPU at 100 (largest measured).
+            assertTrue(v.equals("1") || v.equals("100") || v.equals("101"), v);
             final CrossoverTable t = CrossoverTable.load(dir.resolve(BenchReport.CROSSOVER));
-            assertEquals(!v.equals("none"), t.minElements("noise").isPresent());
+            assertEquals(Long.parseLong(v), t.minElements("noise").orElseThrow());
+            assertFalse(t.preferCpu("noise", 1 << 20), "nothing above the largest measured size goes to the CPU");
         } else {
             assertTrue(p.isEmpty());
         }
@@ -324,5 +336,27 @@ class BenchCommandTest {
             }
         }
         return rows;
+    }
+
+    /**
+     * A pass whose output differs from the CPU reference fails the command: exit 1, the checker's
+     * one line on stderr, nothing on stdout and no report file.
+     */
+    @Test
+    void anOutputMismatchFailsWithOneLineAndNoReport(@TempDir Path dir) throws IOException {
+        final Path out = dir.resolve("out");
+        final ByteArrayOutputStream o = new ByteArrayOutputStream();
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        final String why = "output check failed: forward on opencl (kernel) at n = 2^16: z[65535] = 1.0 (0x3f800000),"
+                + " the CPU reference gives 2.0 (0x40000000); the timings are not reported";
+        final int code = BenchCommand.run(tiny(out), new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8), (options, cmd, progress) -> {
+                    throw new org.reparamcl.bench.OutputMismatchException(why);
+                });
+        assertEquals(1, code);
+        assertEquals("reparam: error: bench: " + why + "\n", e.toString(StandardCharsets.UTF_8).replace("\r", ""));
+        assertEquals("", o.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(out.resolve(BenchReport.MARKDOWN)) || Files.exists(out.resolve(BenchReport.JSON))
+                || Files.exists(out.resolve(BenchReport.CROSSOVER)));
     }
 }

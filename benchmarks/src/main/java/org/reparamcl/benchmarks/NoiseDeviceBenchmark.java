@@ -15,13 +15,17 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.reparamcl.Backend;
+import org.reparamcl.Backends;
 import org.reparamcl.opencl.ClBuffer;
 import org.reparamcl.opencl.OpenClBackend;
 
 /**
  * Noise on OpenCL into a device-resident buffer. The primary score is launch plus wait (wall);
  * {@link KernelCounters} carry the kernel-only device time from profiling events. The roof is
- * the no-RNG kernel with the same launch shape and bytes written.
+ * the no-RNG kernel with the same launch shape and bytes written. At the end of a trial of
+ * {@code kernel}, the buffer must equal the CPU reference's fill bit for bit, or the trial fails.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -40,10 +44,25 @@ public class NoiseDeviceBenchmark {
     public void open() {
         cl = SuiteBackends.openCl();
         out = cl.allocate(size);
+        ReferenceCheck.poison(cl, out, size);
     }
 
     @TearDown(Level.Trial)
-    public void close() {
+    public void close(BenchmarkParams params) {
+        try {
+            if (params.getBenchmark().endsWith(".kernel")) {
+                final float[] want = new float[size];
+                try (Backend cpu = Backends.cpu()) {
+                    cpu.fillNormal(SuiteBackends.SEED, 0, 0, want, 0, size);
+                }
+                ReferenceCheck.requireSame(params.getBenchmark(), "noise", cl, out, want);
+            }
+        } finally {
+            closeBackend();
+        }
+    }
+
+    private void closeBackend() {
         out.close();
         cl.close();
     }

@@ -17,6 +17,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.reparamcl.Backend;
+import org.reparamcl.Backends;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
 import org.reparamcl.ReparamSpec;
@@ -28,7 +31,10 @@ import org.reparamcl.opencl.OpenClBackend;
  * score is enqueue plus wait (wall); {@link KernelCounters} carry the kernel-only device time of
  * every launch of the pass ({@link OpenClBackend#kernelNanos(Runnable)}). Roofs: the library's
  * forward and backward roof kernels; the STORE backward's roof reads eps in the same kernel, as
- * the pass does.
+ * the pass does. At the end of a trial of a pass (not a roof), its outputs (z and the extras
+ * forward; gradMu and gradRho backward) must equal the CPU reference's, whole, bit for bit, for
+ * every parameter (size, dim, samples, param, checkValues, extras, broadcast, offset), or the
+ * trial fails; they are poisoned after setup, so a pass that never wrote them fails too.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -103,6 +109,11 @@ public class ReparamDeviceBenchmark {
     private Runnable backwardRecomputeRoof;
     private Runnable backwardStore;
     private Runnable backwardStoreRoof;
+    private float[] hostMu;
+    private float[] hostRho;
+    private float[] hostGradZ;
+    private float[] hostGradKl;
+    private float[] hostGradLogProb;
 
     @Setup(Level.Trial)
     public void open() {
@@ -153,6 +164,20 @@ public class ReparamDeviceBenchmark {
         }
         cl.reparamForward(store, mu, rho, z, eps);
         cl.finish();
+        hostMu = m;
+        hostRho = s;
+        hostGradZ = g;
+        hostGradKl = withKl ? new float[(int) recompute.paramRows()] : null;
+        hostGradLogProb = withLogQ ? new float[(int) recompute.sampleRows()] : null;
+        ReferenceCheck.poison(cl, z, size);                       // the check must see the benchmark's own writes
+        ReferenceCheck.poison(cl, gradMu, np);
+        ReferenceCheck.poison(cl, gradRho, np);
+        if (withKl) {
+            ReferenceCheck.poison(cl, kl, (int) recompute.paramRows());
+        }
+        if (withLogQ) {
+            ReferenceCheck.poison(cl, logProb, (int) recompute.sampleRows());
+        }
         forward = () -> cl.reparamForward(recompute, mu, rho, z, null, kl, logProb);
         forwardRoof = () -> cl.reparamForwardRoof(recompute, mu, rho, z);
         backwardRecompute = () -> cl.reparamBackward(recompute, mu, rho, null, gradZ, gradKl, gradLogProb, gradMu, gradRho,
@@ -163,8 +188,49 @@ public class ReparamDeviceBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-        cl.close();                               // closes the buffers too
+    public void close(BenchmarkParams params) {
+        try {
+            check(params.getBenchmark());
+        } finally {
+            cl.close();                           // closes the buffers too
+        }
+    }
+
+    /** Compares the last outputs of {@code benchmark} (a pass; roofs are not checked) with the CPU reference. */
+    private void check(String benchmark) {
+        final String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+        if (method.endsWith("Roof")) {
+            return;
+        }
+        final int np = (int) recompute.paramElements();
+        try (Backend cpu = Backends.cpu()) {
+            if (method.equals("forward")) {
+                final float[] wz = new float[size];
+                final float[] wkl = kl == null ? null : new float[(int) recompute.paramRows()];
+                final float[] wlp = logProb == null ? null : new float[(int) recompute.sampleRows()];
+                cpu.reparamForward(recompute, hostMu, hostRho, wz, null, wkl, wlp);
+                ReferenceCheck.requireSame(benchmark, "z", cl, z, wz);
+                if (wkl != null) {
+                    ReferenceCheck.requireSame(benchmark, "kl", cl, kl, wkl);
+                }
+                if (wlp != null) {
+                    ReferenceCheck.requireSame(benchmark, "logProb", cl, logProb, wlp);
+                }
+                return;
+            }
+            final boolean stored = method.equals("backwardStore");
+            float[] e = null;
+            if (stored) {
+                e = new float[size];
+                cpu.reparamForward(store, hostMu, hostRho, new float[size], e);
+            }
+            final float[] wm = new float[np];
+            final float[] wr = new float[np];
+            cpu.reparamBackward(stored ? store : recompute, hostMu, hostRho, e, hostGradZ, hostGradKl, hostGradLogProb,
+                    wm, wr, false);
+            ReferenceCheck.requireSame(benchmark, "gradMu", cl, gradMu, wm);
+            ReferenceCheck.requireSame(benchmark, "gradRho", cl, gradRho, wr);
+        }
     }
 
     private long timed(Runnable pass, ElementCounter c, KernelCounters k) {
