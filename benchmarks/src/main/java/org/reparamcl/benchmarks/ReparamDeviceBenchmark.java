@@ -73,7 +73,9 @@ public class ReparamDeviceBenchmark {
     /**
      * The variational extras computed in the same launches: none, kl (KL per parameter row and,
      * backward, its gradient), logq (log q per drawn row and its gradient) or both. The roofs do not
-     * change with it: the extras add K*B or B values, not a per-element stream.
+     * change with it. The extras' outputs are K*B or B values, but the backward pass with them also
+     * reads mu (4 B per parameter element), which its roof does not: with extras the backward roof
+     * moves fewer bytes than the pass (docs/PERFORMANCE.md, "What is measured").
      */
     @Param({"none"})
     public String extras;
