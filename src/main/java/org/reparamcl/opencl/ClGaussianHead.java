@@ -13,7 +13,6 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
-import org.jocl.cl_event;
 import org.reparamcl.GaussianHead;
 import org.reparamcl.HeadGradients;
 import org.reparamcl.NoiseMode;
@@ -490,9 +489,7 @@ public final class ClGaussianHead implements GaussianHead {
         if (n == 0) {
             return;
         }
-        src.releaseEvent();
-        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, src.event);
-        src.hasEvent = true;
+        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, null);
         src.inFlight = true;
     }
 
@@ -511,13 +508,16 @@ public final class ClGaussianHead implements GaussianHead {
     }
 
     /**
-     * Waits for a pending write from {@code s} before it is refilled: for that write alone (its
-     * event), not for the kernels queued after it. After a blocking read none is pending.
+     * Waits for a pending write from {@code s} before it is refilled (steady state: none is
+     * pending). It waits for the whole queue: an event per write, released by the head, crashed
+     * in clReleaseEvent (JOCL keeps the event of a non-blocking write from a direct buffer for its
+     * own bookkeeping), and on the in-order queue the write is done only after the work queued
+     * before it anyway.
      */
     private void awaitStaging(Staging s) {
         if (s.inFlight) {
-            CL.clWaitForEvents(1, s.events);
-            s.inFlight = false;
+            ctx.finish();
+            settled();
         }
     }
 
@@ -564,10 +564,6 @@ public final class ClGaussianHead implements GaussianHead {
         final Pointer pointer;
         /** Whether a non-blocking write from this buffer may still be pending. */
         boolean inFlight;
-        /** The last write's event (reused: no Java allocation per write), released before the next. */
-        final cl_event event = new cl_event();
-        final cl_event[] events = {event};
-        boolean hasEvent;
 
         /** A direct buffer holds at most 2^31 - 1 bytes: 2^29 - 1 floats. */
         static void require(long n) {
@@ -576,12 +572,6 @@ public final class ClGaussianHead implements GaussianHead {
             }
         }
 
-        void releaseEvent() {
-            if (hasEvent) {
-                CL.clReleaseEvent(event);
-                hasEvent = false;
-            }
-        }
 
         Staging(long n) {
             require(n);
@@ -619,10 +609,6 @@ public final class ClGaussianHead implements GaussianHead {
             if (!ctx.isClosed()) {
                 ctx.finish();
             }
-            // An event holds its own reference to the queue and context: valid to release after they close.
-            stageX.releaseEvent();
-            stageGradZ.releaseEvent();
-            stageParams.releaseEvent();
             for (ClBuffer b : owned) {
                 b.close();
             }
