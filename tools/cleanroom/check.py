@@ -331,6 +331,18 @@ def moderate_rho_values(param, rng, n):
     return (np.exp(v) if param == "sigma" else v).astype(np.float32)
 
 
+def gradient_factors_overflow(param, rho, kl):
+    """REPARAM.md "Validation policy": a backward pass given dL/dKL or dL/dlog q refuses rho whose
+    d log sigma/drho is not finite, and with dL/dKL also where fma(sigma, dsigma/drho, -d log
+    sigma/drho) is not; True where rho is refused."""
+    with np.errstate(all="ignore"):
+        dl = cr.dlog_sigma_of(param, rho)
+        bad = ~np.isfinite(dl)
+        if kl:
+            bad |= ~np.isfinite(cr.fma(cr.sigma_of(param, rho), cr.dsigma_of(param, rho), -dl))
+    return bad
+
+
 def mu_values(rng, shape):
     """mu ~ N(0, 3^2), a third of it exactly 0 (then z = fl(sigma * eps) shows every bit of sigma)."""
     mu = rng.normal(0, 3, shape).astype(np.float32)
@@ -508,14 +520,28 @@ def check_pass(ck, rng, backend, n_pass, kind, param, options):
     g = grad_values(rng, zshape)
     gkl = grad_values(rng, kl_shape) if "kl" in grads else None
     glq = grad_values(rng, row_shape) if "lq" in grads else None
-    base = ["backward", "--grad", ck.save("g", g), "--mu", ck.save("mu", mu), "--sigma",
-            ck.save("rho", rho), "--param", param, "--backend", backend]
-    if gkl is not None:
-        base += ["--grad-kl", ck.save("gkl", gkl)]
-    if glq is not None:
-        base += ["--grad-log-prob", ck.save("glq", glq)]
-    if samples:
-        base += ["--samples", K]
+
+    def backward_base(rho):
+        base = ["backward", "--grad", ck.save("g", g), "--mu", ck.save("mu", mu), "--sigma",
+                ck.save("rho", rho), "--param", param, "--backend", backend]
+        if gkl is not None:
+            base += ["--grad-kl", ck.save("gkl", gkl)]
+        if glq is not None:
+            base += ["--grad-log-prob", ck.save("glq", glq)]
+        if samples:
+            base += ["--samples", K]
+        return base
+
+    if gkl is not None or glq is not None:
+        refused = gradient_factors_overflow(param, rho, gkl is not None)
+        if refused.any():                   # refused as the docs say; then checked on rho that passes
+            dmu, drho = ck.path("dmu.npy"), ck.path("drho.npy")
+            ck.refused(f"backward {param} with gradient factors that overflow ({int(refused.sum())} rho)",
+                       backward_base(rho) + ["--seed", seed, "--stream", stream, "--offset", offset,
+                                             "--grad-mu-out", dmu, "--grad-sigma-out", drho], 2, [dmu, drho])
+            rho = np.where(refused, moderate_rho_values(param, rng, rho.size).reshape(rho.shape),
+                           rho).astype(np.float32)
+    base = backward_base(rho)
     want = cr.backward(g, mu, rho, param, seed, stream, offset, grad_kl=gkl, grad_log_prob=glq)
     # STORE reads forward's eps file; where forward did not write one (or failed), the clean room's.
     eps_file = paths["eps"] if "eps" in outs and cmd else ck.save("eps", e.reshape(zshape))
