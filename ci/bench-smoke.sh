@@ -15,8 +15,9 @@ mkdir -p "$out"
 jar=benchmarks/target/benchmarks.jar
 java -jar "$jar" -l | sed -n 's/^\(org\.reparamcl\.benchmarks\.[A-Za-z0-9_.]*\)$/\1/p' | sort > "$out/listed.txt"
 [ -s "$out/listed.txt" ] || { echo "bench-smoke: the JMH jar lists no benchmarks" >&2; exit 1; }
-# -foe: a benchmark that throws fails the run; this includes the device benchmarks' end-of-trial
-# check of their last outputs against the CPU reference (ReferenceCheck). size=4096 keeps every call short.
+# -foe: a benchmark that throws fails the run; this includes every benchmark's end-of-trial check
+# of its last outputs against the CPU reference (ReferenceCheck; roofs and third-party baselines are
+# not checked, benchmarks/HOWTO.md "Output checks"). size=4096 keeps every call short.
 java -jar "$jar" -foe true -f 1 -wi 0 -i 1 -r 100ms -p size=4096 \
      -rf json -rff "$out/jmh.json" > "$out/jmh.log" 2>&1 \
   || { tail -40 "$out/jmh.log" >&2; echo "bench-smoke: JMH run failed (log: $out/jmh.log)" >&2; exit 1; }

@@ -17,15 +17,21 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.reparamcl.bench.CpuRoof;
+import org.reparamcl.cpu.CpuBackend;
 import org.reparamcl.rng.NoiseStream;
 
 /**
  * Single-threaded Java baselines filling a {@code float[]} of normals, beside the library's
  * reference stream on one thread and a plain store loop moving the same bytes (the CPU roof).
  * Ziggurat and nextGaussian are sequential generators: fast, but not counter-based, so their
- * values depend on call order (see docs/PERFORMANCE.md).
+ * values depend on call order (see docs/PERFORMANCE.md). Only {@code reparamReference1Thread}
+ * produces a library output: at the end of its trial the array (poisoned after setup) must equal,
+ * bit for bit, the fill of {@code CpuBackend.create(1)}, or the trial fails (a guard against a
+ * broken call). The store loop is a roof and the other two are third-party generators: unchecked.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -47,6 +53,18 @@ public class BaselineBenchmark {
         final UniformRandomProvider philox = RandomSource.PHILOX_4X32.create(SuiteBackends.SEED);
         ziggurat = ZigguratSampler.NormalizedGaussian.of(philox);
         splittable = new SplittableRandom(SuiteBackends.SEED);
+        ReferenceCheck.poison(dst);                               // the check must see the benchmark's own writes
+    }
+
+    @TearDown(Level.Trial)
+    public void close(BenchmarkParams params) {
+        if (params.getBenchmark().endsWith(".reparamReference1Thread")) {
+            final float[] want = new float[size];
+            try (CpuBackend ref = CpuBackend.create(1)) {
+                ref.fillNormal(SuiteBackends.SEED, 0, 0, want, 0, size);
+            }
+            ReferenceCheck.requireSame(ReferenceCheck.label(params), "noise", dst, want);
+        }
     }
 
     /** The CPU roof: stores the same 4 bytes per element, no generator. */

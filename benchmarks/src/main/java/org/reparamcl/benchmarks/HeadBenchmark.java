@@ -16,11 +16,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.reparamcl.Backend;
 import org.reparamcl.GaussianHead;
 import org.reparamcl.HeadGradients;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
+import org.reparamcl.cpu.CpuBackend;
 
 /**
  * The conditional Gaussian head, one training step: forward (mu, rho = x W + b, sigma, z) then
@@ -28,6 +30,11 @@ import org.reparamcl.Parameterization;
  * OpenCL. Din = D = {@code width}, K = {@code samples}, softplus, RECOMPUTE. The operations
  * counter is samples drawn (K * batch * D) per second; the primary score is steps per second.
  * The matmuls dominate: a step does about 6 * batch * Din * D flops against K * batch * D samples.
+ * At the end of a trial, the last step's outputs (z, dL/dx, dL/dW_mu, dL/db_mu, dL/dW_rho,
+ * dL/db_rho; poisoned after setup) must equal, bit for bit, those of a CPU reference head on one
+ * thread ({@code GaussianHead.create} on {@code CpuBackend.create(1)}) with the same parameters,
+ * input, dL/dz and noise address (seed, stream 0, the last step's offset), or the trial fails: for
+ * {@code opencl} the parity contract, for {@code cpu} (all processors) a guard against a broken call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,6 +56,9 @@ public class HeadBenchmark {
     public int samples;
 
     private Backend b;
+    private GaussianHead.Spec spec;
+    private float[] wMu;
+    private float[] wRho;
     private GaussianHead head;
     private HeadGradients grads;
     private float[] x;
@@ -59,7 +69,7 @@ public class HeadBenchmark {
     @Setup(Level.Trial)
     public void open() {
         b = SuiteBackends.open(backend);
-        final GaussianHead.Spec spec = new GaussianHead.Spec(width, width, samples, batch, Parameterization.SOFTPLUS,
+        spec = new GaussianHead.Spec(width, width, samples, batch, Parameterization.SOFTPLUS,
                 NoiseMode.RECOMPUTE);
         head = GaussianHead.create(b, spec);
         final SplittableRandom r = new SplittableRandom(SuiteBackends.SEED);
@@ -70,6 +80,8 @@ public class HeadBenchmark {
             w2[i] = (float) r.nextDouble(-0.1, 0.1);
         }
         head.setParameters(w, new float[width], w2, new float[width]);
+        wMu = w;
+        wRho = w2;
         x = new float[batch * width];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextDouble(-1, 1);
@@ -80,12 +92,42 @@ public class HeadBenchmark {
             gradZ[i] = (float) r.nextDouble(-1, 1);
         }
         grads = HeadGradients.of(spec, true);
+        ReferenceCheck.poison(z);                                 // the check must see the benchmark's own writes
+        ReferenceCheck.poison(grads.input());
+        ReferenceCheck.poison(grads.weightsMu());
+        ReferenceCheck.poison(grads.biasMu());
+        ReferenceCheck.poison(grads.weightsRho());
+        ReferenceCheck.poison(grads.biasRho());
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-        head.close();
-        b.close();
+    public void close(BenchmarkParams params) {
+        try {
+            check(ReferenceCheck.label(params));
+        } finally {
+            head.close();
+            b.close();
+        }
+    }
+
+    /** Repeats the last step (offset - z.length) on a single-thread CPU reference head and compares every output. */
+    private void check(String label) {
+        if (offset == 0) {
+            throw new IllegalStateException(label + ": no step ran, nothing to check");
+        }
+        final float[] wz = new float[z.length];
+        final HeadGradients want = HeadGradients.of(spec, true);
+        try (CpuBackend cpu = CpuBackend.create(1); GaussianHead ref = GaussianHead.create(cpu, spec)) {
+            ref.setParameters(wMu, new float[width], wRho, new float[width]);
+            ref.forward(x, batch, SuiteBackends.SEED, 0, offset - z.length, wz);
+            ref.backward(gradZ, want);
+        }
+        ReferenceCheck.requireSame(label, "z", z, wz);
+        ReferenceCheck.requireSame(label, "dx", grads.input(), want.input(), batch * width);
+        ReferenceCheck.requireSame(label, "dW_mu", grads.weightsMu(), want.weightsMu());
+        ReferenceCheck.requireSame(label, "db_mu", grads.biasMu(), want.biasMu());
+        ReferenceCheck.requireSame(label, "dW_rho", grads.weightsRho(), want.weightsRho());
+        ReferenceCheck.requireSame(label, "db_rho", grads.biasRho(), want.biasRho());
     }
 
     @Benchmark

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.reparamcl.cpu.AffineProduct;
 import org.reparamcl.opencl.ClAffineProduct;
 import org.reparamcl.opencl.ClBuffer;
@@ -29,7 +30,10 @@ import org.reparamcl.opencl.OpenClBackend;
  * each call waited for (kernel time from profiling events in the counters, the transpose of
  * {@code GWT} included); {@code cpu}, {@code AffineProduct.multiply} on one thread. The operations
  * counter {@code elements} is floating-point operations (2 B Din D per call), so its rate is FLOP/s.
- * The same bits every way (AffineProductParityTest).
+ * The same bits every way (AffineProductParityTest), and checked at the end of each trial: the
+ * product (poisoned after setup; read back whole on OpenCL) must equal, bit for bit, a fresh
+ * {@code AffineProduct.multiply} of the same operands into a new array, or the trial fails (for
+ * {@code cpu} a guard against a broken call).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -63,6 +67,8 @@ public class HeadProductBenchmark {
     private float[] bias;
     private float[] c;
     private Runnable call;
+    private Runnable reference;
+    private float[] want;
 
     @Setup(Level.Trial)
     public void open() {
@@ -74,6 +80,14 @@ public class HeadProductBenchmark {
         g = values(r, b * n);
         bias = values(r, n);
         c = new float[b * n];
+        want = new float[product.equals("xTG") ? n * n : b * n];    // xTG is (Din, D); xW and GWT are (B, D)
+        reference = switch (product) {
+            case "xW" -> () -> AffineProduct.multiply(x, n, 1, w, n, 1, bias, AffineProduct.Init.BIAS, want, b, n, n);
+            case "xTG" -> () -> AffineProduct.multiply(x, 1, n, g, n, 1, null, AffineProduct.Init.ZERO, want, n, n, b);
+            case "GWT" -> () -> AffineProduct.multiply(g, n, 1, w, 1, n, null, AffineProduct.Init.ZERO, want, b, n, n);
+            default -> throw new IllegalArgumentException("product " + product + ": expected xW, xTG or GWT");
+        };
+        ReferenceCheck.poison(c);                                 // the check must see the benchmark's own writes
         if (kernel.equals("cpu")) {
             call = switch (product) {
                 case "xW" -> () -> AffineProduct.multiply(x, n, 1, w, n, 1, bias, AffineProduct.Init.BIAS, c, b, n, n);
@@ -90,6 +104,7 @@ public class HeadProductBenchmark {
         dg = upload(g);
         dbias = upload(bias);
         dc = cl.allocate((long) b * n);
+        ReferenceCheck.poison(cl, dc, b * n);
         call = switch (product) {
             case "xW" -> () -> affine.multiply(dx, n, 1, dw, n, 1, dbias, AffineProduct.Init.BIAS, dc, b, n, n);
             case "xTG" -> () -> affine.multiply(dx, 1, n, dg, n, 1, null, AffineProduct.Init.ZERO, dc, n, n, b);
@@ -99,10 +114,19 @@ public class HeadProductBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-        if (cl != null) {
-            affine.close();
-            cl.close();
+    public void close(BenchmarkParams params) {
+        try {
+            reference.run();
+            if (cl == null) {
+                ReferenceCheck.requireSame(ReferenceCheck.label(params), product, c, want);
+            } else {
+                ReferenceCheck.requireSame(ReferenceCheck.label(params), product, cl, dc, want);
+            }
+        } finally {
+            if (cl != null) {
+                affine.close();
+                cl.close();
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.reparamcl.Backend;
 import org.reparamcl.bench.CpuRoof;
 import org.reparamcl.cpu.CpuBackend;
@@ -24,7 +25,10 @@ import org.reparamcl.opencl.OpenClBackend;
 /**
  * Noise end to end: eps into a host {@code float[]} on the CPU reference (all processors) or on
  * OpenCL (kernel into a staging buffer, then read back), beside the roof that moves the same
- * bytes: a plain Java store loop on the same threads, or the no-RNG roof kernel plus the read.
+ * bytes: a plain Java store loop on the same threads, or the no-RNG roof kernel plus the read. At
+ * the end of a trial of {@code endToEnd}, the host array (poisoned after setup) must equal, bit for
+ * bit, the fill of the CPU reference on one thread ({@code CpuBackend.create(1)}), or the trial
+ * fails: for {@code opencl} the parity contract, for {@code cpu} a guard against a broken call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -50,14 +54,25 @@ public class NoiseBenchmark {
         if (b instanceof OpenClBackend cl) {
             roofBuffer = cl.allocate(size);
         }
+        ReferenceCheck.poison(host);                              // the check must see the benchmark's own writes
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-        if (roofBuffer != null) {
-            roofBuffer.close();
+    public void close(BenchmarkParams params) {
+        try {
+            if (params.getBenchmark().endsWith(".endToEnd")) {
+                final float[] want = new float[size];
+                try (CpuBackend ref = CpuBackend.create(1)) {
+                    ref.fillNormal(SuiteBackends.SEED, 0, 0, want, 0, size);
+                }
+                ReferenceCheck.requireSame(ReferenceCheck.label(params), "noise", host, want);
+            }
+        } finally {
+            if (roofBuffer != null) {
+                roofBuffer.close();
+            }
+            b.close();
         }
-        b.close();
     }
 
     @Benchmark

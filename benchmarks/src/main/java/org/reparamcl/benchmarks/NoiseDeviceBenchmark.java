@@ -55,7 +55,7 @@ public class NoiseDeviceBenchmark {
                 try (Backend cpu = Backends.cpu()) {
                     cpu.fillNormal(SuiteBackends.SEED, 0, 0, want, 0, size);
                 }
-                ReferenceCheck.requireSame(params.getBenchmark(), "noise", cl, out, want);
+                ReferenceCheck.requireSame(ReferenceCheck.label(params), "noise", cl, out, want);
             }
         } finally {
             closeBackend();

@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.reparamcl.Backend;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
@@ -30,7 +31,13 @@ import org.reparamcl.opencl.OpenClBackend;
  * Forward and backward (STORE and RECOMPUTE) end to end on host arrays, shape (K, B, D) with
  * D = 1024 (size = K*B*D elements), parameterization sigma, value checks off, beside roofs that
  * move the same bytes: on {@code cpu} plain Java loops on the same threads; on {@code opencl} the
- * same uploads, the library's roof kernels and the same downloads.
+ * same uploads, the library's roof kernels and the same downloads. At the end of a trial of a pass
+ * (not a roof), its outputs (z, and KL and log q with {@code extras}, forward; gradMu and gradRho
+ * backward) must equal, bit for bit, those of the CPU reference on one thread
+ * ({@code CpuBackend.create(1)}) from the same inputs (the STORE backward's eps drawn by that
+ * reference too), or the trial fails: for {@code opencl} this is the parity contract, for
+ * {@code cpu} (all processors) a guard against a broken call. The outputs are poisoned after
+ * setup, so a pass that never wrote them fails too.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -106,14 +113,62 @@ public class ReparamBenchmark {
         if (b instanceof OpenClBackend cl) {
             roof = new RoofBuffers(cl, np, size);
         }
+        ReferenceCheck.poison(z);                                 // the check must see the benchmark's own writes
+        ReferenceCheck.poison(kl);
+        ReferenceCheck.poison(logProb);
+        ReferenceCheck.poison(gradMu);
+        ReferenceCheck.poison(gradRho);
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-        if (roof != null) {
-            roof.close();
+    public void close(BenchmarkParams params) {
+        try {
+            check(params.getBenchmark(), ReferenceCheck.label(params));
+        } finally {
+            if (roof != null) {
+                roof.close();
+            }
+            b.close();
         }
-        b.close();
+    }
+
+    /**
+     * Compares the last outputs of {@code benchmark} (a pass; roofs are not checked) with the CPU
+     * reference on one thread, computed here from the same mu, rho and dL/dz.
+     */
+    private void check(String benchmark, String label) {
+        final String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+        if (method.endsWith("Roof")) {
+            return;
+        }
+        final int np = mu.length;
+        try (CpuBackend ref = CpuBackend.create(1)) {
+            if (method.equals("forward")) {
+                final float[] wz = new float[size];
+                final float[] wkl = kl == null ? null : new float[kl.length];
+                final float[] wlp = logProb == null ? null : new float[logProb.length];
+                ref.reparamForward(recompute, mu, rho, wz, null, wkl, wlp);
+                ReferenceCheck.requireSame(label, "z", z, wz);
+                if (wkl != null) {
+                    ReferenceCheck.requireSame(label, "kl", kl, wkl);
+                }
+                if (wlp != null) {
+                    ReferenceCheck.requireSame(label, "logProb", logProb, wlp);
+                }
+                return;
+            }
+            final boolean stored = method.equals("backwardStore");
+            float[] e = null;
+            if (stored) {
+                e = new float[size];
+                ref.reparamForward(store, mu, rho, new float[size], e);
+            }
+            final float[] wm = new float[np];
+            final float[] wr = new float[np];
+            ref.reparamBackward(stored ? store : recompute, mu, rho, e, gradZ, wm, wr, false);
+            ReferenceCheck.requireSame(label, "gradMu", gradMu, wm);
+            ReferenceCheck.requireSame(label, "gradRho", gradRho, wr);
+        }
     }
 
     /** Device buffers of the OpenCL end-to-end roofs. */

@@ -192,14 +192,14 @@ public class ReparamDeviceBenchmark {
     @TearDown(Level.Trial)
     public void close(BenchmarkParams params) {
         try {
-            check(params.getBenchmark());
+            check(params.getBenchmark(), ReferenceCheck.label(params));
         } finally {
             cl.close();                           // closes the buffers too
         }
     }
 
     /** Compares the last outputs of {@code benchmark} (a pass; roofs are not checked) with the CPU reference. */
-    private void check(String benchmark) {
+    private void check(String benchmark, String label) {
         final String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
         if (method.endsWith("Roof")) {
             return;
@@ -211,12 +211,12 @@ public class ReparamDeviceBenchmark {
                 final float[] wkl = kl == null ? null : new float[(int) recompute.paramRows()];
                 final float[] wlp = logProb == null ? null : new float[(int) recompute.sampleRows()];
                 cpu.reparamForward(recompute, hostMu, hostRho, wz, null, wkl, wlp);
-                ReferenceCheck.requireSame(benchmark, "z", cl, z, wz);
+                ReferenceCheck.requireSame(label, "z", cl, z, wz);
                 if (wkl != null) {
-                    ReferenceCheck.requireSame(benchmark, "kl", cl, kl, wkl);
+                    ReferenceCheck.requireSame(label, "kl", cl, kl, wkl);
                 }
                 if (wlp != null) {
-                    ReferenceCheck.requireSame(benchmark, "logProb", cl, logProb, wlp);
+                    ReferenceCheck.requireSame(label, "logProb", cl, logProb, wlp);
                 }
                 return;
             }
@@ -230,8 +230,8 @@ public class ReparamDeviceBenchmark {
             final float[] wr = new float[np];
             cpu.reparamBackward(stored ? store : recompute, hostMu, hostRho, e, hostGradZ, hostGradKl, hostGradLogProb,
                     wm, wr, false);
-            ReferenceCheck.requireSame(benchmark, "gradMu", cl, gradMu, wm);
-            ReferenceCheck.requireSame(benchmark, "gradRho", cl, gradRho, wr);
+            ReferenceCheck.requireSame(label, "gradMu", cl, gradMu, wm);
+            ReferenceCheck.requireSame(label, "gradRho", cl, gradRho, wr);
         }
     }
 
