@@ -91,12 +91,113 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException("stagingElements must be >= 1, got " + stagingElements);
         }
         final ClContext ctx = ClContext.create(device);
+        final OpenClBackend b;
         try {
-            return new OpenClBackend(ctx, stagingElements);
+            b = new OpenClBackend(ctx, stagingElements);
         } catch (RuntimeException e) {
             ctx.close();
             throw e;
         }
+        try {
+            final String bad = b.referenceBitsMismatch(false);
+            if (bad != null) {
+                throw new OpenClUnavailableException(device.describe() + " does not reproduce the CPU reference bit for bit ("
+                        + bad + "; correctly rounded divide and sqrt: " + (correctlyRoundedDivideSqrt(device) ? "yes" : "no")
+                        + ")", null);
+            }
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    /**
+     * The known-answer check {@link #create} runs on every new backend, on device buffers (so no
+     * call is routed to the CPU): a noise fill (Philox, log, sqrt, sine and cosine) at an offset
+     * that carries into the block counter's high word and starts mid-block, and a softplus
+     * backward pass with KL and log q gradients (exp, log1p, divisions, the fixed-order sums),
+     * compared bit for bit with the CPU reference. A device that computes other bits (one without
+     * correctly rounded divide and sqrt, a driver that contracts or flushes subnormals) is refused
+     * here, with the first difference, instead of silently breaking the bit contract. Returns the
+     * first difference, or null. {@code tamper} flips one bit of the reference (tests).
+     */
+    String referenceBitsMismatch(boolean tamper) {
+        final long seed = 0x9E3779B97F4A7C15L;
+        final long stream = 0xD1B54A32D192ED03L;
+        final long offset = (1L << 34) - 7;
+        final int n = 333;
+        final float[] want = new float[n];
+        NoiseStream.fillNormal(seed, stream, offset, want, 0, n);
+        if (tamper) {
+            want[n / 2] = Float.intBitsToFloat(Float.floatToRawIntBits(want[n / 2]) ^ 1);
+        }
+        final float[] got = new float[n];
+        try (ClBuffer e = allocate(n)) {
+            fillNormal(seed, stream, offset, e, n);
+            read(e, got, 0, n);
+        }
+        String bad = firstDifference("eps", got, want);
+        if (bad != null) {
+            return bad;
+        }
+        final ReparamSpec spec = ReparamSpec.builder().shape(3, 2, 67)
+                .parameterization(org.reparamcl.Parameterization.SOFTPLUS).seed(seed).stream(stream).offset(offset)
+                .checkValues(false).build();
+        final int np = (int) spec.paramElements();
+        final int ne = (int) spec.elements();
+        final java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        final float[] mu = new float[np];
+        final float[] rho = new float[np];
+        for (int p = 0; p < np; p++) {
+            mu[p] = (float) rnd.nextDouble(-2, 2);
+            rho[p] = (float) rnd.nextDouble(-25, 25);   // both sides of softplus's +-20 branches
+        }
+        final float[] gz = new float[ne];
+        for (int i = 0; i < ne; i++) {
+            gz[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        final float[] gkl = {0.5f, -0.25f};
+        final float[] glq = {0.125f, -1.5f, 0.75f, 0.3f, -0.6f, 1.1f};
+        final float[] wantMu = new float[np];
+        final float[] wantRho = new float[np];
+        try (CpuBackend cpu = CpuBackend.create(1)) {
+            cpu.reparamBackward(spec, mu, rho, null, gz, gkl, glq, wantMu, wantRho, false);
+        }
+        final float[] gotMu = new float[np];
+        final float[] gotRho = new float[np];
+        try (ClBuffer dMu = allocate(np); ClBuffer dRho = allocate(np); ClBuffer dGz = allocate(ne);
+             ClBuffer dKl = allocate(gkl.length); ClBuffer dLq = allocate(glq.length);
+             ClBuffer oMu = allocate(np); ClBuffer oRho = allocate(np)) {
+            write(dMu, mu, 0, np);
+            write(dRho, rho, 0, np);
+            write(dGz, gz, 0, ne);
+            write(dKl, gkl, 0, gkl.length);
+            write(dLq, glq, 0, glq.length);
+            reparamBackward(spec, dMu, dRho, null, dGz, dKl, dLq, oMu, oRho, false);
+            read(oMu, gotMu, 0, np);
+            read(oRho, gotRho, 0, np);
+        }
+        bad = firstDifference("dL/dmu", gotMu, wantMu);
+        return bad != null ? bad : firstDifference("dL/drho", gotRho, wantRho);
+    }
+
+    private static String firstDifference(String what, float[] got, float[] want) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                return what + "[" + i + "] = " + got[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(got[i]))
+                        + "), the CPU reference gives " + want[i] + " (0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(want[i])) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** Whether the device reports CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT in CL_DEVICE_SINGLE_FP_CONFIG. */
+    private static boolean correctlyRoundedDivideSqrt(ClDeviceInfo device) {
+        final long[] config = new long[1];
+        CL.clGetDeviceInfo(device.device(), CL.CL_DEVICE_SINGLE_FP_CONFIG, Sizeof.cl_ulong, Pointer.to(config), null);
+        return (config[0] & CL.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
     }
 
     /** The context (device, queue, program); owned by this backend. */
