@@ -170,7 +170,7 @@ class NormalAccuracyTest {
     }
 
     /**
-     * The radius on every word below 2^17 (u below 2^-15, radius above 4.7: the whole deep tail)
+     * The radius on every word below 2^17 (u below 2^-15, radius above 4.56: the whole deep tail)
      * and on every 4093rd word above; the radius must not increase with the word.
      */
     @Test

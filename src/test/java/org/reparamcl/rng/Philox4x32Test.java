@@ -40,6 +40,35 @@ class Philox4x32Test {
         }
     }
 
+    /**
+     * Any stream and block against Commons RNG: seeded with the 128-bit counter (stream << 64 |
+     * block) - 1 (it increments before each block), its next 16 blocks are our blocks
+     * block .. block + 15 of that stream. Streams 1, 2^32 - 1, 2^32, 2^63 + 5 and 2^64 - 1, blocks
+     * 0 (the borrow from the stream word), 1, 2^32 - 3 (a carry into the block's high word) and
+     * 2^62 - 16 (the last 16 blocks of the 2^64-element stream), under two keys.
+     */
+    @Test
+    void anyStreamAndBlockEqualCommonsRng() {
+        final long[] streams = {1L, 0xFFFFFFFFL, 1L << 32, (1L << 63) + 5, -1L};
+        final long[] blocks = {0L, 1L, (1L << 32) - 3, (1L << 62) - 16};
+        for (long seed : new long[] {0x0123456789ABCDEFL, 0xF0E1D2C3B4A59687L}) {
+            for (long stream : streams) {
+                for (long block : blocks) {
+                    final int[] ours = new int[64];
+                    NoiseStream.fillBits(seed, stream, block << 2, ours, 0, 64);
+                    final long lo = block - 1;
+                    final long hi = block == 0 ? stream - 1 : stream;
+                    final Philox4x32 oracle = new Philox4x32(new int[] {(int) seed, (int) (seed >>> 32),
+                        (int) lo, (int) (lo >>> 32), (int) hi, (int) (hi >>> 32)});
+                    for (int i = 0; i < 64; i++) {
+                        assertEquals(oracle.nextInt(), ours[i], "seed " + Long.toHexString(seed) + " stream "
+                                + Long.toUnsignedString(stream) + " block " + Long.toUnsignedString(block) + " word " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void streamLayoutPutsBlockInCounterWords01AndStreamIn23() {
         final long seed = 0x1111222233334444L;
