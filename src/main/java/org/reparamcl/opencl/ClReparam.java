@@ -117,10 +117,12 @@ final class ClReparam {
     }
 
     private void kernels() {
+        if (flag == null) {
+            flag = ctx.allocate(4);               // (again after releaseScratch)
+        }
         if (forward != null) {
             return;
         }
-        flag = ctx.allocate(4);
         forward = new ClKernel(ctx, "reparam_forward");
         forwardExtras = new ClKernel(ctx, "reparam_forward_extras");
         forwardRows = new ClKernel(ctx, "reparam_forward_rows");
@@ -1145,6 +1147,20 @@ final class ClReparam {
     // ---------------------------------------------------------------- helpers
 
     /** Scratch b grown to n floats ({@link ClContext#grow}). */
+    /**
+     * Closes the scratch buffers the passes grew and the flag word (made again on demand), so that the
+     * backend holds only what it held before: OpenClBackend.create's known-answer check leaves
+     * nothing behind. Called with the backend's call lock held or before the backend is shared.
+     */
+    void releaseScratch() {
+        for (ClBuffer b : new ClBuffer[] {flag, rowPartials, klPartials, backwardPartials, slq, sigma, logSigma, muTiled}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        flag = rowPartials = klPartials = backwardPartials = slq = sigma = logSigma = muTiled = null;
+    }
+
     private ClBuffer grow(ClBuffer b, long n) {
         return ctx.grow(b, n);
     }

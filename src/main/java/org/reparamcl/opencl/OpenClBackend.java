@@ -178,6 +178,7 @@ public final class OpenClBackend implements Backend {
             read(oMu, gotMu, 0, np);
             read(oRho, gotRho, 0, np);
         }
+        reparam.releaseScratch();             // the check leaves no device memory behind
         bad = firstDifference("dL/dmu", gotMu, wantMu);
         return bad != null ? bad : firstDifference("dL/drho", gotRho, wantRho);
     }
