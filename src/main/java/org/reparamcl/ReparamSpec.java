@@ -294,14 +294,11 @@ public final class ReparamSpec {
     }
 
     /**
-     * The exception for parameter element {@code p}, whose values are (mu, rho); names the index
-     * (and its (b, d) position when mu is (B, D)) and what is wrong.
+     * The exception for parameter element {@code p}, whose values are (mu, rho), under the check
+     * of a call that takes the KL gradient ({@code klGradient}) or the log q gradient
+     * ({@code logProbGradient}), or neither; names the index (and its (b, d) position when mu is
+     * (B, D)) and what is wrong.
      */
-    public IllegalArgumentException invalidParameter(long p, float mu, float rho) {
-        return invalidParameter(p, mu, rho, false, false);
-    }
-
-    /** As {@link #invalidParameter(long, float, float)}, under the backward pass's check with KL or log q gradients. */
     public IllegalArgumentException invalidParameter(long p, float mu, float rho, boolean klGradient,
                                                      boolean logProbGradient) {
         final String where = broadcast || dim == 0 ? "[" + p + "]" : "[" + p + "] (b = " + p / dim + ", d = " + p % dim + ")";
