@@ -18,6 +18,25 @@
  */
 #pragma OPENCL FP_CONTRACT OFF
 
+/*
+ * Compiler extensions. Clang (PoCL, and the clang-based drivers of AMD, Intel and Apple) gets its
+ * vector shuffles, prefetches and streaming stores; any other OpenCL C compiler gets plain
+ * OpenCL C paths that compute the same bits. Building with -DRP_PORTABLE forces those paths on
+ * clang too: the tests build the program both ways and hold both to the CPU reference's bits
+ * (PortableKernelsTest), so the paths that a non-clang driver takes are tested on PoCL.
+ */
+#if defined(__clang__) && !defined(RP_PORTABLE)
+#define RP_CLANG_SHUFFLES 1
+#endif
+#if defined(__has_builtin) && !defined(RP_PORTABLE)
+#if __has_builtin(__builtin_nontemporal_store)
+#define PHILOX_HAVE_NT_STORE 1
+#endif
+#if __has_builtin(__builtin_prefetch)
+#define RP_HAVE_PREFETCH 1
+#endif
+#endif
+
 #define M_PHILOX_4X32_0 0xD2511F53u
 #define M_PHILOX_4X32_1 0xCD9E8D57u
 #define W_PHILOX_32_A   0x9E3779B9u
@@ -37,7 +56,7 @@
  * OpenCL's shuffle() is not used: PoCL expands it lane by lane (7x slower). */
 static inline __attribute__((always_inline)) ulong16 philox_high_to_low(ulong16 p)
 {
-#if defined(__clang__)
+#ifdef RP_CLANG_SHUFFLES
     const uint16 a = as_uint16(p.lo), b = as_uint16(p.hi);
     return (ulong16)(as_ulong8(__builtin_shufflevector(a, a, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)),
                      as_ulong8(__builtin_shufflevector(b, b, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
@@ -170,11 +189,6 @@ static __attribute__((noinline)) void store_guarded_x16(__global uint *out, long
  * has no such builtin they are ordinary stores, and so are stores to addresses that are not
  * 64-byte aligned (x86's streaming store faults on them). The values stored are the same either way.
  */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define PHILOX_HAVE_NT_STORE 1
-#endif
-#endif
 #ifdef PHILOX_HAVE_NT_STORE
 #define PHILOX_STORE_NT(value, ptr) __builtin_nontemporal_store((value), (ptr))
 #else

@@ -46,11 +46,7 @@
  * stream, more than the hardware prefetchers follow: prefetching the next work-item's part of each
  * row took K = 64 from 4.4e8 to 1.07e9 elements/s on PoCL (K = 16: +11 %).
  */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_prefetch)
-#define RP_HAVE_PREFETCH 1
-#endif
-#endif
+/* (RP_HAVE_PREFETCH: philox4x32.cl decides, with the other compiler extensions.) */
 /* The four cache lines of 64 floats from p, for reading (rw 0) or writing (rw 1): the builtin
  * takes rw as a constant, hence a macro. */
 #ifdef RP_HAVE_PREFETCH
@@ -341,8 +337,13 @@ RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, fl
 }
 
 /* Lanes k .. k + 15 of the 32 lanes a, b (k = 1, 2, 3: a constant shuffle). */
+#ifdef RP_CLANG_SHUFFLES
 #define RP_SHIFT(a, b, k) __builtin_shufflevector((a), (b), (k), (k) + 1, (k) + 2, (k) + 3, (k) + 4, (k) + 5, \
         (k) + 6, (k) + 7, (k) + 8, (k) + 9, (k) + 10, (k) + 11, (k) + 12, (k) + 13, (k) + 14, (k) + 15)
+#else
+#define RP_SHIFT(a, b, k) shuffle2((a), (b), (uint16)((k), (k) + 1, (k) + 2, (k) + 3, (k) + 4, (k) + 5, \
+        (k) + 6, (k) + 7, (k) + 8, (k) + 9, (k) + 10, (k) + 11, (k) + 12, (k) + 13, (k) + 14, (k) + 15))
+#endif
 
 /*
  * eps of stream elements s .. s + 63 from u, those of the 16 blocks from s >> 2, and t, whose

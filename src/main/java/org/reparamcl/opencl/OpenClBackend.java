@@ -87,10 +87,18 @@ public final class OpenClBackend implements Backend {
 
     /** A backend whose host calls stream through chunks of {@code stagingElements} (tests of chunk seams). */
     static OpenClBackend create(ClDeviceInfo device, int stagingElements) {
+        return create(device, stagingElements, ClContext.BUILD_OPTIONS);
+    }
+
+    /**
+     * A backend whose program is built with {@code buildOptions} (tests: ClContext.BUILD_OPTIONS
+     * plus -DRP_PORTABLE builds the plain OpenCL C paths that compilers other than clang take).
+     */
+    static OpenClBackend create(ClDeviceInfo device, int stagingElements, String buildOptions) {
         if (stagingElements < 1) {
             throw new IllegalArgumentException("stagingElements must be >= 1, got " + stagingElements);
         }
-        final ClContext ctx = ClContext.create(device);
+        final ClContext ctx = ClContext.create(device, ClContext.KERNEL_SOURCES, buildOptions);
         final OpenClBackend b;
         try {
             b = new OpenClBackend(ctx, stagingElements);

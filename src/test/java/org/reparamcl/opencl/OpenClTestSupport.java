@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 public final class OpenClTestSupport {
     private static OpenClBackend shared;
+    private static OpenClBackend portable;
 
     private OpenClTestSupport() {
     }
@@ -21,6 +22,22 @@ public final class OpenClTestSupport {
         }
         return shared;
     }
+
+    /**
+     * A process-wide backend on the same device whose program is built with -DRP_PORTABLE: the
+     * plain OpenCL C paths that compilers other than clang take, instead of clang's vector
+     * shuffles, prefetches and streaming stores (never closed by tests).
+     */
+    public static synchronized OpenClBackend portableBackend() {
+        requireOpenCl();
+        if (portable == null || isClosed(portable)) {
+            portable = OpenClBackend.create(backend().context().device(), OpenClBackend.STAGING_ELEMENTS, PORTABLE_OPTIONS);
+        }
+        return portable;
+    }
+
+    /** The build options of {@link #portableBackend}. */
+    public static final String PORTABLE_OPTIONS = ClContext.BUILD_OPTIONS + " -DRP_PORTABLE";
 
     /** Skips (or fails, when OpenCL is required) where no OpenCL device is usable. */
     public static void requireOpenCl() {

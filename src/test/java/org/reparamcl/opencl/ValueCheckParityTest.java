@@ -24,7 +24,7 @@ import org.reparamcl.rng.FloatMath;
  * shapes each run.
  */
 class ValueCheckParityTest {
-    private static OpenClBackend cl;
+    static OpenClBackend cl;
     private static CpuBackend cpu;
 
     @BeforeAll
