@@ -20,13 +20,14 @@
 
 /*
  * Compiler extensions. Clang (PoCL, and the clang-based drivers of AMD, Intel and Apple) gets its
- * vector shuffles, prefetches and streaming stores; any other OpenCL C compiler gets plain
+ * vector shuffles, under-aligned vector types (one unaligned vector load or store where vload16 /
+ * vstore16 may be split), prefetches and streaming stores; any other OpenCL C compiler gets plain
  * OpenCL C paths that compute the same bits. Building with -DRP_PORTABLE forces those paths on
  * clang too: the tests build the program both ways and hold both to the CPU reference's bits
  * (PortableKernelsTest), so the paths that a non-clang driver takes are tested on PoCL.
  */
 #if defined(__clang__) && !defined(RP_PORTABLE)
-#define RP_CLANG_SHUFFLES 1
+#define RP_CLANG_EXTENSIONS 1
 #endif
 #if defined(__has_builtin) && !defined(RP_PORTABLE)
 #if __has_builtin(__builtin_nontemporal_store)
@@ -56,7 +57,7 @@
  * OpenCL's shuffle() is not used: PoCL expands it lane by lane (7x slower). */
 static inline __attribute__((always_inline)) ulong16 philox_high_to_low(ulong16 p)
 {
-#ifdef RP_CLANG_SHUFFLES
+#ifdef RP_CLANG_EXTENSIONS
     const uint16 a = as_uint16(p.lo), b = as_uint16(p.hi);
     return (ulong16)(as_ulong8(__builtin_shufflevector(a, a, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)),
                      as_ulong8(__builtin_shufflevector(b, b, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
@@ -168,7 +169,9 @@ static inline __attribute__((always_inline)) void philox_stream_words_x16(ulong 
  * uint16 at the alignment of uint: a store through it is one unaligned vector store, where
  * vstore16 may be split into pieces.
  */
+#ifdef RP_CLANG_EXTENSIONS
 typedef uint16 philox_uint16_a4 __attribute__((aligned(4)));
+#endif
 
 /* Writes the 16 words of v at out[base .. base + 16), keeping only those at 0 <= i < n. */
 /* Out of line: the cold path of store_x64 (the ends of a fill). */
@@ -204,6 +207,7 @@ static inline __attribute__((always_inline)) void store_x64(__global uint *out, 
                                                             uint16 v0, uint16 v1, uint16 v2, uint16 v3, int nt)
 {
     if (base >= 0 && base + 64 <= n) {
+#ifdef RP_CLANG_EXTENSIONS
         __global philox_uint16_a4 *p = (__global philox_uint16_a4 *)(out + base);
         if (nt && ((ulong)p & 63) == 0) {     /* the instruction needs a 64-byte aligned address */
             PHILOX_STORE_NT(v0, p);
@@ -216,6 +220,12 @@ static inline __attribute__((always_inline)) void store_x64(__global uint *out, 
             p[2] = v2;
             p[3] = v3;
         }
+#else
+        vstore16(v0, 0, out + base);
+        vstore16(v1, 0, out + base + 16);
+        vstore16(v2, 0, out + base + 32);
+        vstore16(v3, 0, out + base + 48);
+#endif
     } else {
         store_guarded_x16(out, base, n, v0);
         store_guarded_x16(out, base + 16, n, v1);

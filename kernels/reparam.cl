@@ -156,7 +156,9 @@ RP_INLINE void rp_backward_prefetch(__global const float *gz, __global const flo
 #define RP_ACCUMULATE 8
 
 /* float16 at the alignment of float: one unaligned vector load or store (vload16 may be split). */
+#ifdef RP_CLANG_EXTENSIONS
 typedef float16 rp_float16_a4 __attribute__((aligned(4)));
+#endif
 
 /* FloatMath constants. */
 #define FM_LOG2E         0x1.715476p+0f
@@ -337,7 +339,7 @@ RP_INLINE void rp_eps_blocks(ulong first, uint k0, uint k1, uint s0, uint s1, fl
 }
 
 /* Lanes k .. k + 15 of the 32 lanes a, b (k = 1, 2, 3: a constant shuffle). */
-#ifdef RP_CLANG_SHUFFLES
+#ifdef RP_CLANG_EXTENSIONS
 #define RP_SHIFT(a, b, k) __builtin_shufflevector((a), (b), (k), (k) + 1, (k) + 2, (k) + 3, (k) + 4, (k) + 5, \
         (k) + 6, (k) + 7, (k) + 8, (k) + 9, (k) + 10, (k) + 11, (k) + 12, (k) + 13, (k) + 14, (k) + 15)
 #else
@@ -365,13 +367,19 @@ RP_INLINE void rp_eps_shift(uint ph, const float16 *u, float16 t, float16 *v)
 /* src[base .. base + 64). */
 RP_INLINE void rp_load(__global const float *src, long base, float16 *v)
 {
+#ifdef RP_CLANG_EXTENSIONS
     const __global rp_float16_a4 *p = (const __global rp_float16_a4 *)(src + base);
     v[0] = p[0]; v[1] = p[1]; v[2] = p[2]; v[3] = p[3];
+#else
+    v[0] = vload16(0, src + base); v[1] = vload16(0, src + base + 16);
+    v[2] = vload16(0, src + base + 32); v[3] = vload16(0, src + base + 48);
+#endif
 }
 
 /* dst[base .. base + 64), with streaming stores when nt (PHILOX_STORE_NT, philox4x32.cl). */
 RP_INLINE void rp_store(__global float *dst, long base, const float16 *v, int nt)
 {
+#ifdef RP_CLANG_EXTENSIONS
     __global rp_float16_a4 *p = (__global rp_float16_a4 *)(dst + base);
     if (nt && ((ulong)p & 63) == 0) {         /* the instruction needs a 64-byte aligned address */
         PHILOX_STORE_NT(v[0], p);
@@ -381,6 +389,10 @@ RP_INLINE void rp_store(__global float *dst, long base, const float16 *v, int nt
     } else {
         p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3];
     }
+#else
+    vstore16(v[0], 0, dst + base); vstore16(v[1], 0, dst + base + 16);
+    vstore16(v[2], 0, dst + base + 32); vstore16(v[3], 0, dst + base + 48);
+#endif
 }
 
 /* src[i .. i + 16), zeros from n on (a row of reparam_backward_short). */
