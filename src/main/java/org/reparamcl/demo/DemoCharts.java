@@ -3,6 +3,7 @@ package org.reparamcl.demo;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 import org.reparamcl.chart.Chart;
 import org.reparamcl.chart.Legend;
@@ -86,7 +87,7 @@ public final class DemoCharts {
             truth[i] = HeteroscedasticData.sd(g[i]);
         }
         final Chart c = Chart.create(WIDTH, HEIGHT)
-                .title(String.format("Recovered noise scale (mean abs. error %.4f)", r.sigmaMae()))
+                .title(String.format(Locale.ROOT, "Recovered noise scale (mean abs. error %.4f)", r.sigmaMae()))
                 .xLabel("u").yLabel("sigma").legend(Legend.LOWER_RIGHT);
         c.line("learned sigma(u)", g, r.gridSigma()).color(new Color(0x1F77B4)).lineWidth(2.5);
         c.line("true s(u) = 0.1 + 0.3|u|", g, truth).color(Color.BLACK).dashed(true);
@@ -115,7 +116,7 @@ public final class DemoCharts {
                 .xLabel("step").yLabel("loss (CRPS)").legend(Legend.UPPER_RIGHT);
         c.line("minibatch loss", step, loss).color(new Color(0xAEC7E8)).lineWidth(1);
         c.line("moving average (" + window + " steps)", step, avg).color(new Color(0x1F77B4)).lineWidth(2.5);
-        c.line(String.format("best possible in expectation, E[s]/sqrt(pi) = %.4f", floor), new double[] {1, Math.max(2, n)},
+        c.line(String.format(Locale.ROOT, "best possible in expectation, E[s]/sqrt(pi) = %.4f", floor), new double[] {1, Math.max(2, n)},
                 new double[] {floor, floor}).color(Color.BLACK).dashed(true);
         return c.writePng(file);
     }

@@ -96,6 +96,32 @@ class CliDemoTest {
         assertEquals(numbers(cpu.out()), numbers(cl.out()));
     }
 
+    /**
+     * The PNGs do not depend on the JVM's default locale: chart titles and legends format numbers
+     * with a '.' as the table does (under a German locale sigma.png's title read "0,3149").
+     */
+    @Test
+    void pngsAreTheSameInAnyLocale() throws Exception {
+        final java.util.Locale before = java.util.Locale.getDefault();
+        final Result root;
+        final Result german;
+        try {
+            java.util.Locale.setDefault(java.util.Locale.ROOT);
+            root = run("demo", "--backend", "cpu", "--steps", "3", "--seed", "5", "--out-dir", dir.resolve("root").toString());
+            java.util.Locale.setDefault(java.util.Locale.GERMANY);
+            german = run("demo", "--backend", "cpu", "--steps", "3", "--seed", "5", "--out-dir", dir.resolve("de").toString());
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertEquals(0, root.code(), root.err());
+        assertEquals(0, german.code(), german.err());
+        assertEquals(numbers(root.out()), numbers(german.out()));
+        for (String png : new String[] {"toy.png", "fit.png", "sigma.png", "loss.png"}) {
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("root").resolve(png)),
+                    Files.readAllBytes(dir.resolve("de").resolve(png))), png + " differs under Locale.GERMANY");
+        }
+    }
+
     /** The output without the backend line and the paths of written files. */
     static String numbers(String out) {
         return out.lines().filter(l -> !l.startsWith("backend:") && !l.contains("wrote "))
