@@ -122,6 +122,107 @@ class CliDemoTest {
         }
     }
 
+    /** Runs with a stdout that fails once {@code failWhen} holds for a chunk written to it. */
+    static Result runWithFailingStdout(java.util.function.Predicate<String> failWhen, String... args) {
+        final java.io.OutputStream broken = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                if (failWhen.test(new String(b, off, len, StandardCharsets.UTF_8))) {
+                    throw new java.io.IOException("No space left on device");
+                }
+            }
+        };
+        final ByteArrayOutputStream e = new ByteArrayOutputStream();
+        final int code = Main.run(args, new PrintStream(broken, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Result(code, "", e.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Every entry under {@code root}, relative, sorted. */
+    static java.util.List<String> listing(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * All or nothing: a stdout that fails (a full disk, a closed pipe) is exit 1 with one error
+     * line, and leaves no PNG, no temporary file and no directory the call created; files that
+     * were there stay as they were. Before, `demo > /dev/full` exited 1 and left all four PNGs.
+     */
+    @Test
+    void aFailedStdoutLeavesNoPngs() throws Exception {
+        // stdout fails at once: the demo stops after (a), creates nothing.
+        final Result early = runWithFailingStdout(chunk -> true, "demo", "--backend", "cpu", "--steps", "3",
+                "--out-dir", dir.resolve("new/sub").toString());
+        assertEquals(1, early.code(), early.err());
+        assertEquals("reparam: error: demo: cannot write to standard output\n", early.err().replace("\r\n", "\n"));
+        assertEquals(java.util.List.of(), listing(dir));
+
+        // stdout fails at the last moment, when the "wrote" lines come: the PNGs were rendered and
+        // written to temporary files by then; none stays, the old toy.png is untouched.
+        final Path keep = dir.resolve("keep");
+        Files.createDirectories(keep);
+        Files.writeString(keep.resolve("toy.png"), "old");
+        final Result late = runWithFailingStdout(chunk -> chunk.contains("wrote "), "demo", "--backend", "cpu",
+                "--steps", "3", "--out-dir", keep.toString());
+        assertEquals(1, late.code(), late.err());
+        assertTrue(late.err().startsWith("reparam: error: demo: cannot write to standard output")
+                && late.err().lines().count() == 1, late.err());
+        assertEquals(java.util.List.of("keep", "keep/toy.png"), listing(dir));
+        assertEquals("old", Files.readString(keep.resolve("toy.png")));
+
+        final Result lateNew = runWithFailingStdout(chunk -> chunk.contains("wrote "), "demo", "--backend", "cpu",
+                "--steps", "3", "--out-dir", dir.resolve("a/b").toString());
+        assertEquals(1, lateNew.code(), lateNew.err());
+        assertEquals(java.util.List.of("keep", "keep/toy.png"), listing(dir), "a/b created and left behind");
+
+        // The same run with a working stdout writes all four, replacing toy.png.
+        final Result ok = run("demo", "--backend", "cpu", "--steps", "3", "--out-dir", keep.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals(java.util.List.of("keep", "keep/fit.png", "keep/loss.png", "keep/sigma.png", "keep/toy.png"),
+                listing(dir));
+        assertNotNull(ImageIO.read(keep.resolve("toy.png").toFile()));
+        assertEquals(4, ok.out().lines().filter(l -> l.startsWith("  wrote " + keep.toAbsolutePath())).count(), ok.out());
+    }
+
+    /**
+     * The output directory is checked before any work (exit 2, nothing written), as the other
+     * commands' outputs are: a PNG name in it that is a directory (before: exit 1 after the
+     * training, toy.png left, the error naming a temporary file), a dangling symbolic link on the
+     * way (before: "FileAlreadyExistsException"), a file where a parent directory should be.
+     */
+    @Test
+    void outputDirectoryProblemsAreFoundBeforeAnyWork() throws Exception {
+        final Path d = dir.resolve("d");
+        Files.createDirectories(d.resolve("fit.png"));
+        final Result isDir = run("demo", "--backend", "cpu", "--steps", "3", "--out-dir", d.toString());
+        assertEquals(2, isDir.code(), isDir.err());
+        assertEquals("reparam: error: demo: --out-dir " + d + ": fit.png in it is a directory", isDir.err().strip());
+        assertEquals("", isDir.out());
+        assertEquals(java.util.List.of("d", "d/fit.png"), listing(dir));
+
+        final Path link = dir.resolve("dangling");
+        Files.createSymbolicLink(link, dir.resolve("nowhere/at/all"));
+        final Result dangling = run("demo", "--backend", "cpu", "--steps", "3", "--out-dir", link + "/sub");
+        assertEquals(2, dangling.code(), dangling.err());
+        assertEquals("reparam: error: demo: --out-dir " + link + "/sub: " + link + " is a symbolic link that cannot be followed",
+                dangling.err().strip());
+
+        final Path file = dir.resolve("file");
+        Files.writeString(file, "x");
+        final Result underFile = run("demo", "--backend", "cpu", "--steps", "3", "--out-dir", file + "/sub");
+        assertEquals(2, underFile.code(), underFile.err());
+        assertEquals("reparam: error: demo: --out-dir " + file + "/sub: cannot be created, " + file + " is not a directory",
+                underFile.err().strip());
+        assertEquals(java.util.List.of("d", "d/fit.png", "dangling", "file"), listing(dir));
+    }
+
     /** The output without the backend line and the paths of written files. */
     static String numbers(String out) {
         return out.lines().filter(l -> !l.startsWith("backend:") && !l.contains("wrote "))
