@@ -23,11 +23,14 @@ import org.reparamcl.rng.NoiseStream;
 /**
  * {@code reparam demo}: (a) prints z = x + eps with the stream's eps and the gradients of sum z;
  * (b) trains to the stated targets (held-out CRPS within 0.005 of the true distribution's, sigma
- * MAE <= 0.03 after 600 steps, as HeadTrainingTest states); all four PNGs are written and decode.
+ * MAE <= 0.03 and mean relative error <= 10%, mu MAE <= 0.05, the last report's minibatch loss
+ * <= 0.24, after 600 steps, as HeadTrainingTest states); all four PNGs are written and decode.
  */
 class CliDemoTest {
     static final Pattern CRPS = Pattern.compile("held-out CRPS ([0-9.]+) \\(the true distribution scores ([0-9.]+)");
-    static final Pattern SIGMA = Pattern.compile("sigma\\(u\\) vs s\\(u\\) over \\[-2, 2\\]: mean abs\\. error ([0-9.]+)");
+    static final Pattern SIGMA = Pattern.compile("sigma\\(u\\) vs s\\(u\\) over \\[-2, 2\\]: mean abs\\. error ([0-9.]+),"
+            + " mean rel\\. error ([0-9.]+)%, max rel\\. error [0-9.]+%; mu\\(u\\) vs sin\\(2u\\): mean abs\\. error ([0-9.]+)");
+    static final Pattern LAST_REPORT = Pattern.compile("(?m)^\\s+600\\s+([0-9.]+)\\s+[0-9.]+\\s+[0-9.]+$");
 
     @TempDir
     Path dir;
@@ -71,6 +74,16 @@ class CliDemoTest {
         final Matcher s = SIGMA.matcher(r.out());
         assertTrue(s.find(), r.out());
         assertTrue(Double.parseDouble(s.group(1)) <= 0.03, "sigma MAE " + s.group(1));
+        assertTrue(Double.parseDouble(s.group(2)) <= 10, "sigma mean relative error " + s.group(2) + "%");
+        assertTrue(Double.parseDouble(s.group(3)) <= 0.05, "mu MAE " + s.group(3));
+        // A seed fixes the run (docs/HEAD.md): these are seed 7's numbers since the demo was written, so a
+        // change to the data, the schedule, Adam or the initialisation that still meets the targets shows here.
+        assertTrue(r.out().contains("  held-out CRPS 0.2271 (the true distribution scores 0.2266 on the same points)\n"
+                + "  sigma(u) vs s(u) over [-2, 2]: mean abs. error 0.0195, mean rel. error 5.5%, max rel. error 31.8%;"
+                + " mu(u) vs sin(2u): mean abs. error 0.0260\n"), r.out());
+        final Matcher last = LAST_REPORT.matcher(r.out());
+        assertTrue(last.find(), r.out());
+        assertTrue(Double.parseDouble(last.group(1)) <= 0.24, "mean minibatch loss of the last report " + last.group(1));
         assertEquals(11, r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")).count(),
                 "eleven progress lines (step 1, then every 60 steps)");
 
