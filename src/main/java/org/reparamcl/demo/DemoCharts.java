@@ -1,13 +1,20 @@
 package org.reparamcl.demo;
 
 import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.Locale;
+
+import javax.imageio.ImageIO;
 
 import org.reparamcl.chart.Chart;
 import org.reparamcl.chart.Legend;
 
-/** The demo's PNG charts. */
+/**
+ * The demo's charts, rendered as PNG bytes: the command writes them to files only once everything
+ * else has succeeded (all or nothing).
+ */
 public final class DemoCharts {
     static final int WIDTH = 900;
     static final int HEIGHT = 560;
@@ -18,7 +25,7 @@ public final class DemoCharts {
     }
 
     /** (a): x and K samples z = x + eps, against the element index 1..n. */
-    public static Path toy(ToyExample.Result r, Path file) throws IOException {
+    public static byte[] toy(ToyExample.Result r) throws IOException {
         final int n = r.x().length;
         final double[] index = new double[n];
         final double[] x = new double[n];
@@ -37,11 +44,11 @@ public final class DemoCharts {
             }
             c.line("z, sample " + (k + 1), index, z).markers(true).dashed(true);
         }
-        return c.writePng(file);
+        return png(c);
     }
 
     /** (b): the training data with the learned mu(u), mu +/- sigma and mu +/- 2 sigma, and the true f(u). */
-    public static Path fit(HeadTraining.Result r, Path file) throws IOException {
+    public static byte[] fit(HeadTraining.Result r) throws IOException {
         final HeteroscedasticData d = r.train();
         final int shown = Math.min(MAX_SCATTER, d.size());
         final double[] u = new double[shown];
@@ -75,26 +82,26 @@ public final class DemoCharts {
         c.scatter("training data (" + shown + " of " + d.size() + ")", u, y).color(Color.GRAY).alpha(0.45).markerSize(2);
         c.line("learned mu(u)", g, r.gridMu()).color(model).lineWidth(2.5);
         c.line("true f(u) = sin(2u)", g, truth).color(Color.BLACK).dashed(true).lineWidth(1.5);
-        return c.writePng(file);
+        return png(c);
     }
 
     /** (b): learned sigma(u) against the true s(u). */
-    public static Path sigma(HeadTraining.Result r, Path file) throws IOException {
+    public static byte[] sigma(HeadTraining.Result r) throws IOException {
         final double[] g = r.gridU();
         final double[] truth = new double[g.length];
         for (int i = 0; i < g.length; i++) {
             truth[i] = HeteroscedasticData.sd(g[i]);
         }
         final Chart c = Chart.create(WIDTH, HEIGHT)
-                .title(String.format("Recovered noise scale (mean abs. error %.4f)", r.sigmaMae()))
+                .title(String.format(Locale.ROOT, "Recovered noise scale (mean abs. error %.4f)", r.sigmaMae()))
                 .xLabel("u").yLabel("sigma").legend(Legend.LOWER_RIGHT);
         c.line("learned sigma(u)", g, r.gridSigma()).color(new Color(0x1F77B4)).lineWidth(2.5);
         c.line("true s(u) = 0.1 + 0.3|u|", g, truth).color(Color.BLACK).dashed(true);
-        return c.writePng(file);
+        return png(c);
     }
 
     /** (b): the training loss per step, its moving average, and the lowest expected CRPS. */
-    public static Path loss(HeadTraining.Result r, Path file) throws IOException {
+    public static byte[] loss(HeadTraining.Result r) throws IOException {
         final double[] loss = r.lossPerStep();
         final int n = loss.length;
         final double[] step = new double[n];
@@ -115,8 +122,18 @@ public final class DemoCharts {
                 .xLabel("step").yLabel("loss (CRPS)").legend(Legend.UPPER_RIGHT);
         c.line("minibatch loss", step, loss).color(new Color(0xAEC7E8)).lineWidth(1);
         c.line("moving average (" + window + " steps)", step, avg).color(new Color(0x1F77B4)).lineWidth(2.5);
-        c.line(String.format("best possible in expectation, E[s]/sqrt(pi) = %.4f", floor), new double[] {1, Math.max(2, n)},
+        c.line(String.format(Locale.ROOT, "best possible in expectation, E[s]/sqrt(pi) = %.4f", floor), new double[] {1, Math.max(2, n)},
                 new double[] {floor, floor}).color(Color.BLACK).dashed(true);
-        return c.writePng(file);
+        return png(c);
+    }
+
+    /** The chart rendered and encoded as PNG. */
+    static byte[] png(Chart c) throws IOException {
+        final BufferedImage image = c.render();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", bytes)) {
+            throw new IOException("no PNG writer available");
+        }
+        return bytes.toByteArray();
     }
 }

@@ -50,6 +50,22 @@ class HeadTrainingTest {
         }
     }
 
+    /**
+     * The schedule docs/HEAD.md states: 0.02 at the first step, decaying along a half cosine to
+     * 0.001 at the last (the stated targets alone do not pin it: a constant 0.02 also meets them).
+     */
+    @Test
+    void learningRateDecaysAlongAHalfCosineFrom002To0001() {
+        final HeadTraining.Settings s = HeadTraining.Settings.defaults(1501, 42);
+        assertEquals(0.02, HeadTraining.learningRate(s, 0), 1e-15);
+        assertEquals(0.02 * (0.05 + 0.95 * 0.5), HeadTraining.learningRate(s, 750), 1e-15);
+        assertEquals(0.001, HeadTraining.learningRate(s, 1500), 1e-15);
+        for (int step = 1; step <= 1500; step++) {
+            assertTrue(HeadTraining.learningRate(s, step) < HeadTraining.learningRate(s, step - 1), "step " + step);
+        }
+        assertEquals(0.02, HeadTraining.learningRate(HeadTraining.Settings.defaults(1, 42), 0), 1e-15, "one step");
+    }
+
     @Test
     void sameSeedSameRun() {
         final HeadTraining.Settings s = new HeadTraining.Settings(20, 9, 6, 4, 32, 256, 64, 0.02, 5);
