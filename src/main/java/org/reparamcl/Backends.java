@@ -49,12 +49,18 @@ public final class Backends {
 
     /**
      * Chooses by name: {@code cpu}, {@code opencl} (fails with OpenClUnavailableException when no
-     * device is usable) or {@code auto}.
+     * device is usable) or {@code auto}. {@code deviceSelector} picks the OpenCL device; with
+     * {@code cpu} it must be null or {@code auto} (IllegalArgumentException otherwise: a device
+     * asked for is never silently ignored).
      */
     public static Choice choose(String backend, String deviceSelector) {
         final String b = backend == null ? "auto" : backend.toLowerCase(Locale.ROOT);
         switch (b) {
             case "cpu": {
+                if (deviceSelector != null && !deviceSelector.equalsIgnoreCase("auto")) {
+                    throw new IllegalArgumentException("device '" + deviceSelector
+                            + "' selects an OpenCL device, but the CPU reference was requested (--backend cpu takes no --device)");
+                }
                 final CpuBackend cpu = cpu();
                 return log(new Choice(cpu, "CPU reference requested (" + cpu.description() + ")"));
             }

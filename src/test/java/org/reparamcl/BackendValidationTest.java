@@ -25,6 +25,16 @@ import org.reparamcl.rng.NoiseStream;
  * must survive), and the backend stays usable.
  */
 class BackendValidationTest {
+    /** A device selector with the CPU reference is refused, not ignored; auto (or none) is fine. */
+    @org.junit.jupiter.api.Test
+    void theCpuReferenceTakesNoDeviceSelector() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.choose("cpu", "0:0"));
+        assertTrue(e.getMessage().contains("device '0:0' selects an OpenCL device"), e.getMessage());
+        try (Backend a = Backends.choose("cpu", "AUTO").backend(); Backend b = Backends.choose("cpu", null).backend()) {
+            assertTrue(a instanceof CpuBackend && b instanceof CpuBackend);
+        }
+    }
+
     /** A NaN pattern no eps has; an element that changes from it was written. */
     static final int SENTINEL = 0x7FC0DEAD;
     static final long LAST = -1L;                              // 2^64 - 1, the last element of a stream

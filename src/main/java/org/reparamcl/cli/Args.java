@@ -102,6 +102,18 @@ public final class Args {
         return b;
     }
 
+    /**
+     * The OpenCL device selector (default auto). With --backend cpu a --device other than auto is a
+     * usage error: a device asked for is never silently ignored.
+     */
+    public String device() {
+        final String d = string("device", "auto");
+        if (backend().equalsIgnoreCase("cpu") && !d.equalsIgnoreCase("auto")) {
+            throw new CliException(command + ": --device " + d + " selects an OpenCL device, but --backend cpu asks for the CPU reference");
+        }
+        return d;
+    }
+
     public Path path(String name) {
         final String v = required(name);
         if (v.isEmpty()) {

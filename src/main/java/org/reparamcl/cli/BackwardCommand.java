@@ -81,7 +81,7 @@ final class BackwardCommand {
         final float[] gMu = new float[in.mu.length];
         final float[] gRho = new float[in.rho.length];
         in.requireValidParameters(spec, gradKl != null, gradLogProb != null);   // as the backends do, but before one starts (no OpenCL set-up, warnings)
-        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.device());
         try (Backend b = choice.backend()) {
             b.reparamBackward(spec, in.mu, in.rho, eps, gradZ, gradKl, gradLogProb, gMu, gRho, false);
             OutputFiles.write(a, List.of("grad-mu-out", "grad-sigma-out"), List.of(muOut, rhoOut),

@@ -71,7 +71,7 @@ final class DemoCommand {
         final Path asGiven = a.has("out-dir") ? a.path("out-dir") : Path.of(DEFAULT_OUT_DIR);   // "" is refused
         checkOutputDirectory(given, asGiven);
         final Path dir = asGiven.toAbsolutePath();
-        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.device());
         final Map<String, byte[]> pngs = new LinkedHashMap<>();
         try (Backend backend = choice.backend()) {
             out.println("backend: " + choice.reason());

@@ -58,7 +58,7 @@ final class ForwardCommand {
         final float[] kl = a.has("kl-out") ? new float[(int) spec.paramRows()] : null;
         final float[] logProb = a.has("log-prob-out") ? new float[(int) spec.sampleRows()] : null;
         in.requireValidParameters(spec);               // as the backends do, but before one starts (no OpenCL set-up, warnings)
-        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.device());
         try (Backend b = choice.backend()) {
             b.reparamForward(spec, in.mu, in.rho, z, eps, kl, logProb);
             final long[] shape = in.zShape(rows, broadcast);

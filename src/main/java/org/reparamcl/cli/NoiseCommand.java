@@ -26,7 +26,7 @@ final class NoiseCommand {
         final NoiseOptions o = NoiseOptions.of(a);
         final java.nio.file.Path outPath = a.outputPath("out");
         final float[] eps = new float[o.n()];                         // before any device work: fails fast
-        final Backends.Choice choice = Backends.choose(a.backend(), a.string("device", "auto"));
+        final Backends.Choice choice = Backends.choose(a.backend(), a.device());
         try (Backend b = choice.backend()) {
             b.fillNormal(o.seed(), o.stream(), o.offset(), eps, 0, o.n());
             OutputFiles.write(a, java.util.List.of("out"), java.util.List.of(outPath),

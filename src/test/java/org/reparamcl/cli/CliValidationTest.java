@@ -135,6 +135,13 @@ class CliValidationTest {
         assertTrue(Files.notExists(Path.of("-")), "a file named - was written");
         rejects(2, "demo: --out-dir is empty", "demo", "--steps", "1", "--out-dir", "");
         rejects(1, "Nul character not allowed", "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/a\u0000.npy");
+        for (String[] cmd : new String[][] {{"noise", "--seed", "1", "--n", "2", "--out", out},
+                                            {"demo", "--steps", "1", "--out-dir", dir.resolve("d").toString()}}) {
+            final List<String> a = new ArrayList<>(List.of(cmd));
+            a.addAll(List.of("--backend", "CPU", "--device", "0:0"));
+            rejects(2, cmd[0] + ": --device 0:0 selects an OpenCL device, but --backend cpu asks for the CPU reference",
+                    a.toArray(String[]::new));
+        }
         rejects(2, "unknown backend 'gpu' (expected auto, cpu or opencl)", "noise", "--seed", "1", "--n", "2", "--backend", "gpu", "--out", out);
         rejects(1, "File name too long", "bits", "--seed", "1", "--n", "2", "--out", dir + "/" + "a".repeat(300) + ".npy");
         final long tooMany = Runtime.getRuntime().maxMemory() / 4 + 1;
