@@ -15,6 +15,10 @@ final class Ticks {
 
     /** Ticks for an axis of the given type over [lo, hi]. */
     static List<Tick> of(Axis axis, double lo, double hi, int maxTicks) {
+        if (axis == Axis.INTEGER) {
+            final List<Tick> whole = linear(lo, hi, maxTicks, 0);
+            return whole.size() >= 2 ? whole : linear(lo, hi, maxTicks);   // a range too short for two whole numbers
+        }
         return axis == Axis.LOG10 ? log10(lo, hi, maxTicks) : linear(lo, hi, maxTicks);
     }
 
@@ -23,10 +27,15 @@ final class Ticks {
      * {@code maxTicks} ticks inside [lo, hi]. Labels are compact: "0", "0.2", "15", "2.5e6".
      */
     static List<Tick> linear(double lo, double hi, int maxTicks) {
+        return linear(lo, hi, maxTicks, Integer.MIN_VALUE);
+    }
+
+    /** {@link #linear(double, double, int)} with steps of at least 10^minExponent. */
+    static List<Tick> linear(double lo, double hi, int maxTicks, int minExponent) {
         checkRange(lo, hi);
         int max = Math.max(2, maxTicks);
         double span = hi - lo;
-        int e = (int) Math.floor(Math.log10(span / max)) - 1;
+        int e = Math.max(minExponent, (int) Math.floor(Math.log10(span / max)) - 1);
         for (int guard = 0; guard < 40; guard++, e++) {
             for (int m : NICE) {
                 double step = m * Math.pow(10, e);

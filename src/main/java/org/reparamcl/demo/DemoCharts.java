@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import javax.imageio.ImageIO;
 
+import org.reparamcl.chart.Axis;
 import org.reparamcl.chart.Chart;
 import org.reparamcl.chart.Legend;
 
@@ -35,7 +36,8 @@ public final class DemoCharts {
         }
         final Chart c = Chart.create(WIDTH, HEIGHT)
                 .title("Reparameterization: z = x + eps, eps ~ N(0, 1) (" + r.samples() + " samples)")
-                .xLabel("element index i").yLabel("value").legend(Legend.LOWER_RIGHT);
+                .xLabel("element index i").yLabel("value").xAxis(Axis.INTEGER).xRange(0.75, n + 0.25)
+                .legend(Legend.LOWER_RIGHT);
         c.line("x (the mean)", index, x).markers(true).lineWidth(3).color(Color.BLACK);
         for (int k = 0; k < r.samples(); k++) {
             final double[] z = new double[n];
@@ -72,11 +74,25 @@ public final class DemoCharts {
             hi2[i] = r.gridMu()[i] + 2 * r.gridSigma()[i];
             truth[i] = HeteroscedasticData.mean(g[i]);
         }
+        // every point and band in view, with a strip below them for the legend (the data fill the top corners)
+        double ymin = Double.POSITIVE_INFINITY;
+        double ymax = Double.NEGATIVE_INFINITY;
+        for (double v : y) {
+            ymin = Math.min(ymin, v);
+            ymax = Math.max(ymax, v);
+        }
+        for (int i = 0; i < n; i++) {
+            ymin = Math.min(ymin, lo2[i]);
+            ymax = Math.max(ymax, hi2[i]);
+        }
+        final double pad = 0.05 * (ymax - ymin);
+        final double hi = ymax + pad;
+        final double lo = ymin - pad - 0.3 * (ymax - ymin);
         final Color model = new Color(0x1F77B4);
         final Chart c = Chart.create(WIDTH, HEIGHT)
                 .title("Conditional Gaussian head, y = sin(2u) + (0.1 + 0.3|u|) n, after "
                         + r.settings().steps() + " steps")
-                .xLabel("u").yLabel("y").legend(Legend.UPPER_LEFT);
+                .xLabel("u").yLabel("y").yRange(lo, hi).legend(Legend.LOWER_LEFT);
         c.band("mu +/- 2 sigma", g, lo2, hi2).color(model).alpha(0.15);
         c.band("mu +/- sigma", g, lo1, hi1).color(model).alpha(0.3);
         c.scatter("training data (" + shown + " of " + d.size() + ")", u, y).color(Color.GRAY).alpha(0.45).markerSize(2);

@@ -27,6 +27,14 @@ class TicksTest {
     }
 
     @Test
+    void integerAxesTickOnlyWholeNumbers() {
+        assertArrayEquals(new String[] {"1", "2", "3"}, labels(Ticks.of(Axis.INTEGER, 0.75, 3.25, 10)));
+        assertArrayEquals(new double[] {0, 5, 10, 15, 20}, values(Ticks.of(Axis.INTEGER, 0, 21, 6)), 0);
+        // a range holding fewer than two whole numbers falls back to the linear ticks
+        assertArrayEquals(values(Ticks.linear(0.1, 0.9, 8)), values(Ticks.of(Axis.INTEGER, 0.1, 0.9, 8)), 0);
+    }
+
+    @Test
     void linearAllowsMoreTicksWhenRequested() {
         assertArrayEquals(new double[] {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9},
                 values(Ticks.linear(0, 0.93, 10)), 0);
