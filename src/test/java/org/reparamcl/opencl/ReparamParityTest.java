@@ -555,6 +555,36 @@ class ReparamParityTest {
         return b == 0 ? a : gcd(b, a % b);
     }
 
+    /**
+     * log q weights summed over more than one block of 64 rows (K > 64) for 16 or more parameter
+     * rows: reparam_strided_sums adds 16 columns at a time as one float16 (block sums from +0.0f,
+     * then the totals), the last partial group column by column; a sum that skipped the blocks
+     * (one running total) rounds differently. gradRho (and gradMu) bit for bit, every
+     * parameterization, both noise modes. The other backward tests have at most 2 parameter rows
+     * when K > 64, which only reach the column-by-column path.
+     */
+    @Test
+    void logProbWeightsOverSeveralRowBlocksAndManyParameterRows() {
+        final SplittableRandom rnd = new SplittableRandom(0x51A5);
+        final int[][] shapes = {{67, 17, 3}, {130, 16, 5}, {65, 33, 2}, {200, 40, 1}};
+        int c = 0;
+        for (int[] sh : shapes) {
+            for (NoiseMode mode : NoiseMode.values()) {
+                final Parameterization pz = Parameterization.values()[c++ % Parameterization.values().length];
+                final ReparamSpec s = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(rnd.nextLong() >>> 1).noiseMode(mode).build();
+                final int np = (int) s.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+                final float[] glq = ReparamCases.uniform((int) s.sampleRows(), 1, rnd);
+                final float[] old = ReparamCases.uniform(np, 1, rnd);
+                assertSame(run(cpu, s, mu, rho, gz, null, glq, old, false), run(cl, s, mu, rho, gz, null, glq, old, false),
+                        s.toString());
+            }
+        }
+    }
+
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
     @Test
     void offsetsAnywhereInTheStream() {
