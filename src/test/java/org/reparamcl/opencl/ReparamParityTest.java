@@ -585,6 +585,38 @@ class ReparamParityTest {
         }
     }
 
+    /**
+     * One and two parameter elements with eps regenerated at an offset that is not a multiple of 4:
+     * reparam_backward_short's work-items then walk SHORT_RUN_BLOCKS (8) row blocks each, their
+     * runs continuing one another; with more than 8 row blocks (over 512 rows) several work-items
+     * run, each starting its generator at its own first run, the last one with fewer blocks. The
+     * CPU reference's bits, every phase, with and without KL and log q weights.
+     */
+    @Test
+    void shortParametersWithManyRowBlocksAtAPhase() {
+        final SplittableRandom rnd = new SplittableRandom(0x5B10C);
+        final ClReparam reparam = cl.reparam();
+        int c = 0;
+        for (int d : new int[] {1, 2}) {
+            for (int rows : new int[] {513, 1100, 64 * ClReparam.SHORT_RUN_BLOCKS * 2 + 65}) {
+                final long offset = ((rnd.nextLong() >>> 2) << 2) + 1 + c % 3;
+                final boolean bc = c % 2 == 0;                  /* broadcast rows, or K rows of B = 1 */
+                final ReparamSpec s = ReparamSpec.builder().shape(bc ? 1 : rows, bc ? rows : 1, d).broadcast(bc)
+                        .parameterization(Parameterization.values()[c % Parameterization.values().length])
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                assertTrue(s.reductionRows() > 64 * ClReparam.SHORT_RUN_BLOCKS, s.toString());
+                final BackwardInputs in = BackwardInputs.random(s, rnd);
+                final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
+                final Outputs want = in.run(cpu, s);
+                final long before = reparam.shortBackwards;
+                final Outputs got = in.run(cl, s);
+                assertEquals(1, reparam.shortBackwards - before, "short path ran: " + what);
+                assertSame(want, got, what);
+                c++;
+            }
+        }
+    }
+
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
     @Test
     void offsetsAnywhereInTheStream() {
