@@ -142,6 +142,37 @@ class GaussianHeadParityTest {
     }
 
     /**
+     * A head holds its parameters (and, for the blocked product, their transposes) as regions of
+     * one buffer: closing it returns the device bytes and native objects to what they were, the
+     * regions counting no bytes of their own (ClResources). Measured after a first head has run a
+     * step and closed, so that the backend's scratch buffers, which outlive heads, already exist.
+     */
+    @Test
+    void closingAHeadReturnsItsDeviceBytes() {
+        final GaussianHead.Spec spec = new GaussianHead.Spec(7, 5, 2, 33, Parameterization.LOG_VAR, NoiseMode.RECOMPUTE);
+        final SplittableRandom rnd = new SplittableRandom(0xB17E5);
+        final float[] x = Params.values(rnd, 33 * 7, 1.0);
+        final float[] z = new float[2 * 33 * 5];
+        final HeadGradients grads = HeadGradients.of(spec, true);
+        long[] live = null;
+        long bytes = 0;
+        for (int round = 0; round < 3; round++) {
+            try (GaussianHead h = GaussianHead.create(cl, spec)) {
+                Params.random(rnd, spec).set(h);
+                h.forward(x, 33, 1, 0, 0, z);
+                h.backward(z, grads);
+            }
+            if (round == 0) {
+                live = ClResources.live();
+                bytes = ClResources.liveBufferBytes();
+            } else {
+                assertArrayEquals(live, ClResources.live(), "native objects after closing head " + round);
+                assertEquals(bytes, ClResources.liveBufferBytes(), "device bytes after closing head " + round);
+            }
+        }
+    }
+
+    /**
      * setParameters then getParameters returns every array exactly (the four come back through one
      * gathered read, so a wrong offset would swap or shift them), also after backward calls that
      * used the same gather buffer and with batches past the gathered parameters' length.
