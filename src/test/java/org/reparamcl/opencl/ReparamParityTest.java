@@ -617,6 +617,48 @@ class ReparamParityTest {
         }
     }
 
+    /**
+     * Element counts that are whole multiples of 4096 (64 work-groups of 64 runs) at offsets of
+     * every phase: at a phase p > 0 the call covers n / 64 + 1 runs, which the launch must count;
+     * a launch of n / 64 runs, padded to whole work-groups, covers every other length, so only
+     * these show its last run missing. The plain forward pass (no KL or log q; tiled parameters
+     * for K = 2), eps stored or not, and the backward pass (K = 1: elementwise; K = 2: row walk)
+     * with and without KL and log q weights: the CPU reference's bits, sentinels past every output.
+     */
+    @Test
+    void wholeWorkGroupLengthsAtEveryPhase() {
+        final SplittableRandom rnd = new SplittableRandom(0x4096);
+        int c = 0;
+        for (int[] sh : new int[][] {{1, 1, 4096}, {1, 2, 2048}, {1, 1, 8192}, {2, 1, 2048}}) {
+            for (int phase = 0; phase < 4; phase++) {
+                final Parameterization pz = Parameterization.values()[c % Parameterization.values().length];
+                final ReparamSpec s = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(((rnd.nextLong() >>> 2) << 2) + phase).build();
+                final String what = s.toString();
+                assertEquals(0, deviceForwardMatches(s, c % 2 == 0, false, false, rnd, what), "plain forward: " + what);
+                final int n = (int) s.elements();
+                final int np = (int) s.paramElements();
+                final boolean extras = c % 4 >= 2;
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform(n, 1, rnd);
+                final float[] gkl = extras ? ReparamCases.uniform((int) s.paramRows(), 1, rnd) : null;
+                final float[] glq = extras ? ReparamCases.uniform((int) s.sampleRows(), 1, rnd) : null;
+                final float[] wantMu = new float[np];
+                final float[] wantRho = new float[np];
+                cpu.reparamBackward(s, mu, rho, null, gz, gkl, glq, wantMu, wantRho, false);
+                try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dGz = upload(gz);
+                     ClBuffer dKl = extras ? upload(gkl) : null; ClBuffer dLq = extras ? upload(glq) : null;
+                     ClBuffer dGm = sentinel(np + TAIL); ClBuffer dGr = sentinel(np + TAIL)) {
+                    cl.reparamBackward(s, dMu, dRho, null, dGz, dKl, dLq, dGm, dGr, false);
+                    assertWithTail(wantMu, dGm, "gradMu extras=" + extras + " " + what);
+                    assertWithTail(wantRho, dGr, "gradRho extras=" + extras + " " + what);
+                }
+                c++;
+            }
+        }
+    }
+
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
     @Test
     void offsetsAnywhereInTheStream() {
