@@ -919,7 +919,10 @@ class ReparamParityTest {
         final SplittableRandom rnd = new SplittableRandom(6);
         for (ReparamSpec s : new ReparamSpec[] {ReparamSpec.builder().shape(3, 7, 101).seed(1).offset(3).build(),
                 ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(3).parameterization(Parameterization.SOFTPLUS).build(),
-                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build()}) {
+                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build(),
+                /* whole work-groups of runs (4096 elements) at a phase: one run more than n / 64 */
+                ReparamSpec.builder().shape(1, 1, 4096).seed(1).offset(3).parameterization(Parameterization.LOG_SIGMA).build(),
+                ReparamSpec.builder().shape(2, 2, 2048).seed(1).offset(1).build()}) {
             roofsWriteEveryOutput(s, rnd);
         }
         /* Launches past ClReparam.ROOF_PREFETCH_BYTES: the roofs' prefetching paths. */
