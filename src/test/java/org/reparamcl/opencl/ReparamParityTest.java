@@ -57,7 +57,10 @@ class ReparamParityTest {
         final float[] lq = new float[(int) s.sampleRows()];
         be.reparamForward(s, mu, rho, z, eps, kl, lq);
         final float[] gm = old.clone();
-        final float[] gr = old.clone();
+        final float[] gr = new float[old.length];     /* old values of their own: each accumulation must read its own output */
+        for (int i = 0; i < gr.length; i++) {
+            gr[i] = 0.25f - 0.5f * old[i];
+        }
         be.reparamBackward(s, mu, rho, s.noiseMode() == NoiseMode.STORE ? eps : null, gz, gkl, glq, gm, gr, accumulate);
         return new Outputs(z, eps, kl, lq, gm, gr);
     }
@@ -233,8 +236,10 @@ class ReparamParityTest {
                             final ReparamSpec rec = s.toBuilder().noiseMode(NoiseMode.RECOMPUTE).build();
                             cl.reparamBackward(rec, dMu, dRho, null, dGz, dGkl, dGlq, dGm, dGr, true);
                             final float[] twiceMu = download(dGm, np);
+                            final float[] twiceRho = download(dGr, np);
                             for (int p = 0; p < np; p++) {
                                 assertEquals(ref.gradMu()[p] + ref.gradMu()[p], twiceMu[p], "accumulated gradMu p=" + p);
+                                assertEquals(ref.gradRho()[p] + ref.gradRho()[p], twiceRho[p], "accumulated gradRho p=" + p);
                             }
                         } finally {
                             cl.reparam().splitBelowChunks = ClReparam.SPLIT_BELOW_CHUNKS;
