@@ -107,7 +107,7 @@ public final class OpenClBackend implements Backend {
             throw e;
         }
         try {
-            final String bad = b.referenceBitsMismatch(false);
+            final String bad = b.referenceBitsMismatch(0);
             if (bad != null) {
                 throw new OpenClUnavailableException(device.describe() + " does not reproduce the CPU reference bit for bit ("
                         + bad + "; correctly rounded divide and sqrt: " + (correctlyRoundedDivideSqrt(device) ? "yes" : "no")
@@ -128,17 +128,19 @@ public final class OpenClBackend implements Backend {
      * compared bit for bit with the CPU reference. A device that computes other bits (one without
      * correctly rounded divide and sqrt, a driver that contracts or flushes subnormals) is refused
      * here, with the first difference, instead of silently breaking the bit contract. Returns the
-     * first difference, or null. {@code tamper} flips one bit of the reference (tests).
+     * first difference, or null. {@code tamper} flips one bit of the reference (tests): of eps
+     * ({@link #TAMPER_EPS}), dL/dmu ({@link #TAMPER_GRAD_MU}) or dL/drho ({@link #TAMPER_GRAD_RHO});
+     * 0 flips none.
      */
-    String referenceBitsMismatch(boolean tamper) {
+    String referenceBitsMismatch(int tamper) {
         final long seed = 0x9E3779B97F4A7C15L;
         final long stream = 0xD1B54A32D192ED03L;
         final long offset = (1L << 34) - 7;
         final int n = 333;
         final float[] want = new float[n];
         NoiseStream.fillNormal(seed, stream, offset, want, 0, n);
-        if (tamper) {
-            want[n / 2] = Float.intBitsToFloat(Float.floatToRawIntBits(want[n / 2]) ^ 1);
+        if (tamper == TAMPER_EPS) {
+            flipLowBit(want, n / 2);
         }
         final float[] got = new float[n];
         try (ClBuffer e = allocate(n)) {
@@ -172,6 +174,11 @@ public final class OpenClBackend implements Backend {
         try (CpuBackend cpu = CpuBackend.create(1)) {
             cpu.reparamBackward(spec, mu, rho, null, gz, gkl, glq, wantMu, wantRho, false);
         }
+        if (tamper == TAMPER_GRAD_MU) {
+            flipLowBit(wantMu, np - 1);
+        } else if (tamper == TAMPER_GRAD_RHO) {
+            flipLowBit(wantRho, np - 1);
+        }
         final float[] gotMu = new float[np];
         final float[] gotRho = new float[np];
         try (ClBuffer dMu = allocate(np); ClBuffer dRho = allocate(np); ClBuffer dGz = allocate(ne);
@@ -189,6 +196,15 @@ public final class OpenClBackend implements Backend {
         reparam.releaseScratch();             // the check leaves no device memory behind
         bad = firstDifference("dL/dmu", gotMu, wantMu);
         return bad != null ? bad : firstDifference("dL/drho", gotRho, wantRho);
+    }
+
+    /** referenceBitsMismatch's tamper argument: the reference value whose lowest bit it flips. */
+    static final int TAMPER_EPS = 1;
+    static final int TAMPER_GRAD_MU = 2;
+    static final int TAMPER_GRAD_RHO = 3;
+
+    private static void flipLowBit(float[] a, int i) {
+        a[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) ^ 1);
     }
 
     private static String firstDifference(String what, float[] got, float[] want) {

@@ -62,6 +62,84 @@ class DeviceBufferValidationTest {
         }
     }
 
+    /**
+     * Every output that is also an input (or another output) is refused with both names, in the
+     * forward pass, the backward pass and sigma: all buffers are large enough for every role, so
+     * only the distinct-buffer check can refuse them.
+     */
+    @Test
+    void everyOutputAliasingAnyOtherArgumentIsRefused() {
+        final OpenClBackend cl = OpenClTestSupport.backend();
+        final org.reparamcl.ReparamSpec s = org.reparamcl.ReparamSpec.builder().shape(2, 2, 3).seed(1)
+                .noiseMode(org.reparamcl.NoiseMode.STORE).build();
+        final String[] fwdNames = {"mu", "rho", "z", "eps", "kl", "logProb"};
+        final String[] bwdNames = {"mu", "rho", "eps", "gradZ", "gradKl", "gradLogProb", "gradMu", "gradRho"};
+        final ClBuffer[] b = new ClBuffer[8];
+        try {
+            for (int i = 0; i < b.length; i++) {
+                b[i] = cl.allocate(12);
+                cl.write(b[i], new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 12);   // valid as mu or rho
+            }
+            for (int out = 2; out < fwdNames.length; out++) {
+                for (int other = 0; other < fwdNames.length; other++) {
+                    if (other == out) {
+                        continue;
+                    }
+                    final ClBuffer[] a = java.util.Arrays.copyOf(b, 6);
+                    a[out] = a[other];
+                    final String first = fwdNames[Math.min(out, other) < 2 ? out : Math.min(out, other)];
+                    final String second = fwdNames[Math.min(out, other) < 2 ? other : Math.max(out, other)];
+                    rejects(IllegalArgumentException.class, first + " and " + second + " are the same buffer",
+                            () -> cl.reparamForward(s, a[0], a[1], a[2], a[3], a[4], a[5]));
+                }
+            }
+            for (int out = 6; out < bwdNames.length; out++) {
+                for (int other = 0; other < bwdNames.length; other++) {
+                    if (other == out) {
+                        continue;
+                    }
+                    final ClBuffer[] a = b.clone();
+                    a[out] = a[other];
+                    final String first = bwdNames[other < 6 ? out : Math.min(out, other)];
+                    final String second = bwdNames[other < 6 ? other : Math.max(out, other)];
+                    rejects(IllegalArgumentException.class, first + " and " + second + " are the same buffer",
+                            () -> cl.reparamBackward(s, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], false));
+                }
+            }
+            rejects(IllegalArgumentException.class, "sigma and rho are the same buffer", () -> cl.reparamSigma(s, b[1], b[1]));
+        } finally {
+            for (ClBuffer x : b) {
+                if (x != null) {
+                    x.close();
+                }
+            }
+        }
+    }
+
+    /** Raw words read from a device buffer into an int array at a position: they land there, the rest untouched. */
+    @Test
+    void wordsReadAtAPositionLandThere() {
+        final OpenClBackend cl = OpenClTestSupport.backend();
+        final int[] want = new int[300];
+        NoiseStream.fillBits(8, 9, 10, want, 0, 300);
+        try (ClBuffer buf = cl.allocate(300)) {
+            cl.fillBits(8, 9, 10, buf, 300);
+            final int[] got = new int[310];
+            java.util.Arrays.fill(got, 0x7FC0DEAD);
+            cl.read(buf, got, 7, 300);
+            for (int i = 0; i < 310; i++) {
+                assertEquals(i >= 7 && i < 307 ? want[i - 7] : 0x7FC0DEAD, got[i], "word " + i);
+            }
+            final float[] f = new float[310];
+            java.util.Arrays.fill(f, -1.0f);
+            cl.read(buf, f, 9, 300);
+            for (int i = 0; i < 310; i++) {
+                assertEquals(i >= 9 && i < 309 ? want[i - 9] : Float.floatToRawIntBits(-1.0f), Float.floatToRawIntBits(f[i]),
+                        "float " + i);
+            }
+        }
+    }
+
     @Test
     void useAfterCloseOfBufferContextAndBackend() {
         OpenClTestSupport.requireOpenCl();

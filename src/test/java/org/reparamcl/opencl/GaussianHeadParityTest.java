@@ -142,6 +142,37 @@ class GaussianHeadParityTest {
     }
 
     /**
+     * A head holds its parameters (and, for the blocked product, their transposes) as regions of
+     * one buffer: closing it returns the device bytes and native objects to what they were, the
+     * regions counting no bytes of their own (ClResources). Measured after a first head has run a
+     * step and closed, so that the backend's scratch buffers, which outlive heads, already exist.
+     */
+    @Test
+    void closingAHeadReturnsItsDeviceBytes() {
+        final GaussianHead.Spec spec = new GaussianHead.Spec(7, 5, 2, 33, Parameterization.LOG_VAR, NoiseMode.RECOMPUTE);
+        final SplittableRandom rnd = new SplittableRandom(0xB17E5);
+        final float[] x = Params.values(rnd, 33 * 7, 1.0);
+        final float[] z = new float[2 * 33 * 5];
+        final HeadGradients grads = HeadGradients.of(spec, true);
+        long[] live = null;
+        long bytes = 0;
+        for (int round = 0; round < 3; round++) {
+            try (GaussianHead h = GaussianHead.create(cl, spec)) {
+                Params.random(rnd, spec).set(h);
+                h.forward(x, 33, 1, 0, 0, z);
+                h.backward(z, grads);
+            }
+            if (round == 0) {
+                live = ClResources.live();
+                bytes = ClResources.liveBufferBytes();
+            } else {
+                assertArrayEquals(live, ClResources.live(), "native objects after closing head " + round);
+                assertEquals(bytes, ClResources.liveBufferBytes(), "device bytes after closing head " + round);
+            }
+        }
+    }
+
+    /**
      * setParameters then getParameters returns every array exactly (the four come back through one
      * gathered read, so a wrong offset would swap or shift them), also after backward calls that
      * used the same gather buffer and with batches past the gathered parameters' length.
@@ -229,6 +260,59 @@ class GaussianHeadParityTest {
         assertThrows(IllegalStateException.class, () -> h.readMu(new float[16]));
         h.close();
         assertEquals(before, ClResources.liveTotal());
+    }
+
+    /**
+     * Backward passes without dL/dx (HeadGradients without an input array), alone and between
+     * passes with it, on heads that are reused across batch sizes: the four parameter gradients
+     * the CPU reference's bits every time. The host-array backward reads back a shorter region
+     * then (the gradients up to db_rho), and nothing else covered that length.
+     */
+    @Test
+    void gradientsWithoutTheInputGradient() {
+        final SplittableRandom rnd = new SplittableRandom(0x9D1);
+        try (CpuBackend cpu = CpuBackend.create(1)) {
+            int trial = 0;
+            for (Parameterization p : Parameterization.values()) {
+                final NoiseMode mode = NoiseMode.values()[trial % 2];
+                final GaussianHead.Spec spec = new GaussianHead.Spec(1 + rnd.nextInt(30), 1 + rnd.nextInt(40),
+                        1 + rnd.nextInt(4), 1 + rnd.nextInt(50), p, mode);
+                try (GaussianHead a = GaussianHead.create(cpu, spec); GaussianHead b = GaussianHead.create(cl, spec)) {
+                    final Params params = Params.random(rnd, spec);
+                    params.set(a);
+                    params.set(b);
+                    for (int call = 0; call < 4; call++) {
+                        final boolean input = call == 1;
+                        final int batch = 1 + rnd.nextInt(spec.maxBatch());
+                        final String what = "trial " + trial + " call " + call + " input=" + input + " " + spec;
+                        final float[] x = Params.values(rnd, batch * spec.inputs(), 2.0);
+                        final int n = spec.samples() * batch * spec.outputs();
+                        final float[] za = new float[n];
+                        final float[] zb = new float[n];
+                        final long seed = rnd.nextLong();
+                        final long stream = rnd.nextLong(4);
+                        final long offset = rnd.nextLong(1L << 40);
+                        a.forward(x, batch, seed, stream, offset, za);
+                        b.forward(x, batch, seed, stream, offset, zb);
+                        assertBits(za, zb, what + ": z");
+                        final float[] g = Params.values(rnd, n, 1.0);
+                        final HeadGradients ga = HeadGradients.of(spec, input);
+                        final HeadGradients gb = HeadGradients.of(spec, input);
+                        a.backward(g, ga);
+                        b.backward(g, gb);
+                        if (input) {
+                            assertGradientsEqual(ga, gb, batch * spec.inputs(), what);
+                        } else {
+                            assertBits(ga.weightsMu(), gb.weightsMu(), what + ": dW_mu");
+                            assertBits(ga.biasMu(), gb.biasMu(), what + ": db_mu");
+                            assertBits(ga.weightsRho(), gb.weightsRho(), what + ": dW_rho");
+                            assertBits(ga.biasRho(), gb.biasRho(), what + ": db_rho");
+                        }
+                    }
+                }
+                trial++;
+            }
+        }
     }
 
     static void compare(GaussianHead a, GaussianHead b, GaussianHead.Spec spec, int batch, long seed, long stream,

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -256,6 +257,23 @@ class NoiseParityTest {
         assertEquals(1000, direct.position());
         for (int i = 0; i < 990; i++) {
             assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(direct.get(10 + i)), "direct " + i);
+        }
+        // Raw words into a direct IntBuffer from a position that is not 0: the words land from there
+        // (the chunk copy is absolute), and the words before it keep their values.
+        final int[] refWords = new int[990];
+        NoiseStream.fillBits(1, 2, 3, refWords, 0, 990);
+        final IntBuffer words = ByteBuffer.allocateDirect(4 * 1000).order(ByteOrder.nativeOrder()).asIntBuffer();
+        for (int i = 0; i < 1000; i++) {
+            words.put(i, SENTINEL);
+        }
+        words.position(10);
+        cl.fillBits(1, 2, 3, words);
+        assertEquals(1000, words.position());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(SENTINEL, words.get(i), "direct words before the position: " + i);
+        }
+        for (int i = 0; i < 990; i++) {
+            assertEquals(refWords[i], words.get(10 + i), "direct words " + i);
         }
     }
 

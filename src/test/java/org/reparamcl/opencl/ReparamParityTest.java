@@ -57,7 +57,10 @@ class ReparamParityTest {
         final float[] lq = new float[(int) s.sampleRows()];
         be.reparamForward(s, mu, rho, z, eps, kl, lq);
         final float[] gm = old.clone();
-        final float[] gr = old.clone();
+        final float[] gr = new float[old.length];     /* old values of their own: each accumulation must read its own output */
+        for (int i = 0; i < gr.length; i++) {
+            gr[i] = 0.25f - 0.5f * old[i];
+        }
         be.reparamBackward(s, mu, rho, s.noiseMode() == NoiseMode.STORE ? eps : null, gz, gkl, glq, gm, gr, accumulate);
         return new Outputs(z, eps, kl, lq, gm, gr);
     }
@@ -233,8 +236,10 @@ class ReparamParityTest {
                             final ReparamSpec rec = s.toBuilder().noiseMode(NoiseMode.RECOMPUTE).build();
                             cl.reparamBackward(rec, dMu, dRho, null, dGz, dGkl, dGlq, dGm, dGr, true);
                             final float[] twiceMu = download(dGm, np);
+                            final float[] twiceRho = download(dGr, np);
                             for (int p = 0; p < np; p++) {
                                 assertEquals(ref.gradMu()[p] + ref.gradMu()[p], twiceMu[p], "accumulated gradMu p=" + p);
+                                assertEquals(ref.gradRho()[p] + ref.gradRho()[p], twiceRho[p], "accumulated gradRho p=" + p);
                             }
                         } finally {
                             cl.reparam().splitBelowChunks = ClReparam.SPLIT_BELOW_CHUNKS;
@@ -555,6 +560,110 @@ class ReparamParityTest {
         return b == 0 ? a : gcd(b, a % b);
     }
 
+    /**
+     * log q weights summed over more than one block of 64 rows (K > 64) for 16 or more parameter
+     * rows: reparam_strided_sums adds 16 columns at a time as one float16 (block sums from +0.0f,
+     * then the totals), the last partial group column by column; a sum that skipped the blocks
+     * (one running total) rounds differently. gradRho (and gradMu) bit for bit, every
+     * parameterization, both noise modes. The other backward tests have at most 2 parameter rows
+     * when K > 64, which only reach the column-by-column path.
+     */
+    @Test
+    void logProbWeightsOverSeveralRowBlocksAndManyParameterRows() {
+        final SplittableRandom rnd = new SplittableRandom(0x51A5);
+        final int[][] shapes = {{67, 17, 3}, {130, 16, 5}, {65, 33, 2}, {200, 40, 1}};
+        int c = 0;
+        for (int[] sh : shapes) {
+            for (NoiseMode mode : NoiseMode.values()) {
+                final Parameterization pz = Parameterization.values()[c++ % Parameterization.values().length];
+                final ReparamSpec s = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(rnd.nextLong() >>> 1).noiseMode(mode).build();
+                final int np = (int) s.paramElements();
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform((int) s.elements(), 1, rnd);
+                final float[] glq = ReparamCases.uniform((int) s.sampleRows(), 1, rnd);
+                final float[] old = ReparamCases.uniform(np, 1, rnd);
+                assertSame(run(cpu, s, mu, rho, gz, null, glq, old, false), run(cl, s, mu, rho, gz, null, glq, old, false),
+                        s.toString());
+            }
+        }
+    }
+
+    /**
+     * One and two parameter elements with eps regenerated at an offset that is not a multiple of 4:
+     * reparam_backward_short's work-items then walk SHORT_RUN_BLOCKS (8) row blocks each, their
+     * runs continuing one another; with more than 8 row blocks (over 512 rows) several work-items
+     * run, each starting its generator at its own first run, the last one with fewer blocks. The
+     * CPU reference's bits, every phase, with and without KL and log q weights.
+     */
+    @Test
+    void shortParametersWithManyRowBlocksAtAPhase() {
+        final SplittableRandom rnd = new SplittableRandom(0x5B10C);
+        final ClReparam reparam = cl.reparam();
+        int c = 0;
+        for (int d : new int[] {1, 2}) {
+            for (int rows : new int[] {513, 1100, 64 * ClReparam.SHORT_RUN_BLOCKS * 2 + 65}) {
+                final long offset = ((rnd.nextLong() >>> 2) << 2) + 1 + c % 3;
+                final boolean bc = c % 2 == 0;                  /* broadcast rows, or K rows of B = 1 */
+                final ReparamSpec s = ReparamSpec.builder().shape(bc ? 1 : rows, bc ? rows : 1, d).broadcast(bc)
+                        .parameterization(Parameterization.values()[c % Parameterization.values().length])
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
+                assertTrue(s.reductionRows() > 64 * ClReparam.SHORT_RUN_BLOCKS, s.toString());
+                final BackwardInputs in = BackwardInputs.random(s, rnd);
+                final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
+                final Outputs want = in.run(cpu, s);
+                final long before = reparam.shortBackwards;
+                final Outputs got = in.run(cl, s);
+                assertEquals(1, reparam.shortBackwards - before, "short path ran: " + what);
+                assertSame(want, got, what);
+                c++;
+            }
+        }
+    }
+
+    /**
+     * Element counts that are whole multiples of 4096 (64 work-groups of 64 runs) at offsets of
+     * every phase: at a phase p > 0 the call covers n / 64 + 1 runs, which the launch must count;
+     * a launch of n / 64 runs, padded to whole work-groups, covers every other length, so only
+     * these show its last run missing. The plain forward pass (no KL or log q; tiled parameters
+     * for K = 2), eps stored or not, and the backward pass (K = 1: elementwise; K = 2: row walk)
+     * with and without KL and log q weights: the CPU reference's bits, sentinels past every output.
+     */
+    @Test
+    void wholeWorkGroupLengthsAtEveryPhase() {
+        final SplittableRandom rnd = new SplittableRandom(0x4096);
+        int c = 0;
+        for (int[] sh : new int[][] {{1, 1, 4096}, {1, 2, 2048}, {1, 1, 8192}, {2, 1, 2048}}) {
+            for (int phase = 0; phase < 4; phase++) {
+                final Parameterization pz = Parameterization.values()[c % Parameterization.values().length];
+                final ReparamSpec s = ReparamSpec.builder().shape(sh[0], sh[1], sh[2]).parameterization(pz)
+                        .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(((rnd.nextLong() >>> 2) << 2) + phase).build();
+                final String what = s.toString();
+                assertEquals(0, deviceForwardMatches(s, c % 2 == 0, false, false, rnd, what), "plain forward: " + what);
+                final int n = (int) s.elements();
+                final int np = (int) s.paramElements();
+                final boolean extras = c % 4 >= 2;
+                final float[] mu = ReparamCases.uniform(np, 2, rnd);
+                final float[] rho = ReparamCases.rhos(pz, np, rnd);
+                final float[] gz = ReparamCases.uniform(n, 1, rnd);
+                final float[] gkl = extras ? ReparamCases.uniform((int) s.paramRows(), 1, rnd) : null;
+                final float[] glq = extras ? ReparamCases.uniform((int) s.sampleRows(), 1, rnd) : null;
+                final float[] wantMu = new float[np];
+                final float[] wantRho = new float[np];
+                cpu.reparamBackward(s, mu, rho, null, gz, gkl, glq, wantMu, wantRho, false);
+                try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dGz = upload(gz);
+                     ClBuffer dKl = extras ? upload(gkl) : null; ClBuffer dLq = extras ? upload(glq) : null;
+                     ClBuffer dGm = sentinel(np + TAIL); ClBuffer dGr = sentinel(np + TAIL)) {
+                    cl.reparamBackward(s, dMu, dRho, null, dGz, dKl, dLq, dGm, dGr, false);
+                    assertWithTail(wantMu, dGm, "gradMu extras=" + extras + " " + what);
+                    assertWithTail(wantRho, dGr, "gradRho extras=" + extras + " " + what);
+                }
+                c++;
+            }
+        }
+    }
+
     /** Offsets at every phase, crossing block 2^32 and at the top of the 2^64 stream. */
     @Test
     void offsetsAnywhereInTheStream() {
@@ -815,7 +924,10 @@ class ReparamParityTest {
         final SplittableRandom rnd = new SplittableRandom(6);
         for (ReparamSpec s : new ReparamSpec[] {ReparamSpec.builder().shape(3, 7, 101).seed(1).offset(3).build(),
                 ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(3).parameterization(Parameterization.SOFTPLUS).build(),
-                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build()}) {
+                ReparamSpec.builder().shape(1, 7, 101).seed(1).offset(2).build(),
+                /* whole work-groups of runs (4096 elements) at a phase: one run more than n / 64 */
+                ReparamSpec.builder().shape(1, 1, 4096).seed(1).offset(3).parameterization(Parameterization.LOG_SIGMA).build(),
+                ReparamSpec.builder().shape(2, 2, 2048).seed(1).offset(1).build()}) {
             roofsWriteEveryOutput(s, rnd);
         }
         /* Launches past ClReparam.ROOF_PREFETCH_BYTES: the roofs' prefetching paths. */

@@ -79,7 +79,10 @@ class ReparamStreamingTest {
         be.reparamForward(s, in.mu(), in.rho(), z, eps, kl, lq);
         beforeBackward.run();
         final float[] gm = in.old().clone();
-        final float[] gr = in.old().clone();
+        final float[] gr = new float[gm.length];      /* old values of their own: each accumulation must read its own output */
+        for (int i = 0; i < gr.length; i++) {
+            gr[i] = 0.25f - 0.5f * gm[i];
+        }
         be.reparamBackward(s, in.mu(), in.rho(), s.noiseMode() == NoiseMode.STORE ? eps : null, in.gz(),
                 klLq ? in.gkl() : null, klLq ? in.glq() : null, gm, gr, accumulate);
         return new Outputs(z, eps, kl, lq, gm, gr);

@@ -102,6 +102,64 @@ class ResourceLeakTest {
         });
     }
 
+    /**
+     * Scratch and staging buffers grow in place: a call larger than every earlier one replaces the
+     * buffers it outgrows (ClContext.grow closes the old one) rather than adding to them. Calls of
+     * one kind (host arrays, K = 3, D = 100: tiled parameters, KL and log q partials, the log q
+     * column sums, every staging role) at growing B: after the first, the number of live buffers
+     * stays put while the bytes grow; and the bits stay the CPU reference's.
+     */
+    @Test
+    void growingCallsReplaceTheBuffersTheyOutgrow() {
+        OpenClTestSupport.requireOpenCl();
+        final SplittableRandom rnd = new SplittableRandom(0x6E0);
+        try (OpenClBackend cl = OpenClBackend.create(ClDevices.select("auto")); CpuBackend cpu = CpuBackend.create(1)) {
+            long buffers = -1;
+            long bytes = -1;
+            for (int b : new int[] {2, 5, 11, 23, 40}) {
+                final ReparamSpec s = ReparamSpec.builder().shape(3, b, 100).parameterization(Parameterization.SOFTPLUS)
+                        .noiseMode(NoiseMode.STORE).seed(rnd.nextLong()).offset(rnd.nextLong() >>> 1).build();
+                final int n = (int) s.elements();
+                final int np = (int) s.paramElements();
+                final float[] mu = new float[np];
+                final float[] rho = new float[np];
+                for (int i = 0; i < np; i++) {
+                    mu[i] = (float) rnd.nextGaussian();
+                    rho[i] = (float) rnd.nextGaussian();
+                }
+                final float[][] out = new float[2][];
+                for (org.reparamcl.Backend be : new org.reparamcl.Backend[] {cpu, cl}) {
+                    final float[] z = new float[n];
+                    final float[] eps = new float[n];
+                    final float[] kl = new float[b];
+                    final float[] lq = new float[3 * b];
+                    be.reparamForward(s, mu, rho, z, eps, kl, lq);
+                    final float[] gm = new float[np];
+                    final float[] gr = new float[np];
+                    be.reparamBackward(s, mu, rho, eps, z, kl, lq, gm, gr, false);
+                    final float[] all = new float[2 * n + 4 * b + 2 * np];
+                    System.arraycopy(z, 0, all, 0, n);
+                    System.arraycopy(eps, 0, all, n, n);
+                    System.arraycopy(kl, 0, all, 2 * n, b);
+                    System.arraycopy(lq, 0, all, 2 * n + b, 3 * b);
+                    System.arraycopy(gm, 0, all, 2 * n + 4 * b, np);
+                    System.arraycopy(gr, 0, all, 2 * n + 4 * b + np, np);
+                    out[be == cpu ? 0 : 1] = all;
+                }
+                assertArrayEquals(org.reparamcl.ReparamCases.bits(out[0]), org.reparamcl.ReparamCases.bits(out[1]), s.toString());
+                cl.finish();
+                final long nowBuffers = ClResources.live()[4];
+                final long nowBytes = ClResources.liveBufferBytes();
+                if (buffers >= 0) {
+                    assertEquals(buffers, nowBuffers, "live buffers after a larger call, B = " + b);
+                    assertTrue(nowBytes > bytes, "device bytes did not grow at B = " + b + ": " + nowBytes);
+                }
+                buffers = nowBuffers;
+                bytes = nowBytes;
+            }
+        }
+    }
+
     @Test
     void buffersContextsAndBackendsReturnToBaseline() {
         OpenClTestSupport.requireOpenCl();

@@ -255,7 +255,10 @@ class StreamingStoreParityTest {
         final float[] lq = new float[(int) s.sampleRows()];
         be.reparamForward(s, mu, rho, z, eps, kl, lq);
         final float[] gm = old.clone();
-        final float[] gr = old.clone();
+        final float[] gr = new float[old.length];     /* old values of their own: each accumulation must read its own output */
+        for (int i = 0; i < gr.length; i++) {
+            gr[i] = 0.25f - 0.5f * old[i];
+        }
         be.reparamBackward(s, mu, rho, s.noiseMode() == NoiseMode.STORE ? eps : null, gz, gkl, glq, gm, gr, acc);
         return new float[][] {z, eps, kl, lq, gm, gr};
     }

@@ -144,6 +144,85 @@ class ValueCheckParityTest {
         }
     }
 
+    /**
+     * Each rule of the check, one bad (or edge but valid) value at a time, in every group of 16
+     * lanes of a whole chunk (the check's fast path tests four vectors), at both ends of the first
+     * chunk and in the partial last one (the general path): the device accepts exactly what the
+     * CPU reference accepts and otherwise throws its message. Deterministic, unlike the random
+     * plants above: each position is tried for each parameterization.
+     */
+    @Test
+    void everyRuleHoldsInEveryLaneGroupAndInThePartialChunk() {
+        final float logSigmaEdge = largestWithFiniteSigma(Parameterization.LOG_SIGMA);
+        final float logVarEdge = largestWithFiniteSigma(Parameterization.LOG_VAR);
+        final int[] positions = {0, 63, 64, 79, 80, 95, 96, 111, 112, 127, 128, 139};
+        final int np = 140;
+        int rejected = 0;
+        int accepted = 0;
+        for (Parameterization p : Parameterization.values()) {
+            final float[] values = switch (p) {
+                case SIGMA -> new float[] {0.0f, -0.0f, -1.0f, Float.MIN_VALUE, Float.NaN};
+                case LOG_SIGMA -> new float[] {logSigmaEdge, Math.nextUp(logSigmaEdge), Float.POSITIVE_INFINITY};
+                case LOG_VAR -> new float[] {89.0f, logVarEdge, Math.nextUp(logVarEdge), Float.NEGATIVE_INFINITY};
+                case SOFTPLUS -> new float[] {3e38f, -3e38f, Float.POSITIVE_INFINITY, Float.NaN};
+            };
+            final ReparamSpec spec = ReparamSpec.builder().shape(1, 2, np / 2).parameterization(p).seed(11).build();
+            try (ClBuffer dMu = cl.allocate(np); ClBuffer dRho = cl.allocate(np); ClBuffer dZ = cl.allocate(np)) {
+                for (int at : positions) {
+                    for (int inMu = 0; inMu < 2; inMu++) {
+                        for (float v : inMu == 1 ? new float[] {Float.NaN, Float.NEGATIVE_INFINITY} : values) {
+                            final float[] mu = fill(np, 0.5f);
+                            final float[] rho = fill(np, 1.0f);
+                            if (inMu == 1) {
+                                mu[at] = v;
+                            } else {
+                                rho[at] = v;
+                            }
+                            final String where = p + (inMu == 1 ? " mu[" : " rho[") + at + "] = " + v;
+                            String cpuMessage = null;
+                            try {
+                                cpu.reparamForward(spec, mu, rho, new float[np], null);
+                            } catch (IllegalArgumentException e) {
+                                cpuMessage = e.getMessage();
+                            }
+                            cl.write(dMu, mu, 0, np);
+                            cl.write(dRho, rho, 0, np);
+                            if (cpuMessage == null) {
+                                cl.reparamForward(spec, dMu, dRho, dZ, null);
+                                cl.finish();
+                                accepted++;
+                            } else {
+                                final String expected = cpuMessage;
+                                assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                                        () -> cl.reparamForward(spec, dMu, dRho, dZ, null),
+                                        "OpenCL accepted what the CPU rejects: " + expected).getMessage(), where);
+                                rejected++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(rejected >= 12 * 12 && accepted >= 12 * 5, "rejected " + rejected + ", accepted " + accepted);
+        // Several bad chunks at once: the first in parameter order is named, whichever chunk's
+        // work-item marks the flag last (chunks 0, 1 and the partial chunk 2).
+        final ReparamSpec spec = ReparamSpec.builder().shape(1, 2, np / 2).seed(11).build();
+        for (int[] bad : new int[][] {{5, 70, 135}, {70, 135}, {5, 135}, {5, 70}, {100, 139}}) {
+            final float[] rho = fill(np, 1.0f);
+            for (int at : bad) {
+                rho[at] = -1.0f;
+            }
+            final float[] mu = fill(np, 0.5f);
+            final String cpuMessage = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.reparamForward(spec, mu, rho, new float[np], null)).getMessage();
+            assertTrue(cpuMessage.startsWith("rho[" + bad[0] + "]"), cpuMessage);
+            try (ClBuffer dMu = upload(mu); ClBuffer dRho = upload(rho); ClBuffer dZ = cl.allocate(np)) {
+                assertEquals(cpuMessage, assertThrows(IllegalArgumentException.class,
+                        () -> cl.reparamForward(spec, dMu, dRho, dZ, null)).getMessage(), java.util.Arrays.toString(bad));
+            }
+        }
+    }
+
     private static ClBuffer upload(float[] a) {
         final ClBuffer b = cl.allocate(a.length);
         cl.write(b, a, 0, a.length);
