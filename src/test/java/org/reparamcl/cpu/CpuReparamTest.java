@@ -104,6 +104,18 @@ class CpuReparamTest {
                 assertArrayEquals(bits(lqs[0]), bits(lqs[1]));
                 assertArrayEquals(bits(grads[0]), bits(grads[2]));
                 assertArrayEquals(bits(grads[1]), bits(grads[3]));
+                // Without log q the forward pass takes its element-wise path: its ranges start at
+                // element indices that are not multiples of P (3 threads: ranges of 1396), so z and
+                // eps must follow each range's own parameter index and position.
+                assertTrue(s.elements() >= CpuBackend.MIN_PARALLEL, "the call must be split into ranges: " + s);
+                final ReparamCases.Forward ref = ReparamCases.forward(s, mu, rho);
+                for (int t = 0; t < 2; t++) {
+                    final float[] z = new float[(int) s.elements()];
+                    final float[] eps = new float[z.length];
+                    bes[t].reparamForward(s, mu, rho, z, eps);
+                    assertArrayEquals(bits(ref.z()), bits(z), "z, " + bes[t].threads() + " threads, " + s);
+                    assertArrayEquals(bits(ref.eps()), bits(eps), "eps, " + bes[t].threads() + " threads, " + s);
+                }
             }
         }
     }
