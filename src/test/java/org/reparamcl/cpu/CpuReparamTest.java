@@ -475,6 +475,19 @@ class CpuReparamTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> cpu.reparamForward(logSigma, new float[3], new float[] {0, 100, Float.NaN}, z, null))
                 .getMessage().startsWith("rho[1] = 100.0 gives sigma = Infinity"));
+        // A backward pass given only gradLogProb rejects rho whose d log sigma/drho overflows (1/rho).
+        final float[] tiny = rho.clone();
+        tiny[3] = 1e-40f;
+        final float[] gm = new float[6];
+        final float[] gr = new float[6];
+        cpu.reparamBackward(s, mu, tiny, null, z, null, null, gm, gr, false);     // without it, accepted
+        Arrays.fill(gr, 42.0f);
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> cpu.reparamBackward(s, mu, tiny, null, z, null, new float[4], gm, gr, false)).getMessage()
+                .startsWith("rho[3] (b = 1, d = 0) = 1.0E-40 gives d log sigma/drho = Infinity, which the log q gradient multiplies"));
+        for (float v : gr) {
+            assertEquals(42.0f, v);
+        }
         // Unchecked: NaN propagates to exactly the elements it touches.
         final ReparamSpec unchecked = s.toBuilder().checkValues(false).build();
         cpu.reparamForward(unchecked, badMu, rho, z, null);
