@@ -32,6 +32,16 @@ class ReparamSpecTest {
         assertTrue(end.getMessage().contains("stream ends"), end.getMessage());
         assertEquals(s, s.withOffset(0));
         assertEquals(9, s.withOffset(9).offset());
+        // withOffset checks the range as build() does: 105 elements from 2^64 - 104 run past the end.
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.withOffset(-104L)).getMessage()
+                .contains("runs past the end of the stream"));
+        assertThrows(IllegalArgumentException.class, () -> s.withOffset(-1L));
+        // No elements (D = 0 or B = 0) occupy no part of the stream: any offset, even 2^64 - 1, is valid.
+        for (long o : new long[] {1, 7, Long.MIN_VALUE, -1L}) {
+            final ReparamSpec empty = ReparamSpec.builder().shape(3, 5, 0).seed(1).offset(o).build();
+            assertEquals(o, empty.nextOffset());
+            assertEquals(o, ReparamSpec.builder().shape(2, 0, 4).broadcast(true).seed(1).build().withOffset(o).offset());
+        }
         assertEquals(s, s.toBuilder().build());
         assertEquals(s.hashCode(), s.toBuilder().build().hashCode());
     }

@@ -213,6 +213,9 @@ class CliVariationalTest {
                 mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--rows", "2", "--out", z);
         rejects(2, "forward: --samples must be in [1, 2147483639], got 4294967297", "forward", "--mu", mu.toString(),
                 "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--samples", "4294967297", "--out", z);
+        rejects(2, "forward: offset 18446744073709551612 + n 6 runs past the end of the stream (2^64 elements)", "forward",
+                "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--offset", "-4",
+                "--out", z);
         final Path muD = write("mud.npy", new long[] {3}, new float[] {1, 2, 3});
         final Path sigD = write("sigd.npy", new long[] {3}, new float[] {1, 1, 1});
         rejects(2, "forward: --rows must be in [1, 2147483639], got 0x100000002", "forward", "--mu", muD.toString(),
