@@ -46,6 +46,40 @@ class ReparamSpecTest {
         assertEquals(s.hashCode(), s.toBuilder().build().hashCode());
     }
 
+    /**
+     * toBuilder keeps every setting (the OpenCL backend rebuilds specs through it, e.g. to drop
+     * checkValues), and equals tells apart specs that differ in any one setting.
+     */
+    @Test
+    void toBuilderKeepsAndEqualsComparesEverySetting() {
+        final ReparamSpec s = ReparamSpec.builder().shape(3, 5, 7).broadcast(true).parameterization(Parameterization.LOG_VAR)
+                .seed(-2L).stream(0x1_0000_0003L).offset(Long.MIN_VALUE + 9).noiseMode(NoiseMode.STORE).checkValues(false)
+                .build();
+        final ReparamSpec t = s.toBuilder().build();
+        assertEquals(s, t);
+        assertEquals(s.hashCode(), t.hashCode());
+        assertEquals(s.toString(), t.toString());
+        assertEquals(3, t.samples());
+        assertEquals(5, t.rows());
+        assertEquals(7, t.dim());
+        assertTrue(t.broadcast());
+        assertEquals(Parameterization.LOG_VAR, t.parameterization());
+        assertEquals(-2L, t.seed());
+        assertEquals(0x1_0000_0003L, t.stream());
+        assertEquals(Long.MIN_VALUE + 9, t.offset());
+        assertEquals(NoiseMode.STORE, t.noiseMode());
+        assertEquals(false, t.checkValues());
+        final ReparamSpec[] others = {
+            s.toBuilder().shape(4, 5, 7).build(), s.toBuilder().shape(3, 6, 7).build(), s.toBuilder().shape(3, 5, 8).build(),
+            s.toBuilder().broadcast(false).build(), s.toBuilder().parameterization(Parameterization.LOG_SIGMA).build(),
+            s.toBuilder().seed(-1L).build(), s.toBuilder().stream(3).build(), s.toBuilder().offset(9).build(),
+            s.toBuilder().noiseMode(NoiseMode.RECOMPUTE).build(), s.toBuilder().checkValues(true).build(),
+        };
+        for (ReparamSpec o : others) {
+            assertTrue(!s.equals(o) && !o.equals(s), o.toString());
+        }
+    }
+
     @Test
     void rejectsBadShapesAndRanges() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ReparamSpec.builder().shape(0, 1, 1).seed(1).build())
