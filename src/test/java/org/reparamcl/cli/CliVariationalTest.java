@@ -216,6 +216,13 @@ class CliVariationalTest {
         rejects(2, "forward: offset 18446744073709551612 + n 6 runs past the end of the stream (2^64 elements)", "forward",
                 "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--offset", "-4",
                 "--out", z);
+        // Empty parameter arrays (no rows, or D = 0) are usage errors, not an empty z.
+        for (long[] shape : new long[][] {{0, 3}, {2, 0}, {0}}) {
+            final Path e = write("empty" + shape.length + shape[0] + ".npy", shape, new float[0]);
+            final String sh = shape.length == 1 ? "(0,)" : "(" + shape[0] + ", " + shape[1] + ")";
+            rejects(2, "forward: --mu " + e + " is empty (shape " + sh + ")", "forward", "--mu", e.toString(), "--sigma",
+                    e.toString(), "--seed", "1", "--backend", "cpu", "--out", z);
+        }
         final Path muD = write("mud.npy", new long[] {3}, new float[] {1, 2, 3});
         final Path sigD = write("sigd.npy", new long[] {3}, new float[] {1, 1, 1});
         rejects(2, "forward: --rows must be in [1, 2147483639], got 0x100000002", "forward", "--mu", muD.toString(),
