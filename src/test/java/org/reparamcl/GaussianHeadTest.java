@@ -75,6 +75,19 @@ class GaussianHeadTest {
             final GaussianHead.Spec other = new GaussianHead.Spec(3, 3, 1, 4, Parameterization.SOFTPLUS, NoiseMode.RECOMPUTE);
             assertMessage(IllegalArgumentException.class, "dW_mu has 9 elements",
                     () -> h.backward(new float[4], HeadGradients.of(other, false)));
+            // Gradients made for a head of smaller maxBatch: dx (maxBatch x Din) is too short; nothing is written.
+            final GaussianHead.Spec smaller = new GaussianHead.Spec(3, 2, 1, 1, Parameterization.SOFTPLUS, NoiseMode.RECOMPUTE);
+            final HeadGradients small = HeadGradients.of(smaller, true);
+            java.util.Arrays.fill(small.weightsMu(), 42.0f);
+            java.util.Arrays.fill(small.input(), 42.0f);
+            assertMessage(IllegalArgumentException.class, "dx has 3 elements, the head needs maxBatch * inputs = 12",
+                    () -> h.backward(new float[4], small));
+            for (float v : small.weightsMu()) {
+                assertEquals(42.0f, v);
+            }
+            for (float v : small.input()) {
+                assertEquals(42.0f, v);
+            }
         }
         assertMessage(IllegalArgumentException.class, "samples must be >= 1",
                 () -> new GaussianHead.Spec(1, 1, 0, 1, Parameterization.SIGMA, NoiseMode.STORE));

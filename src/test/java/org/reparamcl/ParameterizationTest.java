@@ -61,6 +61,54 @@ class ParameterizationTest {
         assertTrue(Float.isFinite(p.dLogSigma(-200.0f)));
     }
 
+    /**
+     * Below rho = -20 softplus's log sigma and d log sigma/drho take the linear branch (log sigma = rho,
+     * d log sigma/drho = 1): log(softplus(rho)) would lose precision once e^rho is subnormal (rho
+     * below -87.3) and be -inf once it underflows (below -103.97), although such rho is accepted.
+     * The float64 values are rho - e^rho / 2 + ... and 1 - e^rho / 2 + ..., within 1e-9 of rho and 1.
+     */
+    @Test
+    void softplusLogSigmaIsRhoAllTheWayDown() {
+        final Parameterization p = Parameterization.SOFTPLUS;
+        for (double r = -20.001; r > -1000; r = r * 1.001 - 0.01) {
+            final float rho = (float) r;
+            assertNull(p.rejectionOf(rho, true, true), "rho " + rho);
+            assertEquals(rho, p.logSigma(rho), 0x1p-21 * Math.abs(rho), "log sigma at rho " + rho);
+            assertEquals(1.0, p.dLogSigma(rho), 0x1p-21, "d log sigma/drho at rho " + rho);
+        }
+        for (float rho : new float[] {-20.0001f, -87.5f, -100.0f, -104.0f, -150.0f, -Float.MAX_VALUE}) {
+            assertEquals(rho, p.logSigma(rho), 0x1p-21 * Math.abs(rho), "log sigma at rho " + rho);
+            assertEquals(1.0f, p.dLogSigma(rho), "d log sigma/drho at rho " + rho);
+        }
+    }
+
+    /**
+     * The factors a backward pass with gradKl or gradLogProb multiplies, checked by the CPU
+     * reference itself (ReparamParityTest holds the device to the same messages): 1/rho for sigma
+     * (either gradient), sigma dsigma/drho - d log sigma/drho for KL only.
+     */
+    @Test
+    void gradientFactorRejectionNamesTheGradient() {
+        final Parameterization s = Parameterization.SIGMA;
+        assertNull(s.rejectionOf(1e-40f, false, false));
+        assertEquals("gives d log sigma/drho = Infinity, which the log q gradient multiplies", s.rejectionOf(1e-40f, false, true));
+        assertEquals("gives d log sigma/drho = Infinity, which the KL gradient multiplies", s.rejectionOf(1e-40f, true, false));
+        assertEquals("gives d log sigma/drho = Infinity, which the KL gradient multiplies", s.rejectionOf(1e-40f, true, true));
+        assertNull(s.rejectionOf(1e-37f, true, true));
+        final Parameterization ls = Parameterization.LOG_SIGMA;
+        assertNull(ls.rejectionOf(46.0f, false, true));
+        assertEquals("gives sigma * dsigma/drho - d log sigma/drho = Infinity, which the KL gradient multiplies",
+                ls.rejectionOf(46.0f, true, false));
+        assertNull(ls.rejectionOf(44.2f, true, true));
+        assertNotNull(Parameterization.LOG_VAR.rejectionOf(90.0f, true, false));
+        assertNull(Parameterization.LOG_VAR.rejectionOf(90.0f, false, true));
+        assertNull(Parameterization.LOG_VAR.rejectionOf(88.0f, true, true));
+        assertNull(Parameterization.SOFTPLUS.rejectionOf(-1000.0f, true, true));
+        assertNull(Parameterization.SOFTPLUS.rejectionOf(3e38f, true, true));
+        // The basic domain still comes first.
+        assertEquals(s.rejectionOf(0.0f), s.rejectionOf(0.0f, true, true));
+    }
+
     @Test
     void rejectionNamesTheDomain() {
         assertNull(Parameterization.SIGMA.rejectionOf(0.1f));

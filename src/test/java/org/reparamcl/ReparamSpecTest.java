@@ -32,8 +32,52 @@ class ReparamSpecTest {
         assertTrue(end.getMessage().contains("stream ends"), end.getMessage());
         assertEquals(s, s.withOffset(0));
         assertEquals(9, s.withOffset(9).offset());
+        // withOffset checks the range as build() does: 105 elements from 2^64 - 104 run past the end.
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.withOffset(-104L)).getMessage()
+                .contains("runs past the end of the stream"));
+        assertThrows(IllegalArgumentException.class, () -> s.withOffset(-1L));
+        // No elements (D = 0 or B = 0) occupy no part of the stream: any offset, even 2^64 - 1, is valid.
+        for (long o : new long[] {1, 7, Long.MIN_VALUE, -1L}) {
+            final ReparamSpec empty = ReparamSpec.builder().shape(3, 5, 0).seed(1).offset(o).build();
+            assertEquals(o, empty.nextOffset());
+            assertEquals(o, ReparamSpec.builder().shape(2, 0, 4).broadcast(true).seed(1).build().withOffset(o).offset());
+        }
         assertEquals(s, s.toBuilder().build());
         assertEquals(s.hashCode(), s.toBuilder().build().hashCode());
+    }
+
+    /**
+     * toBuilder keeps every setting (the OpenCL backend rebuilds specs through it, e.g. to drop
+     * checkValues), and equals tells apart specs that differ in any one setting.
+     */
+    @Test
+    void toBuilderKeepsAndEqualsComparesEverySetting() {
+        final ReparamSpec s = ReparamSpec.builder().shape(3, 5, 7).broadcast(true).parameterization(Parameterization.LOG_VAR)
+                .seed(-2L).stream(0x1_0000_0003L).offset(Long.MIN_VALUE + 9).noiseMode(NoiseMode.STORE).checkValues(false)
+                .build();
+        final ReparamSpec t = s.toBuilder().build();
+        assertEquals(s, t);
+        assertEquals(s.hashCode(), t.hashCode());
+        assertEquals(s.toString(), t.toString());
+        assertEquals(3, t.samples());
+        assertEquals(5, t.rows());
+        assertEquals(7, t.dim());
+        assertTrue(t.broadcast());
+        assertEquals(Parameterization.LOG_VAR, t.parameterization());
+        assertEquals(-2L, t.seed());
+        assertEquals(0x1_0000_0003L, t.stream());
+        assertEquals(Long.MIN_VALUE + 9, t.offset());
+        assertEquals(NoiseMode.STORE, t.noiseMode());
+        assertEquals(false, t.checkValues());
+        final ReparamSpec[] others = {
+            s.toBuilder().shape(4, 5, 7).build(), s.toBuilder().shape(3, 6, 7).build(), s.toBuilder().shape(3, 5, 8).build(),
+            s.toBuilder().broadcast(false).build(), s.toBuilder().parameterization(Parameterization.LOG_SIGMA).build(),
+            s.toBuilder().seed(-1L).build(), s.toBuilder().stream(3).build(), s.toBuilder().offset(9).build(),
+            s.toBuilder().noiseMode(NoiseMode.RECOMPUTE).build(), s.toBuilder().checkValues(true).build(),
+        };
+        for (ReparamSpec o : others) {
+            assertTrue(!s.equals(o) && !o.equals(s), o.toString());
+        }
     }
 
     @Test

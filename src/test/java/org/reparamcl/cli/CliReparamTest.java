@@ -133,6 +133,23 @@ class CliReparamTest {
         for (int d = 0; d < 5; d++) {
             assertEquals(gMu[d], got[d], 1e-5, "dmu[" + d + "]");
         }
+        // --samples 1 asks for the K axis (SPEC: it is dropped only when K is 1 and not asked for):
+        // z and the log q shape keep it, and backward takes a gradient with it.
+        final Path lq = dir.resolve("lq.npy");
+        assertEquals(0, CliNoiseTest.run("forward", "--mu", muF.toString(), "--sigma", sF.toString(), "--seed", "1",
+                "--samples", "1", "--backend", "cpu", "--out", z.toString(), "--log-prob-out", lq.toString()).code());
+        assertArrayEquals(new long[] {1, 5}, Npy.read(z).shape());
+        assertArrayEquals(new long[] {1}, Npy.read(lq).shape());
+        assertEquals(0, CliNoiseTest.run("forward", "--mu", muF.toString(), "--sigma", sF.toString(), "--seed", "1",
+                "--samples", "1", "--rows", "3", "--backend", "cpu", "--out", z.toString(), "--log-prob-out", lq.toString(),
+                "--quiet").code());
+        assertArrayEquals(new long[] {1, 3, 5}, Npy.read(z).shape());
+        assertArrayEquals(new long[] {1, 3}, Npy.read(lq).shape());
+        final Path g1 = write("g1.npy", new long[] {1, 3, 5}, random(r, 15, -1, 1));
+        final CliNoiseTest.Result one = CliNoiseTest.run("backward", "--grad", g1.toString(), "--mu", muF.toString(),
+                "--sigma", sF.toString(), "--samples", "1", "--seed", "1", "--backend", "cpu",
+                "--grad-mu-out", dmu.toString(), "--grad-sigma-out", ds.toString());
+        assertEquals(0, one.code(), one.err());
     }
 
     @Test

@@ -110,6 +110,9 @@ class CliValidationTest {
         rejects(2, "bits: offset 18446744073709551615 + n 2 runs past the end of the stream (2^64 elements)",
                 "bits", "--seed", "1", "--offset", "-1", "--n", "2", "--out", out);
         rejects(2, "noise: --seed is required", "noise", "--n", "2", "--out", out);
+        // Counts are range-checked as 64-bit values: 2^32 + 2 must not wrap to 2.
+        rejects(2, "bits: --n must be in [0, 2147483639], got 4294967298", "bits", "--seed", "1", "--n", "4294967298", "--out", out);
+        rejects(2, "noise: --n must be in [0, 2147483639], got 0x100000002", "noise", "--seed", "1", "--n", "0x100000002", "--out", out);
         rejects(2, "bits: --out is required", "bits", "--seed", "1", "--n", "2");
         rejects(2, "noise: --seed given twice", "noise", "--seed", "1", "--seed=2", "--n", "2", "--out", out);
         rejects(2, "noise: --n needs a value", "noise", "--seed", "1", "--out", out, "--n");

@@ -207,6 +207,26 @@ class CliVariationalTest {
         rejects(2, "forward: --kl-out and --log-prob-out name the same file", "forward", "--mu", mu.toString(), "--sigma",
                 sig.toString(), "--seed", "1", "--backend", "cpu", "--out", z, "--kl-out", dir.resolve("a.npy").toString(),
                 "--log-prob-out", dir.resolve("a.npy").toString());
+        // Shape options: usage errors (exit 2) before any backend, also where a wrong value would otherwise
+        // reach the backend (--rows with (B, D) parameters) or wrap to a valid count (2^32 + 1 samples).
+        rejects(2, "forward: --rows applies to (D,) parameters only; --mu has shape (2, 3)", "forward", "--mu",
+                mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--rows", "2", "--out", z);
+        rejects(2, "forward: --samples must be in [1, 2147483639], got 4294967297", "forward", "--mu", mu.toString(),
+                "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--samples", "4294967297", "--out", z);
+        rejects(2, "forward: offset 18446744073709551612 + n 6 runs past the end of the stream (2^64 elements)", "forward",
+                "--mu", mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--offset", "-4",
+                "--out", z);
+        // Empty parameter arrays (no rows, or D = 0) are usage errors, not an empty z.
+        for (long[] shape : new long[][] {{0, 3}, {2, 0}, {0}}) {
+            final Path e = write("empty" + shape.length + shape[0] + ".npy", shape, new float[0]);
+            final String sh = shape.length == 1 ? "(0,)" : "(" + shape[0] + ", " + shape[1] + ")";
+            rejects(2, "forward: --mu " + e + " is empty (shape " + sh + ")", "forward", "--mu", e.toString(), "--sigma",
+                    e.toString(), "--seed", "1", "--backend", "cpu", "--out", z);
+        }
+        final Path muD = write("mud.npy", new long[] {3}, new float[] {1, 2, 3});
+        final Path sigD = write("sigd.npy", new long[] {3}, new float[] {1, 1, 1});
+        rejects(2, "forward: --rows must be in [1, 2147483639], got 0x100000002", "forward", "--mu", muD.toString(),
+                "--sigma", sigD.toString(), "--seed", "1", "--backend", "cpu", "--rows", "0x100000002", "--out", z);
         final String[] back = {"backward", "--grad", gz.toString(), "--mu", mu.toString(), "--sigma", sig.toString(),
             "--samples", "2", "--backend", "cpu", "--grad-mu-out", dir.resolve("gm.npy").toString(), "--grad-sigma-out",
             dir.resolve("gs.npy").toString()};

@@ -104,6 +104,18 @@ class CpuReparamTest {
                 assertArrayEquals(bits(lqs[0]), bits(lqs[1]));
                 assertArrayEquals(bits(grads[0]), bits(grads[2]));
                 assertArrayEquals(bits(grads[1]), bits(grads[3]));
+                // Without log q the forward pass takes its element-wise path: its ranges start at
+                // element indices that are not multiples of P (3 threads: ranges of 1396), so z and
+                // eps must follow each range's own parameter index and position.
+                assertTrue(s.elements() >= CpuBackend.MIN_PARALLEL, "the call must be split into ranges: " + s);
+                final ReparamCases.Forward ref = ReparamCases.forward(s, mu, rho);
+                for (int t = 0; t < 2; t++) {
+                    final float[] z = new float[(int) s.elements()];
+                    final float[] eps = new float[z.length];
+                    bes[t].reparamForward(s, mu, rho, z, eps);
+                    assertArrayEquals(bits(ref.z()), bits(z), "z, " + bes[t].threads() + " threads, " + s);
+                    assertArrayEquals(bits(ref.eps()), bits(eps), "eps, " + bes[t].threads() + " threads, " + s);
+                }
             }
         }
     }
@@ -463,6 +475,19 @@ class CpuReparamTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> cpu.reparamForward(logSigma, new float[3], new float[] {0, 100, Float.NaN}, z, null))
                 .getMessage().startsWith("rho[1] = 100.0 gives sigma = Infinity"));
+        // A backward pass given only gradLogProb rejects rho whose d log sigma/drho overflows (1/rho).
+        final float[] tiny = rho.clone();
+        tiny[3] = 1e-40f;
+        final float[] gm = new float[6];
+        final float[] gr = new float[6];
+        cpu.reparamBackward(s, mu, tiny, null, z, null, null, gm, gr, false);     // without it, accepted
+        Arrays.fill(gr, 42.0f);
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> cpu.reparamBackward(s, mu, tiny, null, z, null, new float[4], gm, gr, false)).getMessage()
+                .startsWith("rho[3] (b = 1, d = 0) = 1.0E-40 gives d log sigma/drho = Infinity, which the log q gradient multiplies"));
+        for (float v : gr) {
+            assertEquals(42.0f, v);
+        }
         // Unchecked: NaN propagates to exactly the elements it touches.
         final ReparamSpec unchecked = s.toBuilder().checkValues(false).build();
         cpu.reparamForward(unchecked, badMu, rho, z, null);

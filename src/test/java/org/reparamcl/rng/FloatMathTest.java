@@ -100,6 +100,17 @@ class FloatMathTest {
         assertTrue(g < 2.5, "sigmoid max ulp " + g);
     }
 
+    /**
+     * log q's constant HALF_LOG_2PI is log(2 pi) / 2 correctly rounded to float32: an ulp off, shared
+     * by both backends, shifts every log q term by 6e-8, inside every closed-form tolerance.
+     */
+    @Test
+    void halfLog2PiIsCorrectlyRounded() {
+        final double exact = 0.5 * Math.log(2 * Math.PI);
+        assertEquals((float) exact, FloatMath.HALF_LOG_2PI);
+        assertTrue(Math.abs(FloatMath.HALF_LOG_2PI - exact) <= Math.ulp(FloatMath.HALF_LOG_2PI) / 2);
+    }
+
     @Test
     void specialValues() {
         assertEquals(0.0f, FloatMath.exp(Float.NEGATIVE_INFINITY));

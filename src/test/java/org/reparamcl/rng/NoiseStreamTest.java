@@ -140,6 +140,11 @@ class NoiseStreamTest {
     void rangeCheckRejectsRunningPastTheEndOfTheStream() {
         NoiseStream.checkRange(-4L, 4);                       // last four of 2^64: fine
         NoiseStream.checkRange(0, Integer.MAX_VALUE);
+        NoiseStream.checkRange(5, 0);                          // nothing to generate: any offset
+        NoiseStream.checkRange(-1L, 0);
+        NoiseStream.checkRange(-1L, 1);                       // the last element
+        final float[] none = new float[0];
+        NoiseStream.fillNormal(1, 2, 12345, none, 0, 0);
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NoiseStream.checkRange(-4L, 5));
         assertEquals(true, e.getMessage().contains("past the end of the stream"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> NoiseStream.checkRange(0, -1));
