@@ -35,10 +35,16 @@ final class ReparamInputs {
     final long seed;
     final long stream;
     final long offset;
+    /** The --mu and --sigma files as given (named in a value error). */
+    final String muFile;
+    final String sigmaFile;
 
     private ReparamInputs(String command, float[] mu, float[] rho, long[] paramShape, Parameterization param,
-                          boolean samplesGiven, int samples, long seed, long stream, long offset) {
+                          boolean samplesGiven, int samples, long seed, long stream, long offset, String muFile,
+                          String sigmaFile) {
         this.command = command;
+        this.muFile = muFile;
+        this.sigmaFile = sigmaFile;
         this.mu = mu;
         this.rho = rho;
         this.paramShape = paramShape;
@@ -91,7 +97,7 @@ final class ReparamInputs {
             throw new CliException(command + ": --mu " + a.string("mu", "") + " is empty (shape " + shape(mu.shape()) + ")");
         }
         return new ReparamInputs(command, mu.float32Data(), rho.float32Data(), mu.shape(), p, a.has("samples"), k,
-                seed, stream, offset);
+                seed, stream, offset, a.string("mu", ""), a.string("sigma", ""));
     }
 
     /** D: the last axis of the parameters. */
@@ -140,7 +146,9 @@ final class ReparamInputs {
         try {
             spec.requireValidParameters(mu, rho, klGradient, logProbGradient);
         } catch (IllegalArgumentException e) {
-            throw new CliException(command + ": " + e.getMessage());
+            final String m = e.getMessage();          // "mu[i] ..." or "rho[i] ...": name the option and its file
+            final String where = m.startsWith("mu[") ? "--mu " + muFile + ": " : m.startsWith("rho[") ? "--sigma " + sigmaFile + ": " : "";
+            throw new CliException(command + ": " + where + m);
         }
     }
 

@@ -105,7 +105,7 @@ class CliInputTest {
     void badValuesFailBeforeAnyBackendIsChosen() throws IOException {
         final Path bad = dir.resolve("bad-sigma.npy");
         Npy.write(bad, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {1, 1, 1, 2, -0.5f, 2}));
-        final String why = "rho[4] (b = 1, d = 1) = -0.5 is not > 0";
+        final String why = "--sigma " + bad + ": rho[4] (b = 1, d = 1) = -0.5 is not > 0";
         // A device that does not exist: the values are checked first, so their message wins.
         rejects(2, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                 "--backend", "opencl", "--device", "99999999999", "--out", out.toString());
@@ -114,6 +114,10 @@ class CliInputTest {
                 "--grad-sigma-out", dir + "/o2.npy");
         rejects(2, why, "forward", "--mu", mu.toString(), "--sigma", bad.toString(), "--seed", "1",
                 "--backend", "nonsense", "--out", out.toString());
+        final Path badMu = dir.resolve("bad-mu.npy");
+        Npy.write(badMu, NpyArray.ofFloat32(new long[] {2, 3}, new float[] {0, 0, 0, 0, 0, Float.NaN}));
+        rejects(2, "forward: --mu " + badMu + ": mu[5] (b = 1, d = 2) = NaN is not finite", "forward", "--mu",
+                badMu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "cpu", "--out", out.toString());
         // With good values, an unknown backend name is a usage error too.
         rejects(2, "forward: --backend: unknown backend 'nonsense' (expected auto, cpu or opencl)", "forward", "--mu",
                 mu.toString(), "--sigma", sig.toString(), "--seed", "1", "--backend", "nonsense", "--out", out.toString());

@@ -245,7 +245,7 @@ class CliVariationalTest {
         final Path gkl = write("gkl.npy", new long[] {2}, new float[2]);
         final String[] logSigma = back.clone();
         logSigma[6] = rhoBig.toString();
-        rejects(2, "backward: rho[4] (b = 1, d = 1) = 46.0 gives sigma * dsigma/drho - d log sigma/drho = Infinity, "
+        rejects(2, "backward: --sigma " + rhoBig + ": rho[4] (b = 1, d = 1) = 46.0 gives sigma * dsigma/drho - d log sigma/drho = Infinity, "
                 + "which the KL gradient multiplies (parameterization log-sigma)",
                 concat(logSigma, "--param", "log-sigma", "--seed", "1", "--grad-kl", gkl.toString()));
         assertEquals(0, CliNoiseTest.run(concat(logSigma, "--param", "log-sigma", "--seed", "1")).code());
