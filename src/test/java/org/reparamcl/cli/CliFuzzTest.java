@@ -441,6 +441,9 @@ class CliFuzzTest {
             if (!Set.of("auto", "cpu", "opencl").contains(backend)) {
                 return Verdict.error("unknown backend");
             }
+            if (backend.equals("cpu") && !v.getOrDefault("device", "auto").equalsIgnoreCase("auto")) {
+                return Verdict.error("--device with --backend cpu");
+            }
             if (backend.equals("opencl")) {
                 try {
                     ClDevices.select(v.getOrDefault("device", "auto"));
