@@ -9,8 +9,9 @@ import org.reparamcl.cpu.CpuBackend;
 /**
  * The demo's training on the CPU reference reaches the stated loss and recovers s(u).
  *
- * <p>Stated targets after 600 steps (measured over seeds 1..8: excess CRPS 0.0001 .. 0.0017,
- * sigma MAE 0.013 .. 0.020, mean relative error of sigma 0.039 .. 0.055, mu MAE 0.014 .. 0.027):
+ * <p>Stated targets after 600 steps (measured over seeds 1..200: excess CRPS 0.0001 .. 0.0021,
+ * sigma MAE 0.0125 .. 0.0262, mean relative error of sigma 0.039 .. 0.070, mu MAE 0.008 .. 0.037,
+ * last report's loss 0.216 .. 0.235, its ratio to the first 20 steps' 0.495 .. 0.7499):
  * <ul>
  *   <li>held-out CRPS within 0.005 of the true distribution's CRPS on the same points (the
  *       oracle; about 0.226, the population value being E[s]/sqrt(pi) = 0.2257);</li>
@@ -20,6 +21,16 @@ import org.reparamcl.cpu.CpuBackend;
  *   <li>the minibatch loss falls: the mean of the last report's steps is at most 0.24 and at
  *       most 0.75 of the mean of the first 20 steps.</li>
  * </ul>
+ *
+ * <p>False-failure rate. The seeds are fixed (1 and 2; ratios 0.613 and 0.577), so the test passes
+ * or fails identically on every run. Over seeds it is measured, not derived (training has no
+ * closed-form distribution): none of seeds 1..200 misses a target, but the loss ratio comes
+ * closest, 0.74988 at seed 51 against 0.75 (3 of 200 seeds above 0.74); a normal fit to the
+ * ratio (mean 0.618, s.d. 0.053, the limit 2.5 s.d. above) puts a fresh seed's failure rate at
+ * about 0.6%, about 1% for the two seeds here. The other targets are 4 or more s.d. from their
+ * means over the 200 seeds (sigma MAE and last loss 4.0, mu MAE 5.9, relative error 8.1,
+ * excess CRPS 10.6). A change that leaves the training's distribution alone can therefore still
+ * fail here, through the ratio, with probability of order 1%.
  */
 class HeadTrainingTest {
     static final int STEPS = 600;
