@@ -25,6 +25,12 @@ import org.reparamcl.rng.NoiseStream;
  * (b) trains to the stated targets (held-out CRPS within 0.005 of the true distribution's, sigma
  * MAE <= 0.03 and mean relative error <= 10%, mu MAE <= 0.05, the last report's minibatch loss
  * <= 0.24, after 600 steps, as HeadTrainingTest states); all four PNGs are written and decode.
+ *
+ * <p>The seed is fixed (7) and seed 7's printed numbers are pinned, so the test passes or fails
+ * identically on every run. Its targets omit HeadTrainingTest's loss ratio; over seeds 1..200 the
+ * nearest of them to its limit were sigma MAE (largest 0.0262, limit 0.03) and the last report's
+ * loss (largest 0.2351, limit 0.24), each 4.0 s.d. from its mean: about 3e-5 each for a fresh seed
+ * (normal fit; none of the 200 failed).
  */
 class CliDemoTest {
     static final Pattern CRPS = Pattern.compile("held-out CRPS ([0-9.]+) \\(the true distribution scores ([0-9.]+)");
