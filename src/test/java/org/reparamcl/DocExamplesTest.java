@@ -265,10 +265,10 @@ class DocExamplesTest {
         // mu: each step contracts mu's error by (1 - 2 lr) = 0.9 and adds N(0, (2 lr sigma_t)^2 / K), so
         // the error after 150 steps is a conditionally Gaussian martingale (the start, 0.9^150 |target|,
         // is below 1e-6) with total variance V = 0.00125 sum_t 0.81^(149 - t) sigma_t^2. sigma_t is not
-        // bounded by its start 0.974: in a float64 simulation of this loop (numpy, 400,000 coordinates,
-        // target ~ N(0, 4)) it rose to 1.30 early but stayed below 0.36 from step 75 on, so V <= 8.5e-4
-        // and P(|mu - target| > 0.4) <= 2 exp(-0.4^2 / (2 V)) = 2e-41 per value (the simulated error has
-        // s.d. 0.0174, largest 0.082). sigma: the mean of the 37 final sigmas is 0.2107 in that
+        // bounded by its start 0.974: in float64 simulations of this loop (numpy, 2 x 400,000 coordinates,
+        // target ~ N(0, 4)) it rose to 1.30 early but stayed below 0.38 from step 75 on, so V <= 9.5e-4
+        // and P(|mu - target| > 0.4) <= 2 exp(-0.4^2 / (2 V)) = 5e-37 per value (the simulated error has
+        // s.d. 0.0175, largest 0.086). sigma: the mean of the 37 final sigmas is 0.2107 in that
         // simulation, s.d. 0.0050 per coordinate, 0.00082 for the mean of 37 (2,000 runs of this loop on
         // the CPU reference, Random(0..1999) inputs: mean 0.2107, s.d. 0.00083, range 0.2081 to 0.2137,
         // largest |mu - target| 0.084); the accepted band
