@@ -312,9 +312,6 @@ class DocExamplesTest {
      * report), so that a failure can be replayed with {@code -Dreparam.docExamplesSeed=SEED}.
      */
     private static Random freshRandom() {
-        final String fixed = System.getProperty("reparam.docExamplesSeed");
-        final long seed = fixed != null ? Long.parseLong(fixed) : new java.security.SecureRandom().nextLong();
-        System.out.println("DocExamplesTest: inputs from seed " + seed + " (replay: -Dreparam.docExamplesSeed=" + seed + ")");
-        return new Random(seed);
+        return new Random(TestSeeds.fresh("reparam.docExamplesSeed"));
     }
 }

@@ -53,9 +53,8 @@ class ValueCheckParityTest {
 
     @Test
     void deviceCheckRejectsExactlyWhatTheCpuRejectsWithTheSameMessage() {
-        final Random rnd = new Random();
-        final long seed = rnd.nextLong();
-        rnd.setSeed(seed);
+        final long seed = org.reparamcl.TestSeeds.fresh("reparam.valueCheckSeed");
+        final Random rnd = new Random(seed);
         final float edge = largestWithFiniteSigma(Parameterization.LOG_SIGMA);
         int rejected = 0;
         int accepted = 0;
