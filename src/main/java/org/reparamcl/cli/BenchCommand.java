@@ -157,7 +157,7 @@ public final class BenchCommand {
                 }
             }
         } else {
-            requireCreatable(what, dir);
+            OutputFiles.requireCreatable(what, dir, "");
         }
         return dir;
     }
@@ -177,30 +177,7 @@ public final class BenchCommand {
                 throw new CliException(what + ": directory " + abs.getParent() + " is not writable");
             }
         } else {
-            requireCreatable(what, abs.getParent());
-        }
-    }
-
-    /**
-     * A directory that does not exist: a dangling link, or no writable directory to create it in,
-     * is an error. Messages name the ancestor as a prefix of the path as given.
-     */
-    private static void requireCreatable(String what, Path dir) {
-        Path p = dir;
-        while (p != null && !Files.exists(p)) {
-            if (Files.isSymbolicLink(p)) {
-                throw new CliException(what + ": " + p + " is a symbolic link that cannot be followed");
-            }
-            p = p.getParent();
-        }
-        if (p == null) {
-            p = Path.of("").toAbsolutePath();                      // a relative path: the working directory
-        }
-        if (p == null || !Files.isDirectory(p)) {
-            throw new CliException(what + ": " + p + " is not a directory");
-        }
-        if (!Files.isWritable(p)) {
-            throw new CliException(what + ": directory " + p + " is not writable");
+            OutputFiles.requireCreatable(what, abs.getParent(), "");
         }
     }
 

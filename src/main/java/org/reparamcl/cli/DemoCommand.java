@@ -109,22 +109,7 @@ final class DemoCommand {
             }
             return;
         }
-        Path p = asGiven;                                                // messages name a prefix of the path as given
-        while (p != null && !Files.exists(p)) {
-            if (Files.isSymbolicLink(p)) {
-                throw new CliException(what + ": " + p + " is a symbolic link that cannot be followed");
-            }
-            p = p.getParent();
-        }
-        if (p == null) {
-            p = Path.of("").toAbsolutePath();                            // a relative path: the working directory
-        }
-        if (!Files.isDirectory(p)) {
-            throw new CliException(what + ": cannot be created, " + p + " is not a directory");
-        }
-        if (!Files.isWritable(p)) {
-            throw new CliException(what + ": cannot be created, directory " + p + " is not writable");
-        }
+        OutputFiles.requireCreatable(what, asGiven, "cannot be created, ");
     }
 
     /**

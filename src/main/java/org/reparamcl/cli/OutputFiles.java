@@ -2,6 +2,7 @@ package org.reparamcl.cli;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,5 +42,29 @@ final class OutputFiles {
             }
         }
         return new IOException(a.command() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+    }
+
+    /**
+     * A directory that does not exist: a dangling link on the way, or no writable directory to
+     * create it in, is a usage error (exit 2). Messages start with {@code what}, then {@code how}
+     * (e.g. "cannot be created, " or ""), and name the ancestor as a prefix of the path as given.
+     */
+    static void requireCreatable(String what, Path dir, String how) {
+        Path p = dir;
+        while (p != null && !Files.exists(p)) {
+            if (Files.isSymbolicLink(p)) {
+                throw new CliException(what + ": " + p + " is a symbolic link that cannot be followed");
+            }
+            p = p.getParent();
+        }
+        if (p == null) {
+            p = Path.of("").toAbsolutePath();                      // a relative path: the working directory
+        }
+        if (!Files.isDirectory(p)) {
+            throw new CliException(what + ": " + how + p + " is not a directory");
+        }
+        if (!Files.isWritable(p)) {
+            throw new CliException(what + ": " + how + "directory " + p + " is not writable");
+        }
     }
 }
