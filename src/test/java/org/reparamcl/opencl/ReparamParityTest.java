@@ -85,6 +85,17 @@ class ReparamParityTest {
         }
     }
 
+    /** Runs {@code in} on both backends: the OpenCL call takes the short-parameter path once and matches bit for bit. */
+    static void assertShortPathMatches(ReparamSpec s, BackwardInputs in) {
+        final ClReparam reparam = cl.reparam();
+        final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
+        final Outputs want = in.run(cpu, s);
+        final long before = reparam.shortBackwards;
+        final Outputs got = in.run(cl, s);
+        assertEquals(1, reparam.shortBackwards - before, "short path ran: " + what);
+        assertSame(want, got, what);
+    }
+
     static void assertSame(Outputs a, Outputs b, String what) {
         assertArrayEquals(bits(a.z()), bits(b.z()), "z " + what);
         assertArrayEquals(bits(a.eps()), bits(b.eps()), "eps " + what);
@@ -387,7 +398,6 @@ class ReparamParityTest {
     @Test
     void shortParameterBackwardMatchesTheCpuReference() {
         final SplittableRandom rnd = new SplittableRandom(0x5407);
-        final ClReparam reparam = cl.reparam();
         final Parameterization[] pzs = Parameterization.values();
         int c = 0;
         final int[] sizes = {1, 2, 4, 8, 16, 32, 3, 5, 6, 7, 10, 12, 15, 17, 20, 31, 33, 48, 63,
@@ -404,13 +414,7 @@ class ReparamParityTest {
                     final ReparamSpec s = ReparamSpec.builder().shape(k, b, d).broadcast(shape <= 1).parameterization(pz)
                             .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).noiseMode(mode).build();
                     assertEquals(np, s.paramElements(), s.toString());
-                    final BackwardInputs in = BackwardInputs.random(s, rnd);
-                    final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
-                    final Outputs want = in.run(cpu, s);
-                    final long before = reparam.shortBackwards;
-                    final Outputs got = in.run(cl, s);
-                    assertEquals(1, reparam.shortBackwards - before, "short path ran: " + what);
-                    assertSame(want, got, what);
+                    assertShortPathMatches(s, BackwardInputs.random(s, rnd));
                 }
             }
         }
@@ -600,7 +604,6 @@ class ReparamParityTest {
     @Test
     void shortParametersWithManyRowBlocksAtAPhase() {
         final SplittableRandom rnd = new SplittableRandom(0x5B10C);
-        final ClReparam reparam = cl.reparam();
         int c = 0;
         for (int d : new int[] {1, 2}) {
             for (int rows : new int[] {513, 1100, 64 * ClReparam.SHORT_RUN_BLOCKS * 2 + 65}) {
@@ -610,13 +613,7 @@ class ReparamParityTest {
                         .parameterization(Parameterization.values()[c % Parameterization.values().length])
                         .seed(rnd.nextLong()).stream(rnd.nextLong()).offset(offset).build();
                 assertTrue(s.reductionRows() > 64 * ClReparam.SHORT_RUN_BLOCKS, s.toString());
-                final BackwardInputs in = BackwardInputs.random(s, rnd);
-                final String what = s + " extras=" + in.extras() + " accumulate=" + in.accumulate();
-                final Outputs want = in.run(cpu, s);
-                final long before = reparam.shortBackwards;
-                final Outputs got = in.run(cl, s);
-                assertEquals(1, reparam.shortBackwards - before, "short path ran: " + what);
-                assertSame(want, got, what);
+                assertShortPathMatches(s, BackwardInputs.random(s, rnd));
                 c++;
             }
         }
