@@ -8,14 +8,8 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +27,7 @@ import org.reparamcl.chart.Legend;
 import org.reparamcl.chart.Palette;
 import org.reparamcl.chart.Series;
 import org.reparamcl.CrossoverTable;
+import org.reparamcl.io.FileBatch;
 
 /**
  * The artifacts of a run: a Markdown table, a JSON file with the raw numbers and the machine,
@@ -263,93 +258,8 @@ public final class BenchReport {
         for (Path c : crossoverCopies) {
             files.put(c, crossover);
         }
-        final List<Path> createdDirs = new ArrayList<>();
-        final List<Path> createdFiles = new ArrayList<>();
-        final List<Path> targets = new ArrayList<>(files.keySet());
-        final Path[] temps = new Path[targets.size()];
-        boolean done = false;
-        Path current = dir;
-        try {
-            createDirectories(dir, createdDirs);
-            for (Path c : crossoverCopies) {
-                current = c;
-                createDirectories(c.toAbsolutePath().getParent(), createdDirs);
-            }
-            for (int i = 0; i < targets.size(); i++) {
-                current = targets.get(i);
-                final Path abs = current.toAbsolutePath();
-                if (Files.isDirectory(abs)) {
-                    throw new FileSystemException(current.toString(), null, "is a directory");
-                }
-                temps[i] = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-                Files.write(temps[i], files.get(current));
-                permissions(abs, temps[i]);
-            }
-            for (int i = 0; i < targets.size(); i++) {
-                current = targets.get(i);
-                final boolean existed = Files.exists(current, LinkOption.NOFOLLOW_LINKS);
-                move(temps[i], current);
-                temps[i] = null;
-                if (!existed) {
-                    createdFiles.add(current);
-                }
-            }
-            done = true;
-        } catch (IOException e) {
-            throw naming(current, e);
-        } finally {
-            for (Path t : temps) {
-                deleteQuietly(t);
-            }
-            if (!done) {
-                createdFiles.forEach(BenchReport::deleteQuietly);
-                for (int i = createdDirs.size() - 1; i >= 0; i--) {
-                    deleteQuietly(createdDirs.get(i));
-                }
-            }
-        }
+        FileBatch.write(files, () -> { });
         return md;
-    }
-
-    /** Creates {@code dir} and its missing parents, noting each one created (outermost first). */
-    private static void createDirectories(Path dir, List<Path> created) throws IOException {
-        final Path abs = dir.toAbsolutePath();
-        final List<Path> missing = new ArrayList<>();
-        for (Path p = abs; p != null && !Files.exists(p); p = p.getParent()) {
-            missing.add(0, p);
-        }
-        for (Path p : missing) {
-            Files.createDirectory(p);
-            created.add(p);
-        }
-        if (!Files.isDirectory(abs)) {
-            throw new FileSystemException(abs.toString(), null, "not a directory");
-        }
-    }
-
-    /** The failure, naming {@code target} as given rather than a temporary file. */
-    private static IOException naming(Path target, IOException e) {
-        if (e instanceof FileSystemException f && target.toString().equals(f.getFile())) {
-            return e;
-        }
-        final String why = e instanceof NoSuchFileException ? "no such file or directory"
-                : e instanceof AccessDeniedException ? "permission denied"
-                : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
-                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        final FileSystemException named = new FileSystemException(target.toString(), null, why);
-        named.initCause(e);
-        return named;
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // the original failure is the one worth reporting (a directory someone filled meanwhile stays)
-        }
     }
 
     /** How the bench checks the passes' outputs, in words (the report and the JSON carry it). */
@@ -575,15 +485,7 @@ public final class BenchReport {
      * PNG. Peer lines are drawn at the run's sizes only.
      */
     public void writePng(Path file) throws IOException {
-        final byte[] bytes = png();
-        final Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            permissions(file.toAbsolutePath(), tmp);
-            move(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        FileBatch.write(Map.of(file, png()), () -> { });
     }
 
     /** The chart as PNG bytes (see {@link #writePng}). */
@@ -700,28 +602,6 @@ public final class BenchReport {
             out[1][i] = pts.get(i)[1];
         }
         return out;
-    }
-
-    /**
-     * The permissions of the file that {@code tmp} will replace: those of an existing regular file
-     * {@code target}, else rw-r--r-- like an ordinary new file (temporary files start owner-only);
-     * ignored off POSIX.
-     */
-    private static void permissions(Path target, Path tmp) throws IOException {
-        try {
-            Files.setPosixFilePermissions(tmp, Files.isRegularFile(target) ? Files.getPosixFilePermissions(target)
-                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
-    }
-
-    private static void move(Path tmp, Path file) throws IOException {
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 
     private static String fmt(double ns) {

@@ -2,16 +2,9 @@ package org.reparamcl.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +17,7 @@ import org.reparamcl.demo.DemoCharts;
 import org.reparamcl.demo.HeadTraining;
 import org.reparamcl.demo.HeteroscedasticData;
 import org.reparamcl.demo.ToyExample;
+import org.reparamcl.io.FileBatch;
 
 /**
  * {@code reparam demo}: the two textbook examples end to end (docs/HEAD.md). (a) z = x + eps for
@@ -120,115 +114,32 @@ final class DemoCommand {
      * removed; an error names the option and the path as given, never a temporary file.
      */
     private static void writeAll(String given, Path dir, Map<String, byte[]> pngs, PrintStream out) throws IOException {
-        final List<Path> createdDirs = new ArrayList<>();
-        final List<Path> createdFiles = new ArrayList<>();
-        final List<String> names = new ArrayList<>(pngs.keySet());
-        final Path[] temps = new Path[names.size()];
-        boolean done = false;
-        boolean stdoutFailed = false;
-        String current = null;
+        final Map<Path, byte[]> files = new LinkedHashMap<>();
+        pngs.forEach((name, png) -> files.put(dir.resolve(name), png));
+        final boolean[] stdoutFailed = {false};
         try {
-            createDirectories(dir, createdDirs);
-            for (int i = 0; i < names.size(); i++) {
-                current = names.get(i);
-                final Path target = dir.resolve(current);
-                temps[i] = Files.createTempFile(dir, "." + current + "-", ".tmp");
-                Files.write(temps[i], pngs.get(current));
-                permissions(target, temps[i]);
-            }
-            current = null;
-            for (String name : names) {
-                out.println("  wrote " + dir.resolve(name));
-            }
-            if (out.checkError()) {
-                stdoutFailed = true;
-                throw new IOException("demo: cannot write to standard output");
-            }
-            for (int i = 0; i < names.size(); i++) {
-                current = names.get(i);
-                final Path target = dir.resolve(current);
-                final boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-                move(temps[i], target);
-                temps[i] = null;
-                if (!existed) {
-                    createdFiles.add(target);
+            FileBatch.write(files, () -> {
+                for (Path p : files.keySet()) {
+                    out.println("  wrote " + p);
                 }
-            }
-            done = true;
+                if (out.checkError()) {
+                    stdoutFailed[0] = true;
+                    throw new IOException("demo: cannot write to standard output");
+                }
+            });
         } catch (IOException e) {
-            if (stdoutFailed) {
+            if (stdoutFailed[0]) {
                 throw e;
             }
-            throw new IOException("demo: --out-dir " + given + ": " + (current == null ? "" : current + ": ")
-                    + problem(e), e);
-        } finally {
-            for (Path t : temps) {
-                deleteQuietly(t);
-            }
-            if (!done) {
-                createdFiles.forEach(DemoCommand::deleteQuietly);
-                for (int i = createdDirs.size() - 1; i >= 0; i--) {
-                    deleteQuietly(createdDirs.get(i));
+            String file = "";                                   // a PNG's name, or none for the directory
+            if (e instanceof FileSystemException f) {
+                for (Path p : files.keySet()) {
+                    if (p.toString().equals(f.getFile())) {
+                        file = p.getFileName() + ": ";
+                    }
                 }
             }
-        }
-    }
-
-    /** What went wrong with a file, without its (possibly temporary) name. */
-    private static String problem(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof FileSystemException f) {
-            return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    /** Creates {@code dir} and its missing parents, noting each one created (outermost first). */
-    private static void createDirectories(Path dir, List<Path> created) throws IOException {
-        final List<Path> missing = new ArrayList<>();
-        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
-            missing.add(0, p);
-        }
-        for (Path p : missing) {
-            Files.createDirectory(p);
-            created.add(p);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new FileSystemException(dir.toString(), null, "not a directory");
-        }
-    }
-
-    /** A replaced file keeps its POSIX permissions; a new one is rw-r--r-- (temporary files start owner-only). */
-    private static void permissions(Path target, Path tmp) throws IOException {
-        try {
-            Files.setPosixFilePermissions(tmp, Files.isRegularFile(target) ? Files.getPosixFilePermissions(target)
-                    : PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException | RuntimeException e) {
-            // best effort: the failure being reported matters more
+            throw new IOException("demo: --out-dir " + given + ": " + file + FileBatch.problem(e), e);
         }
     }
 
