@@ -3,6 +3,7 @@ package org.reparamcl.io;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -10,7 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -19,10 +22,11 @@ import java.util.Map;
  * {@code reparam bench} and the PNGs of {@code reparam demo}; {@code .npy} outputs have
  * {@code Npy.writeAll}). Every file is first written to a hidden temporary file beside its target,
  * creating missing directories; only when all are written, and {@code beforeMove} has succeeded,
- * are they moved into place (atomically where the file system allows). On any failure every
- * temporary file is removed, and so are the files and directories this call created; a file that
- * existed is left as it was unless its move had already happened. A replaced file keeps its POSIX
- * permissions; a new one is rw-r--r-- (temporary files start owner-only).
+ * are they moved into place (atomically where the file system allows, see {@link #moveAll}). On
+ * any failure every temporary file is removed, and so are the files and directories this call
+ * created, and every file that existed has its old content back, including files whose move had
+ * already happened. A replaced file keeps its POSIX permissions; a new one is rw-r--r--
+ * (temporary files start owner-only).
  */
 public final class FileBatch {
     /** What runs after every file is staged and before any is moved into place. */
@@ -30,6 +34,8 @@ public final class FileBatch {
     public interface BeforeMove {
         void run() throws IOException;
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private FileBatch() {
     }
@@ -43,7 +49,6 @@ public final class FileBatch {
      */
     public static void write(Map<Path, byte[]> files, BeforeMove beforeMove) throws IOException {
         final List<Path> createdDirs = new ArrayList<>();
-        final List<Path> createdFiles = new ArrayList<>();
         final List<Path> targets = new ArrayList<>(files.keySet());
         final Path[] temps = new Path[targets.size()];
         boolean done = false;
@@ -65,15 +70,13 @@ public final class FileBatch {
             }
             current = null;
             beforeMove.run();
-            for (int i = 0; i < targets.size(); i++) {
-                current = targets.get(i);
-                final boolean existed = Files.exists(current, LinkOption.NOFOLLOW_LINKS);
-                move(temps[i], current);
-                temps[i] = null;
-                if (!existed) {
-                    createdFiles.add(current);
-                }
+            try {
+                moveAll(List.of(temps), targets);
+            } catch (MoveFailed f) {
+                current = targets.get(f.index());
+                throw f.failure();
             }
+            Arrays.fill(temps, null);
             done = true;
         } catch (IOException e) {
             throw current == null ? e : naming(current, e);
@@ -82,11 +85,122 @@ public final class FileBatch {
                 deleteQuietly(t);
             }
             if (!done) {
-                createdFiles.forEach(FileBatch::deleteQuietly);
                 for (int i = createdDirs.size() - 1; i >= 0; i--) {
                     deleteQuietly(createdDirs.get(i));
                 }
             }
+        }
+    }
+
+    /**
+     * Why {@link #moveAll} failed: which move ({@link #index()}) and the exception it threw
+     * ({@link #failure()}, which carries as suppressed exceptions any file that could not be put
+     * back). By the time it is thrown, every earlier move has been undone.
+     */
+    public static final class MoveFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int index;
+
+        MoveFailed(int index, IOException failure) {
+            super(failure.getMessage(), failure);
+            this.index = index;
+        }
+
+        /** The position in the lists given to {@link #moveAll} of the move that failed. */
+        public int index() {
+            return index;
+        }
+
+        /** The exception the failed move threw. */
+        public IOException failure() {
+            return (IOException) getCause();
+        }
+    }
+
+    /**
+     * Moves each {@code staged[i]} onto {@code targets[i]}, in order, all or nothing. Each move
+     * replaces its target atomically where the file system allows (so a target is never missing
+     * or partial). Before a target that exists is replaced, its old content is kept under a hidden
+     * name beside it (a hard link, or a copy where the file system has none); if a later move
+     * fails, the targets already replaced get their old content back (moved back atomically), the
+     * targets that did not exist are deleted, and the kept copies are removed. On success the kept
+     * copies are removed. Only a crash of the process in the middle leaves a kept copy behind
+     * (named {@code .old-<16 hex digits>} beside the target); so does a failure to put one back, which is
+     * added to the thrown exception's failure as a suppressed exception naming the kept copy.
+     *
+     * @param staged the files to move, each on the same file system as its target
+     * @param targets where they go (a symbolic link is replaced by the file, not followed)
+     * @throws MoveFailed naming the target whose move (or the keeping of whose old content) failed,
+     *         after every earlier move was undone
+     * @throws IllegalArgumentException if the lists differ in length
+     */
+    public static void moveAll(List<Path> staged, List<Path> targets) throws MoveFailed {
+        if (staged.size() != targets.size()) {
+            throw new IllegalArgumentException(staged.size() + " staged files but " + targets.size() + " targets");
+        }
+        final Path[] kept = new Path[targets.size()];
+        final boolean[] existed = new boolean[targets.size()];
+        int i = 0;
+        try {
+            for (; i < targets.size(); i++) {
+                final Path target = targets.get(i);
+                existed[i] = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+                if (existed[i]) {
+                    kept[i] = keep(target);
+                }
+                move(staged.get(i), target);
+            }
+        } catch (IOException e) {
+            for (int j = i - 1; j >= 0; j--) {
+                undo(targets.get(j), existed[j], kept[j], e);
+            }
+            if (kept[i] != null) {
+                deleteQuietly(kept[i]);
+            }
+            throw new MoveFailed(i, e);
+        }
+        for (Path k : kept) {
+            deleteQuietly(k);
+        }
+    }
+
+    /** A hard link to {@code target} (or, where links are not supported, a copy) under a new hidden name beside it. */
+    private static Path keep(Path target) throws IOException {
+        final Path abs = target.toAbsolutePath();
+        for (int attempt = 0; ; attempt++) {
+            final Path name = abs.resolveSibling(String.format(".old-%016x", RANDOM.nextLong()));   // short: any target name works
+            try {
+                try {
+                    Files.createLink(name, abs);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    if (e instanceof FileAlreadyExistsException) {
+                        throw (FileAlreadyExistsException) e;
+                    }
+                    Files.copy(abs, name, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return name;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 16) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Puts {@code target} back as it was before its move; a failure is added to {@code failure}. */
+    private static void undo(Path target, boolean existed, Path kept, IOException failure) {
+        try {
+            if (existed) {
+                move(kept, target);
+            } else {
+                Files.deleteIfExists(target);
+            }
+        } catch (IOException | RuntimeException e) {
+            final FileSystemException note = new FileSystemException(target.toString(), kept == null ? null
+                    : kept.toString(), "could not be put back" + (kept == null ? " (it was new)"
+                    : "; its old content is in the other file"));
+            note.initCause(e);
+            failure.addSuppressed(note);
         }
     }
 

@@ -6,20 +6,20 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import org.reparamcl.io.FileBatch;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0; little-endian
@@ -92,12 +92,13 @@ public final class Npy {
      * Writes several {@code .npy} files all or nothing (as far as the file system allows). Each
      * output that is, or will be, a regular file is written to a short hidden temporary file in
      * the directory of the file it replaces (given the replaced file's POSIX permissions), synced,
-     * and moved into place (atomically where the
-     * file system allows) only when every output has been written; on failure the temporary
-     * files are deleted and no existing file is changed. A path that is a symbolic link writes to
-     * the link's target (the link stays); a path that names an existing FIFO or character device
-     * is written in place, without a temporary file; a dangling symbolic link or a directory is
-     * an error before anything is written.
+     * and moved into place (atomically where the file system allows) only when every output has
+     * been written; on failure the temporary files are deleted, no new file stays and every
+     * existing file has its old content (a file already replaced when a later move fails is put
+     * back, see {@link FileBatch#moveAll}). A path that is a symbolic link writes to the link's
+     * target (the link stays); a path that names an existing FIFO or character device is written
+     * in place, without a temporary file (what a reader took from it cannot be taken back); a
+     * dangling symbolic link or a directory is an error before anything is written.
      *
      * @param paths the files, none naming the same file as another (see {@link #sameFile})
      * @param arrays the arrays, one per path
@@ -142,17 +143,23 @@ public final class Npy {
                     }
                 }
             }
-            for (current = 0; current < targets.size(); current++) {
-                final Target t = targets.get(current);
-                if (!t.inPlace()) {
-                    try {
-                        Files.move(temps[current], t.file(), StandardCopyOption.ATOMIC_MOVE);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(temps[current], t.file(), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    temps[current] = null;
+            final List<Integer> moved = new ArrayList<>();
+            final List<Path> staged = new ArrayList<>();
+            final List<Path> files = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                if (!targets.get(i).inPlace()) {
+                    moved.add(i);
+                    staged.add(temps[i]);
+                    files.add(targets.get(i).file());
                 }
             }
+            try {
+                FileBatch.moveAll(staged, files);
+            } catch (FileBatch.MoveFailed f) {
+                current = moved.get(f.index());
+                throw f.failure();
+            }
+            Arrays.fill(temps, null);
         } catch (IOException e) {
             throw naming(paths.get(Math.min(current, paths.size() - 1)), e);
         } finally {

@@ -137,6 +137,39 @@ class NpyWriteTest {
         assertEquals(List.of("fifo"), listing());
     }
 
+    /**
+     * A move that fails after an earlier one succeeded: the earlier output gets its old content
+     * back. The FIFO output is written in place after the regular outputs are staged and before any
+     * move; its reader (once the FIFO's data, larger than a pipe's buffer, has started flowing)
+     * turns the third output into a directory, so its move fails even as root.
+     */
+    @Test
+    @Timeout(60)
+    void aFailedLaterMovePutsBackTheEarlierOutputs() throws Exception {
+        Path first = dir.resolve("first.npy");
+        NpyArray old = NpyArray.ofInt32(new long[] {1}, new int[] {7});
+        Npy.write(first, old);
+        Path f = TestFiles.fifo(dir, "fifo");
+        Path third = dir.resolve("third.npy");
+        NpyArray big = NpyArray.ofFloat32(new long[] {1 << 20}, new float[1 << 20]);
+        CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+            try (java.io.InputStream in = Files.newInputStream(f)) {
+                long n = in.read(new byte[4096]);
+                Files.createDirectories(third.resolve("inside"));
+                return n + in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        NpyArray one = NpyArray.ofInt32(new long[] {1}, new int[] {1});
+        IOException e = assertThrows(IOException.class,
+                () -> Npy.writeAll(List.of(first, f, third), List.of(one, big, one)));
+        assertTrue(reader.get(30, TimeUnit.SECONDS) > 4L << 20);
+        assertTrue(e.getMessage().startsWith(third.toString()), e.getMessage());
+        assertEquals(old, Npy.read(first));
+        assertEquals(List.of("fifo", "first.npy", "third.npy"), listing());
+    }
+
     /** A FIFO (as bash's {@code <(...)} gives) is read as a stream: it has no size to check against. */
     @Test
     @Timeout(60)

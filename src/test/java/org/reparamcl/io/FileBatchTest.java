@@ -1,0 +1,143 @@
+package org.reparamcl.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.reparamcl.TestFiles;
+
+/**
+ * The all-or-nothing writer's last step: a move that fails after others succeeded puts the
+ * earlier targets back (old content for files that existed, nothing for new ones). A move is made
+ * to fail, even as root, by turning its target into a directory that is not empty.
+ */
+class FileBatchTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Path staged(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private void blockWithADirectory(Path target) throws IOException {
+        Files.createDirectories(target.resolve("inside"));
+    }
+
+    @Test
+    void moveAllReplacesEveryTargetAndKeepsNoOldCopies() throws IOException {
+        final Path a = Files.writeString(dir.resolve("a.txt"), "old a");
+        final Path b = dir.resolve("b.txt");
+        FileBatch.moveAll(List.of(staged("sa", "new a"), staged("sb", "new b")), List.of(a, b));
+        assertEquals("new a", Files.readString(a));
+        assertEquals("new b", Files.readString(b));
+        assertEquals(List.of("a.txt", "b.txt"), TestFiles.listing(dir));
+    }
+
+    @Test
+    void aFailedMovePutsBackEveryEarlierTarget() throws IOException {
+        final Path a = Files.writeString(dir.resolve("a.txt"), "old a");
+        Files.setPosixFilePermissions(a, PosixFilePermissions.fromString("rw-------"));
+        final Path b = dir.resolve("b.txt");                         // new
+        final Path c = Files.writeString(dir.resolve("c.txt"), "old c");
+        final Path d = dir.resolve("d.txt");
+        blockWithADirectory(d);
+        final List<Path> staged = List.of(staged("sa", "new a"), staged("sb", "new b"), staged("sc", "new c"),
+                staged("sd", "new d"));
+
+        final FileBatch.MoveFailed f = assertThrows(FileBatch.MoveFailed.class,
+                () -> FileBatch.moveAll(staged, List.of(a, b, c, d)));
+
+        assertEquals(3, f.index());
+        assertTrue(f.failure() instanceof FileSystemException, f.failure().toString());
+        assertEquals(0, f.failure().getSuppressed().length, "every target was put back");
+        assertEquals("old a", Files.readString(a));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(a));
+        assertFalse(Files.exists(b));
+        assertEquals("old c", Files.readString(c));
+        assertTrue(Files.isDirectory(d.resolve("inside")));
+        // The staged files already moved are gone; the one that failed is the caller's to delete.
+        assertEquals(List.of("a.txt", "c.txt", "d.txt", "sd"), TestFiles.listing(dir));
+    }
+
+    @Test
+    void aFailedFirstMoveChangesNothing() throws IOException {
+        final Path a = dir.resolve("a.txt");
+        blockWithADirectory(a);
+        final Path b = Files.writeString(dir.resolve("b.txt"), "old b");
+        final FileBatch.MoveFailed f = assertThrows(FileBatch.MoveFailed.class,
+                () -> FileBatch.moveAll(List.of(staged("sa", "new a"), staged("sb", "new b")), List.of(a, b)));
+        assertEquals(0, f.index());
+        assertEquals("old b", Files.readString(b));
+        assertEquals(List.of("a.txt", "b.txt", "sa", "sb"), TestFiles.listing(dir));
+    }
+
+    /** The old content is kept by a hard link, so another link to the old file still sees it. */
+    @Test
+    void anotherHardLinkKeepsTheOldContent() throws IOException {
+        final Path a = Files.writeString(dir.resolve("a.txt"), "old a");
+        final Path other = Files.createLink(dir.resolve("other"), a);
+        FileBatch.moveAll(List.of(staged("sa", "new a")), List.of(a));
+        assertEquals("new a", Files.readString(a));
+        assertEquals("old a", Files.readString(other));
+    }
+
+    @Test
+    void theListsMustMatch() {
+        assertThrows(IllegalArgumentException.class, () -> FileBatch.moveAll(List.of(dir.resolve("x")), List.of()));
+    }
+
+    /**
+     * The whole writer: a move that fails after {@code beforeMove} (which here blocks the third
+     * target) leaves the first target's old content, removes the second (new) one and the
+     * directory created for it, and names the target that failed.
+     */
+    @Test
+    void writeIsAllOrNothingWhenALateMoveFails() throws IOException {
+        final Path a = Files.writeString(dir.resolve("a.png"), "old a");
+        final Path b = dir.resolve("new-dir").resolve("b.png");
+        final Path c = dir.resolve("c.png");
+        final Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(a, bytes("new a"));
+        files.put(b, bytes("new b"));
+        files.put(c, bytes("new c"));
+
+        final FileSystemException e = assertThrows(FileSystemException.class,
+                () -> FileBatch.write(files, () -> blockWithADirectory(c)));
+
+        assertEquals(c.toString(), e.getFile());
+        assertEquals("old a", Files.readString(a));
+        assertEquals(List.of("a.png", "c.png"), TestFiles.listing(dir));
+        assertEquals(List.of("inside"), TestFiles.listing(c));
+    }
+
+    @Test
+    void writeReplacesAndCreates() throws IOException {
+        final Path a = Files.writeString(dir.resolve("a.png"), "old a");
+        final Path b = dir.resolve("sub").resolve("b.png");
+        final Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(a, bytes("new a"));
+        files.put(b, bytes("new b"));
+        FileBatch.write(files, () -> { });
+        assertArrayEquals(bytes("new a"), Files.readAllBytes(a));
+        assertArrayEquals(bytes("new b"), Files.readAllBytes(b));
+        assertEquals(List.of("a.png", "sub"), TestFiles.listing(dir));
+        assertEquals(List.of("b.png"), TestFiles.listing(dir.resolve("sub")));
+    }
+}
