@@ -25,7 +25,12 @@
  * OpenCL C paths that compute the same bits. Building with -DRP_PORTABLE forces those paths on
  * clang too: the tests build the program both ways and hold both to the CPU reference's bits
  * (PortableKernelsTest), so the paths that a non-clang driver takes are tested on PoCL.
+ * Drivers whose clang targets SPIR-V (Mesa's rusticl: __SPIR64__) keep the shuffles and streaming
+ * stores but get no prefetches, which the SPIR-V translator cannot express (it aborts the process).
  */
+#if defined(__SPIR__) || defined(__SPIR32__) || defined(__SPIR64__)
+#define RP_SPIR_TARGET 1
+#endif
 #if defined(__clang__) && !defined(RP_PORTABLE)
 #define RP_CLANG_EXTENSIONS 1
 #endif
@@ -33,7 +38,7 @@
 #if __has_builtin(__builtin_nontemporal_store)
 #define PHILOX_HAVE_NT_STORE 1
 #endif
-#if __has_builtin(__builtin_prefetch)
+#if __has_builtin(__builtin_prefetch) && !defined(RP_SPIR_TARGET)
 #define RP_HAVE_PREFETCH 1
 #endif
 #endif

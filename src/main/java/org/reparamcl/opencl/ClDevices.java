@@ -6,7 +6,6 @@ import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_NAME;
 import static org.jocl.CL.CL_DEVICE_TYPE;
 import static org.jocl.CL.CL_DEVICE_TYPE_ACCELERATOR;
-import static org.jocl.CL.CL_DEVICE_TYPE_ALL;
 import static org.jocl.CL.CL_DEVICE_TYPE_CPU;
 import static org.jocl.CL.CL_DEVICE_TYPE_GPU;
 import static org.jocl.CL.CL_DEVICE_VENDOR;
@@ -34,6 +33,13 @@ import org.jocl.cl_platform_id;
  * list), or a case-insensitive substring of the device or platform name.
  */
 public final class ClDevices {
+    /**
+     * CL_DEVICE_TYPE_ALL as the 32-bit bit field the standard defines. JOCL's constant is the int
+     * literal 0xFFFFFFFF widened to a long, i.e. all 64 bits set; PoCL accepts that, but Mesa's
+     * rusticl rejects the undefined high bits (CL_INVALID_DEVICE_TYPE), which hid its devices.
+     */
+    static final long DEVICE_TYPE_ALL = 0xFFFFFFFFL;
+
     private static volatile String unavailableReason;
     private static volatile List<ClDeviceInfo> cached;
 
@@ -147,12 +153,12 @@ public final class ClDevices {
         for (int p = 0; p < platforms.length; p++) {
             final int[] nd = new int[1];
             try {
-                CL.clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, null, nd);
+                CL.clGetDeviceIDs(platforms[p], DEVICE_TYPE_ALL, 0, null, nd);
             } catch (CLException e) {
                 continue;                         // CL_DEVICE_NOT_FOUND on this platform
             }
             final cl_device_id[] devices = new cl_device_id[nd[0]];
-            CL.clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, nd[0], devices, null);
+            CL.clGetDeviceIDs(platforms[p], DEVICE_TYPE_ALL, nd[0], devices, null);
             for (int d = 0; d < devices.length; d++) {
                 final cl_device_id dev = devices[d];
                 out.add(new ClDeviceInfo(p, d,

@@ -43,6 +43,34 @@ class PortableKernelsTest {
         }
     }
 
+    /**
+     * Drivers that compile OpenCL C to SPIR-V (Mesa's rusticl; clang then defines __SPIR64__ or
+     * __SPIR__) get no prefetches: the SPIR-V translator has no form for llvm.prefetch and aborts
+     * the process inside clBuildProgram (found on rusticl 22.3). Shuffles and streaming stores
+     * translate, and stay. Here the target macro is defined by hand on PoCL.
+     */
+    @Test
+    void aSpirTargetGetsNoPrefetches() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final int normal = features(device, ClContext.BUILD_OPTIONS);
+        assertEquals(normal & ~4, features(device, ClContext.BUILD_OPTIONS + " -D__SPIR64__=1"));
+        assertEquals(normal & ~4, features(device, ClContext.BUILD_OPTIONS + " -D__SPIR__=1"));
+    }
+
+    /**
+     * Devices are listed with CL_DEVICE_TYPE_ALL as the standard's 32-bit field. JOCL's constant has
+     * all 64 bits set, which rusticl refuses (CL_INVALID_DEVICE_TYPE), so that no device showed.
+     */
+    @Test
+    void devicesAreListedWithTheStandardDeviceTypeField() {
+        assertEquals(0xFFFFFFFFL, ClDevices.DEVICE_TYPE_ALL);
+        assertEquals(-1L, CL.CL_DEVICE_TYPE_ALL, "JOCL's constant changed: ClDevices.DEVICE_TYPE_ALL may go");
+        final long[] type = new long[1];
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        CL.clGetDeviceInfo(device.device(), CL.CL_DEVICE_TYPE, Sizeof.cl_ulong, Pointer.to(type), null);
+        assertEquals(0, type[0] & ~ClDevices.DEVICE_TYPE_ALL, "a device type outside the 32-bit field");
+    }
+
     @Test
     void thePortableBackendPassesTheKnownAnswerCheck() {
         final OpenClBackend portable = OpenClTestSupport.portableBackend();
