@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Opt-in (not part of ci/test.sh): the noise kernels on a second OpenCL implementation, Mesa's
+# rusticl on llvmpipe (Debian's mesa-opencl-icd), bit for bit against the CPU reference, with the
+# default build and with -DRP_PORTABLE (org.reparamcl.opencl.NoiseKernelsCheck). Rusticl compiles
+# each kernel when it is created, through SPIR-V and NIR: about 4 minutes for the default build and
+# 7 for the portable one with an empty Mesa cache on the 2-vCPU machine, seconds once cached. The
+# reparameterization kernels are not checked: their first build did not finish in 30 minutes.
+# docs/RELIABILITY.md, "Other OpenCL implementations". Usage: ci/rusticl-check.sh [SEED]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -e /etc/OpenCL/vendors/rusticl.icd ] || need+=(mesa-opencl-icd)
+ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "ci/rusticl-check.sh: installing ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+fi
+
+mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt
+cp="target/classes:target/test-classes:$(cat target/test-cp.txt)"
+seed="${1:-$(date +%s%N)}"
+# Only rusticl's ICD, and its llvmpipe device switched on (rusticl lists none by default).
+export OCL_ICD_VENDORS=/etc/OpenCL/vendors/rusticl.icd RUSTICL_ENABLE=llvmpipe
+jsig="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/libjsig.so"
+[ -e "$jsig" ] && export LD_PRELOAD="$jsig"
+java -cp "$cp" org.reparamcl.opencl.NoiseKernelsCheck llvmpipe "$seed"
+java -cp "$cp" org.reparamcl.opencl.NoiseKernelsCheck llvmpipe "$seed" -DRP_PORTABLE
