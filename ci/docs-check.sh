@@ -19,16 +19,14 @@ find_python() {
   return 1
 }
 
+. ci/lib.sh
 need=()
 py=$(find_python) || need+=(python3 python3-numpy)
-[ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
-ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
+have_opencl_loader || need+=(ocl-icd-libopencl1)
+have_opencl_driver || need+=(pocl-opencl-icd)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "ci/docs-check.sh: installing ${need[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+  install_missing ci/docs-check.sh "${need[@]}"
   py=$(find_python) || { echo "ci/docs-check.sh: no python3 can import numpy" >&2; exit 1; }
 fi
 

@@ -9,16 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. ci/lib.sh
 need=()
 [ -e /etc/OpenCL/vendors/rusticl.icd ] || need+=(mesa-opencl-icd)
-ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
+have_opencl_loader || need+=(ocl-icd-libopencl1)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "ci/rusticl-check.sh: installing ${need[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
-fi
+install_missing ci/rusticl-check.sh "${need[@]}"
 
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt
 cp="target/classes:target/test-classes:$(cat target/test-cp.txt)"

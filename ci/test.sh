@@ -4,17 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. ci/lib.sh
 need=()
-[ -e /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so.1' || need+=(ocl-icd-libopencl1)
-ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || need+=(pocl-opencl-icd)
+have_opencl_loader || need+=(ocl-icd-libopencl1)
+have_opencl_driver || need+=(pocl-opencl-icd)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v python3 >/dev/null 2>&1 || need+=(python3)   # ci/bench-smoke.sh checks with it (ci/docs-check.sh installs NumPy itself)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "ci/test.sh: installing ${need[*]}"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
-fi
+install_missing ci/test.sh "${need[@]}"
 
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/target/pocl-cache}"
 mkdir -p "$POCL_CACHE_DIR"
