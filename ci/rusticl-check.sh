@@ -2,9 +2,9 @@
 # Opt-in (not part of ci/test.sh): the noise kernels on a second OpenCL implementation, Mesa's
 # rusticl on llvmpipe (Debian's mesa-opencl-icd), bit for bit against the CPU reference, with the
 # default build and with -DRP_PORTABLE (org.reparamcl.opencl.NoiseKernelsCheck). Rusticl compiles
-# each kernel when it is created, through SPIR-V and NIR: about 4 minutes for the default build and
-# 7 for the portable one with an empty Mesa cache on the 2-vCPU machine, seconds once cached. The
-# reparameterization kernels are not checked: their first build did not finish in 30 minutes.
+# each kernel when it is created, through SPIR-V and NIR: about 7 minutes for each build with an
+# empty Mesa cache on the 2-vCPU machine, seconds once cached. The reparameterization kernels are
+# not checked: their first build did not finish in 30 minutes.
 # docs/RELIABILITY.md, "Other OpenCL implementations". Usage: ci/rusticl-check.sh [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
