@@ -145,6 +145,9 @@ public final class FileBatch {
             for (; i < targets.size(); i++) {
                 final Path target = targets.get(i);
                 existed[i] = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+                if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new FileSystemException(target.toString(), null, "is a directory");
+                }
                 if (existed[i]) {
                     kept[i] = keep(target);
                 }
