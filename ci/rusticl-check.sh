@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Opt-in (not part of ci/test.sh): the noise kernels on a second OpenCL implementation, Mesa's
-# rusticl on llvmpipe (Debian's mesa-opencl-icd), bit for bit against the CPU reference, with the
-# default build and with -DRP_PORTABLE (org.reparamcl.opencl.NoiseKernelsCheck). Rusticl compiles
+# Opt-in (not part of ci/test.sh): the noise kernels and the head's matrix products on a second
+# OpenCL implementation, Mesa's rusticl on llvmpipe (Debian's mesa-opencl-icd), bit for bit against
+# the CPU reference, with the default build and with -DRP_PORTABLE (org.reparamcl.opencl.DriverCheck;
+# the TILED product does not run there: llvmpipe allows 32 work-items per group). Rusticl compiles
 # each kernel when it is created, through SPIR-V and NIR: about 7 minutes for each build with an
 # empty Mesa cache on the 2-vCPU machine, seconds once cached. The reparameterization kernels are
 # not checked: their first build did not finish in 30 minutes.
@@ -23,5 +24,5 @@ seed="${1:-$(date +%s%N)}"
 export OCL_ICD_VENDORS=/etc/OpenCL/vendors/rusticl.icd RUSTICL_ENABLE=llvmpipe
 jsig="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/libjsig.so"
 [ -e "$jsig" ] && export LD_PRELOAD="$jsig"
-java -cp "$cp" org.reparamcl.opencl.NoiseKernelsCheck llvmpipe "$seed"
-java -cp "$cp" org.reparamcl.opencl.NoiseKernelsCheck llvmpipe "$seed" -DRP_PORTABLE
+java -cp "$cp" org.reparamcl.opencl.DriverCheck llvmpipe "$seed"
+java -cp "$cp" org.reparamcl.opencl.DriverCheck llvmpipe "$seed" -DRP_PORTABLE

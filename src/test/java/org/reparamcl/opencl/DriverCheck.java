@@ -1,0 +1,220 @@
+package org.reparamcl.opencl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_kernel;
+import org.reparamcl.cpu.AffineProduct;
+import org.reparamcl.cpu.ProductCase;
+import org.reparamcl.rng.NoiseStream;
+
+/**
+ * A check for a new OpenCL driver that builds parts of the program on their own, so that it does not
+ * wait for the whole program's first build (more than an hour on Mesa's rusticl, which compiles each
+ * kernel when it is created): the noise kernels (philox4x32.cl, normal.cl, noise.cl) against the
+ * CPU reference's stream, and the head's matrix products (head.cl, both variants: local-memory
+ * tiles with barriers, and blocks) against {@code AffineProduct}, bit for bit. {@code DriverCheckTest}
+ * runs it on the test device; by hand, on a device a selector names (docs/RELIABILITY.md, "Other
+ * OpenCL implementations"; {@code ci/rusticl-check.sh} runs it on rusticl):
+ *
+ * <pre>
+ * mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp target/classes:target/test-classes:$(cat target/cp.txt) org.reparamcl.opencl.DriverCheck [DEVICE [SEED [OPTIONS]]]
+ * </pre>
+ * OPTIONS are added to the build options ({@code -DRP_PORTABLE} checks the plain OpenCL C paths).
+ */
+public final class DriverCheck {
+    static final List<String> NOISE_SOURCES = List.of("philox4x32.cl", "normal.cl", "noise.cl");
+    static final List<String> HEAD_SOURCES = List.of("head.cl");
+
+    private DriverCheck() {
+    }
+
+    /**
+     * Runs noise_bits, noise_normal (plain and streaming stores) and noise_normal_lane_major on
+     * {@code cases} random (seed, stream, offset, n), odd n and every offset phase among them.
+     *
+     * @return one line per kernel and case that differs from the CPU reference (empty: all equal)
+     */
+    static List<String> noiseMismatches(ClDeviceInfo device, String options, long seed, int cases) {
+        return noiseMismatches(device, options, seed, cases, -1);
+    }
+
+    /** As above; {@code tamper} &ge; 0 flips the lowest bit of that reference word (tests show the check can fail). */
+    static List<String> noiseMismatches(ClDeviceInfo device, String options, long seed, int cases, int tamper) {
+        final List<String> out = new ArrayList<>();
+        final SplittableRandom rnd = new SplittableRandom(seed);
+        try (ClContext ctx = ClContext.create(device, NOISE_SOURCES, options)) {
+            for (int c = 0; c < cases; c++) {
+                final long s = rnd.nextLong();
+                final long stream = c == 0 ? -1L : rnd.nextLong(1L << 40);
+                final long offset = c == 1 ? -4 * 70L + c : (rnd.nextLong(1L << 50) & ~3L) + c % 4;   // case 1 wraps
+                final int n = 1 + 2 * rnd.nextInt(20_000);
+                final int[] bits = new int[n];
+                NoiseStream.fillBits(s, stream, offset, bits, 0, n);
+                final float[] eps = new float[n];
+                NoiseStream.fillNormal(s, stream, offset, eps, 0, n);
+                if (tamper >= 0) {
+                    bits[tamper % n] ^= 1;
+                    eps[tamper % n] = Float.intBitsToFloat(Float.floatToRawIntBits(eps[tamper % n]) ^ 1);
+                }
+                final String what = String.format("seed 0x%x stream %d offset %d n %d", s, stream, offset, n);
+                compare(out, "noise_bits", what, bits, run(ctx, "noise_bits", s, stream, offset, n, 0));
+                final int[] normal = new int[n];
+                for (int i = 0; i < n; i++) {
+                    normal[i] = Float.floatToRawIntBits(eps[i]);
+                }
+                compare(out, "noise_normal", what, normal, run(ctx, "noise_normal", s, stream, offset, n, 0));
+                compare(out, "noise_normal (streaming stores)", what, normal, run(ctx, "noise_normal", s, stream, offset, n, 1));
+                compare(out, "noise_normal_lane_major", what, normal, run(ctx, "noise_normal_lane_major", s, stream, offset, n, -1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * head_matmul (TILED) and head_matmul_blocked (BLOCKED) on {@code trials} random products per
+     * variant: every init (bias, zero, accumulate) and stride pattern (x W, x^T G, G W^T), shapes
+     * within one 64 x 64 tile and across several, none a multiple of 16; plus B = 517, Din = 67,
+     * D = 41, the head's three products at a training shape.
+     *
+     * @param tamper &ge; 0 flips the lowest bit of that expected element of every product (tests
+     *               show the check can fail)
+     * @return one line per variant and product that differs from AffineProduct (empty: all equal)
+     * @throws IllegalStateException if the device cannot run a variant (TILED needs 16 x 16
+     *         work-groups: llvmpipe allows 32 work-items)
+     */
+    static List<String> headMismatches(ClDeviceInfo device, String options, long seed, int trials, int tamper,
+                                       ClAffineProduct.Variant... variants) {
+        final List<String> out = new ArrayList<>();
+        try (ClContext ctx = ClContext.create(device, HEAD_SOURCES, options)) {
+            for (ClAffineProduct.Variant variant : variants) {
+                final SplittableRandom rnd = new SplittableRandom(seed);
+                try (ClAffineProduct affine = ClAffineProduct.create(ctx, variant)) {
+                    final List<ProductCase> cases = new ArrayList<>();
+                    for (int t = 0; t < trials; t++) {
+                        final int bound = t < trials / 2 ? 20 : 150;
+                        cases.add(ProductCase.random(rnd, 1 + rnd.nextInt(bound), 1 + rnd.nextInt(bound),
+                                1 + rnd.nextInt(bound), AffineProduct.Init.values()[t % 3], (t / 3) % 3));
+                    }
+                    for (int pattern = 0; pattern < 3; pattern++) {
+                        final int[] mnp = pattern == 0 ? new int[] {517, 41, 67} : pattern == 1 ? new int[] {67, 41, 517}
+                                : new int[] {517, 67, 41};
+                        cases.add(ProductCase.random(rnd, mnp[0], mnp[1], mnp[2],
+                                pattern == 0 ? AffineProduct.Init.BIAS : AffineProduct.Init.ZERO, pattern));
+                    }
+                    for (ProductCase pc : cases) {
+                        final float[] expected = pc.expected();
+                        if (tamper >= 0) {
+                            final int e = tamper % expected.length;
+                            expected[e] = Float.intBitsToFloat(Float.floatToRawIntBits(expected[e]) ^ 1);
+                        }
+                        compare(out, "head " + variant, pc.toString(), bits(expected), bits(multiply(ctx, affine, pc)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** c of one product on the device (outputs start as a NaN pattern, so that unwritten elements show). */
+    private static float[] multiply(ClContext ctx, ClAffineProduct affine, ProductCase pc) {
+        final float[] start = pc.init() == AffineProduct.Init.ACCUMULATE ? pc.c0() : new float[pc.m() * pc.n()];
+        if (pc.init() != AffineProduct.Init.ACCUMULATE) {
+            java.util.Arrays.fill(start, Float.intBitsToFloat(NoiseParityTest.SENTINEL));
+        }
+        try (ClBuffer a = upload(ctx, pc.a()); ClBuffer b = upload(ctx, pc.b()); ClBuffer bias = upload(ctx, pc.bias());
+             ClBuffer c = upload(ctx, start)) {
+            affine.multiply(a, pc.aSi(), pc.aSp(), b, pc.bSp(), pc.bSj(), bias, pc.init(), c, pc.m(), pc.n(), pc.p());
+            final float[] result = new float[start.length];
+            CL.clEnqueueReadBuffer(ctx.queue(), c.mem(), CL.CL_TRUE, 0, 4L * result.length, Pointer.to(result), 0, null, null);
+            return result;
+        }
+    }
+
+    private static ClBuffer upload(ClContext ctx, float[] v) {
+        final ClBuffer buf = ctx.allocate(4L * v.length);
+        CL.clEnqueueWriteBuffer(ctx.queue(), buf.mem(), CL.CL_TRUE, 0, 4L * v.length, Pointer.to(v), 0, null, null);
+        return buf;
+    }
+
+    private static int[] bits(float[] v) {
+        final int[] w = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            w[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return w;
+    }
+
+    private static void compare(List<String> out, String kernel, String what, int[] expected, int[] actual) {
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != actual[i]) {
+                int count = 0;
+                for (int j = i; j < expected.length; j++) {
+                    count += expected[j] != actual[j] ? 1 : 0;
+                }
+                out.add(String.format("%s, %s: %d of %d words differ, first at %d: 0x%08x, reference 0x%08x",
+                        kernel, what, count, expected.length, i, actual[i], expected[i]));
+                return;
+            }
+        }
+    }
+
+    /** One launch of a noise kernel (nt &lt; 0: the kernel has no streaming-store argument); the words it wrote. */
+    private static int[] run(ClContext ctx, String name, long seed, long stream, long offset, int n, int nt) {
+        final int phase = (int) (offset & 3);
+        try (ClBuffer buf = ctx.allocate(4L * n)) {
+            final int[] sentinel = new int[n];
+            java.util.Arrays.fill(sentinel, NoiseParityTest.SENTINEL);
+            CL.clEnqueueWriteBuffer(ctx.queue(), buf.mem(), CL.CL_TRUE, 0, 4L * n, Pointer.to(sentinel), 0, null, null);
+            final cl_kernel k = ctx.kernel(name);
+            int a = 0;
+            CL.clSetKernelArg(k, a++, Sizeof.cl_mem, Pointer.to(buf.mem()));
+            CL.clSetKernelArg(k, a++, Sizeof.cl_long, Pointer.to(new long[] {n}));
+            CL.clSetKernelArg(k, a++, Sizeof.cl_ulong, Pointer.to(new long[] {offset >>> 2}));
+            CL.clSetKernelArg(k, a++, Sizeof.cl_uint, Pointer.to(new int[] {phase}));
+            for (int w : new int[] {(int) seed, (int) (seed >>> 32), (int) stream, (int) (stream >>> 32)}) {
+                CL.clSetKernelArg(k, a++, Sizeof.cl_uint, Pointer.to(new int[] {w}));
+            }
+            if (nt >= 0) {
+                CL.clSetKernelArg(k, a++, Sizeof.cl_int, Pointer.to(new int[] {nt}));
+            }
+            final long items = (n + phase + 63) / 64;
+            CL.clEnqueueNDRangeKernel(ctx.queue(), k, 1, null, new long[] {items}, null, 0, null, null);
+            final int[] words = new int[n];
+            CL.clEnqueueReadBuffer(ctx.queue(), buf.mem(), CL.CL_TRUE, 0, 4L * n, Pointer.to(words), 0, null, null);
+            return words;
+        }
+    }
+
+    public static void main(String[] args) {
+        final ClDeviceInfo device = ClDevices.select(args.length > 0 ? args[0] : "auto");
+        final long seed = args.length > 1 ? Long.parseLong(args[1]) : System.nanoTime();
+        final String options = ClContext.BUILD_OPTIONS + (args.length > 2 ? " " + args[2] : "");
+        System.out.println("device: " + device.describe());
+        System.out.println("seed: " + seed + ", build options: " + options);
+        long t0 = System.nanoTime();
+        final List<String> noise = noiseMismatches(device, options, seed, 6);
+        System.out.printf("noise kernels: %s (%.0f s)%n", noise.isEmpty() ? "all equal to the CPU reference"
+                : noise.size() + " mismatches", (System.nanoTime() - t0) / 1e9);
+        noise.forEach(System.out::println);
+        final List<String> head = new ArrayList<>();
+        for (ClAffineProduct.Variant variant : ClAffineProduct.Variant.values()) {
+            t0 = System.nanoTime();
+            try {
+                final List<String> bad = headMismatches(device, options, seed, 12, -1, variant);
+                System.out.printf("head products, %s: %s (%.0f s)%n", variant, bad.isEmpty() ? "all equal to AffineProduct"
+                        : bad.size() + " mismatches", (System.nanoTime() - t0) / 1e9);
+                bad.forEach(System.out::println);
+                head.addAll(bad);
+            } catch (IllegalStateException e) {
+                System.out.println("head products, " + variant + ": not run: " + e.getMessage());
+            }
+        }
+        System.exit(noise.isEmpty() && head.isEmpty() ? 0 : 1);
+    }
+}

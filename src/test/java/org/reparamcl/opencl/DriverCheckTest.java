@@ -1,0 +1,45 @@
+package org.reparamcl.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.reparamcl.TestSeeds;
+
+/** The driver check (DriverCheck) on the test device, and that it can fail. */
+class DriverCheckTest {
+    @Test
+    void theNoiseKernelsAloneMatchTheCpuReference() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final long seed = TestSeeds.fresh("reparam.driverCheckSeed");
+        assertEquals(List.of(), DriverCheck.noiseMismatches(device, ClContext.BUILD_OPTIONS, seed, 6));
+    }
+
+    /** One reference bit flipped (the last word of a case) is reported for every kernel. */
+    @Test
+    void oneDifferentBitIsReported() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final List<String> bad = DriverCheck.noiseMismatches(device, ClContext.BUILD_OPTIONS, 1, 1, Integer.MAX_VALUE);
+        assertEquals(4, bad.size(), String.join("\n", bad));
+        assertTrue(bad.get(0).startsWith("noise_bits, seed "), bad.get(0));
+        assertTrue(bad.get(0).contains(": 1 of "), bad.get(0));
+    }
+
+    @Test
+    void theHeadProductsAloneMatchAffineProduct() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final long seed = TestSeeds.fresh("reparam.driverCheckSeed");
+        assertEquals(List.of(), DriverCheck.headMismatches(device, ClContext.BUILD_OPTIONS, seed, 12, -1, ClAffineProduct.Variant.values()));
+    }
+
+    /** One expected bit flipped in every product is reported for every product of both variants. */
+    @Test
+    void oneDifferentHeadBitIsReported() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final List<String> bad = DriverCheck.headMismatches(device, ClContext.BUILD_OPTIONS, 1, 2, 5, ClAffineProduct.Variant.values());
+        assertEquals(2 * (2 + 3), bad.size(), String.join("\n", bad));
+        assertTrue(bad.get(0).startsWith("head TILED, m="), bad.get(0));
+    }
+}
