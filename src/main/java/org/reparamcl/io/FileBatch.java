@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -171,14 +172,13 @@ public final class FileBatch {
     private static Path keep(Path target) throws IOException {
         final Path abs = target.toAbsolutePath();
         for (int attempt = 0; ; attempt++) {
-            final Path name = abs.resolveSibling(String.format(".old-%016x", RANDOM.nextLong()));   // short: any target name works
+            final Path name = abs.resolveSibling(String.format(Locale.ROOT, ".old-%016x", RANDOM.nextLong()));   // short: any target name works
             try {
                 try {
                     Files.createLink(name, abs);
+                } catch (FileAlreadyExistsException e) {
+                    throw e;
                 } catch (UnsupportedOperationException | FileSystemException e) {
-                    if (e instanceof FileAlreadyExistsException) {
-                        throw (FileAlreadyExistsException) e;
-                    }
                     Files.copy(abs, name, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
                 }
                 return name;
