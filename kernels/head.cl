@@ -21,7 +21,9 @@
  * one float4): 16 independent accumulators per work-item, each still summed over p in order.
  * Operands pass through local memory in slices of HEAD_KSLICE inner indices.
  */
-#define HEAD_WG     16
+#ifndef HEAD_WG                /* -DHEAD_WG=4: 4 x 4 work-groups for devices that allow fewer than 256 work-items */
+#define HEAD_WG     16          /* (ClAffineProduct reads the size back from the kernel; DriverCheck uses it) */
+#endif
 #define HEAD_MICRO  4
 #define HEAD_TILE   (HEAD_WG * HEAD_MICRO)
 #define HEAD_KSLICE 16

@@ -1,5 +1,6 @@
 package org.reparamcl.opencl;
 
+import static org.jocl.CL.CL_KERNEL_COMPILE_WORK_GROUP_SIZE;
 import static org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE;
 
 import org.jocl.CL;
@@ -27,10 +28,10 @@ import org.reparamcl.cpu.AffineProduct;
  * releases the kernels and the scratch (closing the context does too).
  */
 public final class ClAffineProduct implements AutoCloseable {
-    /** Side of the square work-group; HEAD_WG in head.cl. */
+    /** Side of the square work-group of {@code head_matmul}: HEAD_WG in head.cl (a build may set another with -DHEAD_WG). */
     public static final int WORK_GROUP = 16;
-    /** Side of the block of c one work-group computes; HEAD_TILE in head.cl (each work-item does 4 x 4). */
-    public static final int TILE = 64;
+    /** Side of the block of c one work-item of {@code head_matmul} computes (HEAD_MICRO in head.cl). */
+    static final int MICRO = 4;
 
     /** The system property that picks the product kernel: {@code auto} (default), {@code tiled} or {@code blocked}. */
     public static final String VARIANT_PROPERTY = "reparam.headMatmul";
@@ -57,7 +58,9 @@ public final class ClAffineProduct implements AutoCloseable {
     private final Pointer intPtr = Pointer.to(intArg);
     private final long[] global2 = new long[2];
     private final long[] global3 = new long[3];
+    /** TILED: head_matmul's work-group (its reqd_work_group_size, read from the kernel), and the side of c's block one group computes. */
     private final long[] local3 = {WORK_GROUP, WORK_GROUP, 1};
+    private final int tile;
     private static final int ROW_GROUP = 64;
     /** head_matmul's mode argument (HEAD_MODE_* in head.cl). */
     private static final int MODE_ONE = 0;
@@ -109,14 +112,23 @@ public final class ClAffineProduct implements AutoCloseable {
         }
         localRow[0] = Math.max(1, Math.min(ROW_GROUP, limit));
         if (variant == Variant.BLOCKED) {
+            this.tile = 0;
             return;
         }
+        final long[] required = new long[3];
+        CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_COMPILE_WORK_GROUP_SIZE, 3L * Sizeof.size_t,
+                Pointer.to(required), null);
+        final int side = required[0] > 0 ? (int) required[0] : WORK_GROUP;
+        local3[0] = side;
+        local3[1] = side;
+        this.tile = side * MICRO;
         CL.clGetKernelWorkGroupInfo(matmul, ctx.device().device(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
                 Pointer.to(wg), null);
-        if (wg[0] < (long) WORK_GROUP * WORK_GROUP) {
+        if (wg[0] < (long) side * side) {
             close();
-            throw new IllegalStateException("head_matmul needs work-groups of " + WORK_GROUP + " x " + WORK_GROUP
-                    + " but " + ctx.device().deviceName() + " allows at most " + wg[0] + " work-items per group");
+            throw new IllegalStateException("head_matmul needs work-groups of " + side + " x " + side
+                    + " but " + ctx.device().deviceName() + " allows at most " + wg[0] + " work-items per group"
+                    + " (a program built with -DHEAD_WG=4 needs 16)");
         }
     }
 
@@ -233,8 +245,8 @@ public final class ClAffineProduct implements AutoCloseable {
             global3[1] = ((long) m + BLOCK_ROWS - 1) / BLOCK_ROWS;
             launch(matmul, 3, global3, localBlocked);
         } else {
-            global3[0] = groups(n) * WORK_GROUP;
-            global3[1] = groups(m) * WORK_GROUP;
+            global3[0] = groups(n) * local3[0];
+            global3[1] = groups(m) * local3[1];
             launch(matmul, 3, global3, local3);
         }
     }
@@ -316,7 +328,8 @@ public final class ClAffineProduct implements AutoCloseable {
         return (v + g - 1) / g * g;
     }
 
-    private static long groups(int v) {
-        return ((long) v + TILE - 1) / TILE;
+    /** Work-groups of head_matmul along an extent of c. */
+    private long groups(int v) {
+        return ((long) v + tile - 1) / tile;
     }
 }

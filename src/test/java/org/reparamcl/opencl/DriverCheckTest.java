@@ -34,6 +34,15 @@ class DriverCheckTest {
         assertEquals(List.of(), DriverCheck.headMismatches(device, ClContext.BUILD_OPTIONS, seed, 12, -1, ClAffineProduct.Variant.values()));
     }
 
+    /** TILED with 4 x 4 work-groups (what DriverCheck runs where 16 x 16 groups are too large): the same bits. */
+    @Test
+    void theTiledProductWithSmallGroupsMatchesAffineProduct() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final long seed = TestSeeds.fresh("reparam.driverCheckSeed");
+        assertEquals(List.of(), DriverCheck.headMismatches(device, ClContext.BUILD_OPTIONS + " " + DriverCheck.SMALL_GROUPS,
+                seed, 12, -1, ClAffineProduct.Variant.TILED));
+    }
+
     /** One expected bit flipped in every product is reported for every product of both variants. */
     @Test
     void oneDifferentHeadBitIsReported() {
