@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 . ci/lib.sh
 need=()
-[ -e /etc/OpenCL/vendors/rusticl.icd ] || need+=(mesa-opencl-icd)
+# (the library too: a removed, not purged, package leaves its .icd file behind)
+{ [ -e /etc/OpenCL/vendors/rusticl.icd ] && ldconfig -p 2>/dev/null | grep -q 'libRusticlOpenCL.so.1'; } || need+=(mesa-opencl-icd)
 have_opencl_loader || need+=(ocl-icd-libopencl1)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 install_missing ci/rusticl-check.sh "${need[@]}"
