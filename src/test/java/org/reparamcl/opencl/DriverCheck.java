@@ -54,8 +54,10 @@ public final class DriverCheck {
             for (int c = 0; c < cases; c++) {
                 final long s = rnd.nextLong();
                 final long stream = c == 0 ? -1L : rnd.nextLong(1L << 40);
-                final long offset = c == 1 ? -4 * 70L + c : (rnd.nextLong(1L << 50) & ~3L) + c % 4;   // case 1 wraps
                 final int n = 1 + 2 * rnd.nextInt(20_000);
+                // case 1 ends at the stream's last element (2^64 - 1); the others start at every phase
+                final long offset = c == 1 ? -(long) n : (rnd.nextLong(1L << 50) & ~3L) + c % 4;
+                NoiseStream.checkRange(offset, n);
                 final int[] bits = new int[n];
                 NoiseStream.fillBits(s, stream, offset, bits, 0, n);
                 final float[] eps = new float[n];
