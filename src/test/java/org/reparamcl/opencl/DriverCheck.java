@@ -14,8 +14,8 @@ import org.reparamcl.rng.NoiseStream;
 
 /**
  * A check for a new OpenCL driver that builds parts of the program on their own, so that it does not
- * wait for the whole program's first build (more than an hour on Mesa's rusticl, which compiles each
- * kernel when it is created): the noise kernels (philox4x32.cl, normal.cl, noise.cl) against the
+ * wait for the whole program's first build (on Mesa's rusticl, which compiles each kernel when it is
+ * created, reparam_forward alone was still compiling after 30 minutes): the noise kernels (philox4x32.cl, normal.cl, noise.cl) against the
  * CPU reference's stream, and the head's matrix products (head.cl, both variants: local-memory
  * tiles with barriers, and blocks) against {@code AffineProduct}, bit for bit. {@code DriverCheckTest}
  * runs it on the test device; by hand, on a device a selector names (docs/RELIABILITY.md, "Other
