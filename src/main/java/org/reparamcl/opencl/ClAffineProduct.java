@@ -25,7 +25,8 @@ import org.reparamcl.cpu.AffineProduct;
  * <p>Launches only enqueue (they do not wait). Argument holders are preallocated and the transposing
  * scratch grows to the largest B seen and is then reused, so a steady-state launch allocates no
  * device memory and builds nothing. Not thread-safe: the owner serializes launches. Closing
- * releases the kernels and the scratch (closing the context does too).
+ * releases the kernels and the scratch (closing the context does too); a launch after either
+ * throws IllegalStateException, and closing twice is safe.
  */
 public final class ClAffineProduct implements AutoCloseable {
     /** Side of the square work-group of {@code head_matmul}: HEAD_WG in head.cl (a build may set another with -DHEAD_WG). */
@@ -54,6 +55,7 @@ public final class ClAffineProduct implements AutoCloseable {
     private final cl_kernel columnSum;
     /** B with contiguous rows, for BLOCKED products whose B is strided along j. */
     private ClBuffer transposed;
+    private boolean closed;
     private final int[] intArg = new int[1];
     private final Pointer intPtr = Pointer.to(intArg);
     private final long[] global2 = new long[2];
@@ -207,6 +209,7 @@ public final class ClAffineProduct implements AutoCloseable {
     private void product(int mode, ClBuffer a, ClBuffer a2, int aSi, int aSp, ClBuffer b, ClBuffer b2, int bSp, int bSj,
                          ClBuffer bias, ClBuffer bias2, AffineProduct.Init init, ClBuffer c, ClBuffer c2,
                          int m, int n, int p) {
+        ensureOpen();
         if (m == 0 || n == 0) {
             return;
         }
@@ -256,6 +259,7 @@ public final class ClAffineProduct implements AutoCloseable {
      * contiguous rows (head_transpose), which the blocked kernel needs.
      */
     public void transpose(ClBuffer b, int bSp, int bSj, ClBuffer out, int n, int p) {
+        ensureOpen();
         if (n == 0 || p == 0) {
             return;
         }
@@ -282,6 +286,7 @@ public final class ClAffineProduct implements AutoCloseable {
     }
 
     private void columnSums(ClBuffer a, ClBuffer a2, int m, int n, ClBuffer out, ClBuffer out2) {
+        ensureOpen();
         if (n == 0) {
             return;
         }
@@ -310,8 +315,23 @@ public final class ClAffineProduct implements AutoCloseable {
         CL.clSetKernelArg(k, index, Sizeof.cl_int, intPtr);
     }
 
+    /** Its kernels are released once this or the context is closed: launching them would crash in the driver. */
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("affine product is closed");
+        }
+        if (ctx.isClosed()) {
+            throw new IllegalStateException("affine product's OpenCL context is closed");
+        }
+    }
+
+    /** Releases the kernels and the scratch. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         ctx.release(matmul);
         if (transpose != null) {
             ctx.release(transpose);

@@ -253,6 +253,34 @@ class AffineProductParityTest {
         }
     }
 
+    /**
+     * A closed ClAffineProduct refuses every launch with IllegalStateException (its kernels are
+     * released: launching them crashed the JVM in clSetKernelArg), as does one whose context is
+     * closed; closing twice is safe.
+     */
+    @Test
+    void useAfterCloseThrowsInsteadOfLaunchingReleasedKernels() {
+        for (Variant v : Variant.values()) {
+            final ClAffineProduct affine = ClAffineProduct.create(cl.context(), v);
+            try (ClBuffer a = upload(new float[16]); ClBuffer b = upload(new float[16]); ClBuffer c = upload(filled(16))) {
+                affine.close();
+                affine.close();
+                for (org.junit.jupiter.api.function.Executable call : new org.junit.jupiter.api.function.Executable[] {
+                        () -> affine.multiply(a, 4, 1, b, 4, 1, null, Init.ZERO, c, 4, 4, 4),
+                        () -> affine.multiply(a, 4, 1, b, 1, 4, null, Init.ZERO, c, 4, 4, 4),
+                        () -> affine.multiplyPair(a, a, 4, 1, b, b, 4, 1, null, null, Init.ZERO, c, c, 4, 4, 4),
+                        () -> affine.multiplyChain(a, a, 4, 1, b, b, 4, 1, null, Init.ZERO, c, 4, 4, 4),
+                        () -> affine.transpose(a, 4, 1, c, 4, 4),
+                        () -> affine.columnSum(a, 4, 4, c),
+                        () -> affine.columnSumPair(a, a, 4, 4, c, c)}) {
+                    final IllegalStateException e = assertThrows(IllegalStateException.class, call, v.toString());
+                    assertEquals("affine product is closed", e.getMessage());
+                }
+                assertBitsEqual(filled(16), read(c, 16), v + ": written after close");
+            }
+        }
+    }
+
     private static float[] nonEmpty(float[] v) {
         return v.length == 0 ? new float[1] : v;
     }
