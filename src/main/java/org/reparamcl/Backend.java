@@ -54,10 +54,10 @@ public interface Backend extends AutoCloseable {
      * </pre>
      * and, when requested, KL(N(mu, sigma^2) || N(0, 1)) of each parameter row and log q(z) of
      * each drawn row (K*B of them), both summed over d in the fixed blocked order of
-     * {@link ReparamSpec#SUM_BLOCK}. On OpenCL they cost least when D is a multiple of 64 and the
-     * offset a multiple of 4: the forward kernel then computes them in the same pass (for KL alone
-     * only with one drawn row per parameter row); otherwise each is a separate pass, and log q
-     * regenerates eps. The bits are the same either way (docs/REPARAM.md).
+     * {@link ReparamSpec#SUM_BLOCK}. On OpenCL the forward kernel computes them in the same pass,
+     * log q from the eps it has just generated, at any D and offset; only KL alone with parameter
+     * rows shared by several drawn rows (K &gt; 1 or broadcast) is a second pass, over the
+     * parameters. The bits are the same either way (docs/REPARAM.md).
      *
      * @param mu      (B, D) or (D,), required
      * @param rho     (B, D) or (D,), required; sigma = spec.parameterization().sigma(rho)
