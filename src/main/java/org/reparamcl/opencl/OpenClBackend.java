@@ -24,14 +24,16 @@ import org.reparamcl.rng.NoiseStream;
 
 /**
  * The OpenCL backend: kernels from {@code kernels/*.cl} on one device, bit-identical to the CPU
- * reference. Host-array calls stream through one reusable device staging buffer; device-buffer
- * calls write straight into the caller's {@link ClBuffer}.
+ * reference. Noise fills into host memory stream through one reusable device staging buffer;
+ * device-buffer calls write straight into the caller's {@link ClBuffer}.
  *
  * <p>Thread-safe: calls are serialized on one in-order queue (a lock guards kernel arguments
  * and the staging buffer). In steady state a call allocates nothing and builds nothing.
  * {@link #close()} waits for the call in progress (and for enqueued device work), then releases
- * everything; calls that have not started by then throw IllegalStateException. A host call of any
- * length holds one staging buffer of at most {@link #STAGING_ELEMENTS} elements on the device.
+ * everything; calls that have not started by then throw IllegalStateException. A noise fill into
+ * host memory of any length holds one staging buffer of at most {@link #STAGING_ELEMENTS} elements
+ * on the device; a reparameterized pass on host arrays holds at most half the device's global
+ * memory, in pieces when it needs more (docs/RELIABILITY.md, "Bounded device memory").
  * Arguments are checked before anything is written; if the device fails part-way through a call
  * (ClMemoryException), the destination's contents are unspecified and the backend stays usable.
  */
