@@ -32,6 +32,7 @@ public final class ChildJvm {
     private final List<String> jvmOptions = new ArrayList<>();
     private final List<String> args = new ArrayList<>();
     private String shellLimits;
+    private String umask;
     private Duration timeout = Duration.ofSeconds(60);
 
     private ChildJvm(String mainClass) {
@@ -65,6 +66,12 @@ public final class ChildJvm {
         return this;
     }
 
+    /** The file mode creation mask the child starts with, e.g. {@code "027"}. */
+    public ChildJvm umask(String mask) {
+        umask = mask;
+        return this;
+    }
+
     public ChildJvm timeout(Duration t) {
         timeout = t;
         return this;
@@ -74,8 +81,9 @@ public final class ChildJvm {
     public Result run() throws IOException, InterruptedException {
         final List<String> cmd = new ArrayList<>();
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        if (shellLimits != null) {
-            cmd.addAll(List.of("/bin/sh", "-c", "ulimit " + shellLimits + " && exec \"$0\" \"$@\""));
+        if (shellLimits != null || umask != null) {
+            cmd.addAll(List.of("/bin/sh", "-c", (shellLimits != null ? "ulimit " + shellLimits + " && " : "")
+                    + (umask != null ? "umask " + umask + " && " : "") + "exec \"$0\" \"$@\""));
         }
         cmd.add(java);
         cmd.addAll(jvmOptions);

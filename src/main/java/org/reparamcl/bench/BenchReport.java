@@ -240,8 +240,8 @@ public final class BenchReport {
      * file is first written to a hidden temporary file beside its target, and only when all are
      * written are they moved into place. On failure every temporary file is removed, and so are
      * the files and directories this call created; a file that existed is left as it was unless
-     * its move had already happened. A replaced file keeps its POSIX permissions; a new one is
-     * rw-r--r--.
+     * its move had already happened. A replaced file keeps its POSIX permissions; a new one gets
+     * the umask's.
      *
      * @return the Markdown text
      * @throws FileSystemException naming the target (not the temporary file) that failed

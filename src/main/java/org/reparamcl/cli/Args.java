@@ -114,12 +114,35 @@ public final class Args {
         return d;
     }
 
+    /**
+     * The path an option names. A name the JVM cannot hand to the file system as typed fails (exit
+     * 1, as a name the file system refuses does), naming the option: a NUL; characters the file
+     * name encoding (sun.jnu.encoding, from the locale) cannot encode, which under LC_ALL=C is
+     * every non-ASCII character; and U+FFFD, which is what the JVM makes of argument bytes that are
+     * not valid in that encoding, so that the file used would be another one than the one named.
+     */
     public Path path(String name) {
         final String v = required(name);
         if (v.isEmpty()) {
             throw new CliException(command + ": --" + name + " is empty");
         }
-        return Path.of(v);
+        final String given = command + ": --" + name + " " + v + ": ";
+        final String encoding = System.getProperty("sun.jnu.encoding", java.nio.charset.Charset.defaultCharset().name());
+        final String hint = java.nio.charset.Charset.isSupported(encoding)
+                && java.nio.charset.Charset.forName(encoding).equals(java.nio.charset.StandardCharsets.UTF_8)
+                ? "" : " (run under a UTF-8 locale, such as LC_ALL=C.UTF-8)";
+        if (v.indexOf('\uFFFD') >= 0) {
+            throw new java.io.UncheckedIOException(given + "the name holds bytes that are not valid " + encoding
+                    + ", which Java reads as U+FFFD and would not find again" + hint, new java.io.IOException(v));
+        }
+        try {
+            return Path.of(v);
+        } catch (java.nio.file.InvalidPathException e) {
+            final boolean encodable = !java.nio.charset.Charset.isSupported(encoding)
+                    || java.nio.charset.Charset.forName(encoding).newEncoder().canEncode(v);
+            throw new java.io.UncheckedIOException(given + (encodable ? e.getReason()
+                    : "the name cannot be encoded in the file name encoding " + encoding + hint), new java.io.IOException(e));
+        }
     }
 
     /**

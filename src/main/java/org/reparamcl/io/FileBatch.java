@@ -26,8 +26,8 @@ import java.util.Map;
  * are they moved into place (atomically where the file system allows, see {@link #moveAll}). On
  * any failure every temporary file is removed, and so are the files and directories this call
  * created, and every file that existed has its old content back, including files whose move had
- * already happened. A replaced file keeps its POSIX permissions; a new one is rw-r--r--
- * (temporary files start owner-only).
+ * already happened. A replaced file keeps its POSIX permissions; a new one gets the umask's
+ * (rw-rw-rw- less the umask), as any new file does.
  */
 public final class FileBatch {
     /** What runs after every file is staged and before any is moved into place. */
@@ -65,7 +65,7 @@ public final class FileBatch {
                 if (Files.isDirectory(abs)) {
                     throw new FileSystemException(current.toString(), null, "is a directory");
                 }
-                temps[i] = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+                temps[i] = createTemp(abs);
                 Files.write(temps[i], files.get(current));
                 permissions(abs, temps[i]);
             }
@@ -246,11 +246,27 @@ public final class FileBatch {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    /** The permissions of the file {@code tmp} will replace, or rw-r--r-- for a new one; ignored off POSIX. */
-    private static void permissions(Path target, Path tmp) throws IOException {
+    /**
+     * A hidden temporary file beside {@code target}, created rw-rw-rw- less the umask, as a new file
+     * is (Files.createTempFile alone makes it owner-only), so that a new target gets the umask's
+     * permissions.
+     */
+    private static Path createTemp(Path target) throws IOException {
         try {
-            Files.setPosixFilePermissions(tmp, Files.isRegularFile(target) ? Files.getPosixFilePermissions(target)
-                    : PosixFilePermissions.fromString("rw-r--r--"));
+            return Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw-rw-")));
+        } catch (UnsupportedOperationException e) {
+            return Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");   // not POSIX
+        }
+    }
+
+    /** The permissions of the file {@code tmp} will replace; a new one keeps the umask's. Ignored off POSIX. */
+    private static void permissions(Path target, Path tmp) throws IOException {
+        if (!Files.isRegularFile(target)) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system
         }

@@ -88,6 +88,32 @@ class CliValidationTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(want, org.reparamcl.npy.Npy.read(x).uint32Data());
     }
 
+    /**
+     * A name the JVM cannot hand to the file system as typed is named with its command and option.
+     * Under a non-UTF-8 locale (LC_ALL=C: sun.jnu.encoding ANSI_X3.4-1968) every non-ASCII name
+     * fails this way; the bare InvalidPathException said only "Malformed input or input contains
+     * unmappable characters: z??.npy". A U+FFFD is what the JVM makes of argument bytes that are not
+     * valid in that encoding (byte 0xff under UTF-8): Path.of takes it, and the output went to
+     * another file (z\uFFFD.npy, bytes EF BF BD) than the one named, with exit 0.
+     */
+    @Test
+    void aNameTheJvmCannotPassOnIsAnErrorNamingTheOption() throws IOException {
+        final String sig = dir.resolve("sig.npy").toString();           // not read: the --mu name fails first
+        final String enc = System.getProperty("sun.jnu.encoding");
+        rejects(1, "noise: --out " + dir + "/a\\u0000.npy: Nul character not allowed",
+                "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/a\u0000.npy");
+        // (a lone surrogate: the UTF-8 stderr shows it as ?)
+        rejects(1, "noise: --out " + dir + "/b?.npy: the name cannot be encoded in the file name encoding " + enc,
+                "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/b\uD800.npy");
+        rejects(1, "noise: --out " + dir + "/z\uFFFD.npy: the name holds bytes that are not valid " + enc,
+                "noise", "--seed", "1", "--n", "2", "--backend", "cpu", "--out", dir + "/z\uFFFD.npy");
+        rejects(1, "forward: --mu " + dir + "/m\uFFFD.npy: the name holds bytes that are not valid " + enc,
+                "forward", "--mu", dir + "/m\uFFFD.npy", "--sigma", sig, "--seed", "1", "--backend", "cpu",
+                "--out", dir.resolve("z.npy").toString());
+        rejects(1, "demo: --out-dir " + dir + "/d\uFFFD: the name holds bytes that are not valid " + enc,
+                "demo", "--steps", "1", "--backend", "cpu", "--out-dir", dir + "/d\uFFFD");
+    }
+
     @Test
     void eachProblemIsNamed() throws IOException {
         final String out = dir.resolve("x.npy").toString();

@@ -140,4 +140,36 @@ class FileBatchTest {
         assertEquals(List.of("a.png", "sub"), TestFiles.listing(dir));
         assertEquals(List.of("b.png"), TestFiles.listing(dir.resolve("sub")));
     }
+
+    /**
+     * A new file gets the permissions the process's umask gives a new file, as the .npy outputs
+     * do: under umask 027 a demo PNG or bench report was rw-r--r-- (readable by everyone) whatever
+     * the mask. A replaced file keeps its own permissions.
+     */
+    @Test
+    void aNewFileGetsTheUmasksPermissions() throws Exception {
+        Files.writeString(dir.resolve("old.png"), "old");
+        Files.setPosixFilePermissions(dir.resolve("old.png"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        final org.reparamcl.ChildJvm.Result r = org.reparamcl.ChildJvm.of(WriteTwo.class).umask("027")
+                .args(dir.toString()).run();
+        assertEquals(0, r.exitCode(), r.describe());
+        assertEquals("new", Files.readString(dir.resolve("new.png")));
+        assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(dir.resolve("new.png")));
+        assertEquals(PosixFilePermissions.fromString("rwxr-x---"), Files.getPosixFilePermissions(dir.resolve("sub")));
+        assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(dir.resolve("sub/b.png")));
+        assertEquals(PosixFilePermissions.fromString("rw-rw-rw-"), Files.getPosixFilePermissions(dir.resolve("old.png")));
+        assertEquals(List.of("new.png", "old.png", "sub"), TestFiles.listing(dir));
+    }
+
+    /** The child of {@link #aNewFileGetsTheUmasksPermissions}: writes new.png, sub/b.png and old.png into args[0]. */
+    static final class WriteTwo {
+        public static void main(String[] args) throws IOException {
+            final Path d = Path.of(args[0]);
+            final Map<Path, byte[]> files = new LinkedHashMap<>();
+            files.put(d.resolve("new.png"), bytes("new"));
+            files.put(d.resolve("sub").resolve("b.png"), bytes("b"));
+            files.put(d.resolve("old.png"), bytes("replaced"));
+            FileBatch.write(files, () -> { });
+        }
+    }
 }
