@@ -28,6 +28,9 @@ public final class Args {
         final Args a = new Args(command);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
+            if (arg.equals("-h") && flags.contains("help")) {
+                arg = "--help";                    // the one short option, as for reparam itself
+            }
             if (!arg.startsWith("--") || arg.length() == 2) {
                 throw new CliException(command + ": unexpected argument '" + arg + "'");
             }

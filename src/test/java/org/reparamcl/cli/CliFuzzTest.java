@@ -373,7 +373,7 @@ class CliFuzzTest {
         }
         final Map<String, String> v = new HashMap<>();
         for (int i = 1; i < t.size(); i++) {
-            final String tok = t.get(i);
+            final String tok = t.get(i).equals("-h") ? "--help" : t.get(i);
             if (!tok.startsWith("--") || tok.length() == 2) {
                 return Verdict.error("unexpected argument");
             }

@@ -260,4 +260,23 @@ class CliOutputTest {
                     && err.contains("cannot write to standard output"), err);
         }
     }
+
+    /** -h is --help for every command, as for reparam itself: its usage on stdout and exit 0; both at once are one option twice. */
+    @Test
+    void dashHIsHelpForEveryCommand() {
+        for (String command : List.of("devices", "bits", "noise", "forward", "backward", "bench", "demo")) {
+            final ByteArrayOutputStream o = new ByteArrayOutputStream();
+            final ByteArrayOutputStream e = new ByteArrayOutputStream();
+            final int code = Main.run(new String[] {command, "-h"}, new PrintStream(o, true, StandardCharsets.UTF_8),
+                    new PrintStream(e, true, StandardCharsets.UTF_8));
+            final String out = o.toString(StandardCharsets.UTF_8);
+            assertEquals(0, code, command + "\n" + e.toString(StandardCharsets.UTF_8));
+            assertTrue(out.startsWith("usage: reparam " + command), command + ": " + out);
+            assertEquals(0, e.size(), command);
+            final ByteArrayOutputStream e2 = new ByteArrayOutputStream();
+            assertEquals(2, Main.run(new String[] {command, "-h", "--help"}, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), new PrintStream(e2, true, StandardCharsets.UTF_8)), command);
+            assertTrue(e2.toString(StandardCharsets.UTF_8).contains(command + ": --help given twice"), e2.toString(StandardCharsets.UTF_8));
+        }
+    }
 }
