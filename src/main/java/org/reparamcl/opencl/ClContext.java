@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -89,6 +90,15 @@ public final class ClContext implements AutoCloseable {
 
     /** Creates a context and builds the given classpath kernel sources (used by tests of build errors). */
     public static ClContext create(ClDeviceInfo device, List<String> sources, String options) {
+        return create(device, sources, options, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #create(ClDeviceInfo, List, String)}, with each source's text passed through
+     * {@code edit} before the build: DriverCheck builds chosen kernels of a file alone, on drivers
+     * that compile every kernel of a program in full when it is created (Mesa's rusticl).
+     */
+    static ClContext create(ClDeviceInfo device, List<String> sources, String options, UnaryOperator<String> edit) {
         CL.setExceptionsEnabled(true);
         warnWithoutSignalChaining(device);
         final cl_context_properties props = new cl_context_properties();
@@ -108,7 +118,7 @@ public final class ClContext implements AutoCloseable {
                 throw new OpenClUnavailableException("cannot create an OpenCL " + (ctx == null ? "context" : "command queue")
                         + " on " + device.describe() + ": " + e.getMessage(), e);
             }
-            final cl_program prog = build(ctx, device, sources, options);
+            final cl_program prog = build(ctx, device, sources, options, edit);
             return new ClContext(device, ctx, q, prog);
         } catch (RuntimeException e) {
             if (q != null) {
@@ -148,10 +158,11 @@ public final class ClContext implements AutoCloseable {
                 + " run it with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so (docs/RELIABILITY.md)");
     }
 
-    private static cl_program build(cl_context ctx, ClDeviceInfo device, List<String> sources, String options) {
+    private static cl_program build(cl_context ctx, ClDeviceInfo device, List<String> sources, String options,
+                                    UnaryOperator<String> edit) {
         final String[] src = new String[sources.size()];
         for (int i = 0; i < src.length; i++) {
-            src[i] = loadSource(sources.get(i));
+            src[i] = edit.apply(loadSource(sources.get(i)));
         }
         final String key = device.id() + "|" + device.deviceName() + "|" + options + "|"
                 + String.join("\n", src).hashCode() + "|" + sources;

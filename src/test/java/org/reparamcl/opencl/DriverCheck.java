@@ -2,24 +2,34 @@ package org.reparamcl.opencl;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_kernel;
+import org.reparamcl.Parameterization;
 import org.reparamcl.cpu.AffineProduct;
 import org.reparamcl.cpu.ProductCase;
 import org.reparamcl.rng.NoiseStream;
 
 /**
  * A check for a new OpenCL driver that builds parts of the program on their own, so that it does not
- * wait for the whole program's first build (on Mesa's rusticl, which compiles each kernel when it is
- * created, reparam_forward alone was still compiling after 30 minutes): the noise kernels (philox4x32.cl, normal.cl, noise.cl) against the
- * CPU reference's stream, and the head's matrix products (head.cl, both variants: local-memory
- * tiles with barriers, and blocks) against {@code AffineProduct}, bit for bit. {@code DriverCheckTest}
- * runs it on the test device; by hand, on a device a selector names (docs/RELIABILITY.md, "Other
- * OpenCL implementations"; {@code ci/rusticl-check.sh} runs it on rusticl):
+ * wait for the whole program's first build: the noise kernels (philox4x32.cl, normal.cl, noise.cl)
+ * against the CPU reference's stream; the head's matrix products (head.cl, both variants: local-memory
+ * tiles with barriers, and blocks) against {@code AffineProduct}; and the parameter transforms
+ * (reparam_tile built as the only kernel of reparam.cl) against {@code Parameterization}; bit for bit.
+ * Mesa's rusticl (22.3) compiles a kernel when it is created, through SPIR-V and NIR, and the time
+ * grows steeply with the size of its float16 code (2-vCPU host, empty cache, 2026-12-08): fm_exp
+ * on one float16 5 s, rp_transform on one float16 115 s, reparam_tile 257 s, and reparam_forward,
+ * alone in its program, still compiling after 29 minutes, so the passes themselves are not
+ * checked there. {@code DriverCheckTest} runs it on the test device; by hand, on a device a selector
+ * names (docs/RELIABILITY.md, "Other OpenCL implementations"; {@code ci/rusticl-check.sh} runs it on
+ * rusticl):
  *
  * <pre>
  * mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
@@ -30,6 +40,8 @@ import org.reparamcl.rng.NoiseStream;
 public final class DriverCheck {
     static final List<String> NOISE_SOURCES = List.of("philox4x32.cl", "normal.cl", "noise.cl");
     static final List<String> HEAD_SOURCES = List.of("head.cl");
+    static final List<String> REPARAM_SOURCES = List.of("philox4x32.cl", "normal.cl", "reparam.cl");
+    private static final Pattern KERNEL = Pattern.compile("__kernel void (\\w+)\\(");
     /** The build option for head_matmul's 4 x 4 work-groups (16 x 16 blocks of c) on devices that allow fewer than 256 work-items. */
     static final String SMALL_GROUPS = "-DHEAD_WG=4";
 
@@ -123,6 +135,108 @@ public final class DriverCheck {
             }
         }
         return out;
+    }
+
+    /**
+     * reparam_tile, built as the only kernel of reparam.cl, on {@code cases} random parameter
+     * vectors per parameterization: every output element i &lt; np + 64 is mu, sigma and log sigma of
+     * parameter element i mod np, compared with {@link Parameterization#sigma} and
+     * {@link Parameterization#logSigma}, so the fm_exp, fm_log and fm_log1p float16 paths of
+     * rp_transform are checked on the device. rho is drawn from the values the value check accepts
+     * for the parameterization (rejectionOf: null): random bit patterns over every exponent, values
+     * in [-30, 30] and the branch points (softplus's +/-20, exp's overflow bound, zero and the
+     * subnormals), np from 1 to 3000.
+     *
+     * @param tamper &ge; 0 flips the lowest bit of that expected sigma element of every case
+     * @return one line per parameterization, case and output that differs (empty: all equal)
+     */
+    static List<String> transformMismatches(ClDeviceInfo device, String options, long seed, int cases, int tamper) {
+        final List<String> out = new ArrayList<>();
+        final SplittableRandom rnd = new SplittableRandom(seed);
+        try (ClContext ctx = ClContext.create(device, REPARAM_SOURCES, options, onlyKernels("reparam_tile"))) {
+            final ClKernel tile = new ClKernel(ctx, "reparam_tile");
+            for (Parameterization param : Parameterization.values()) {
+                for (int c = 0; c < cases; c++) {
+                    final int np = 1 + rnd.nextInt(c == 0 ? 63 : 3000);
+                    final int len = np + 64;
+                    final float[] mu = new float[np];
+                    final float[] rho = new float[np];
+                    for (int p = 0; p < np; p++) {
+                        mu[p] = (float) rnd.nextDouble(-10, 10);
+                        rho[p] = validRho(rnd, param, p);
+                    }
+                    final float[] sg = new float[len];
+                    final float[] ls = new float[len];
+                    final float[] mt = new float[len];
+                    for (int i = 0; i < len; i++) {
+                        mt[i] = mu[i % np];
+                        sg[i] = param.sigma(rho[i % np]);
+                        ls[i] = param.logSigma(rho[i % np]);
+                    }
+                    if (tamper >= 0) {
+                        final int e = tamper % len;
+                        sg[e] = Float.intBitsToFloat(Float.floatToRawIntBits(sg[e]) ^ 1);
+                    }
+                    final String what = String.format("%s, np %d, seed %d case %d", param.cliName(), np, seed, c);
+                    try (ClBuffer muBuf = upload(ctx, mu); ClBuffer rhoBuf = upload(ctx, rho);
+                         ClBuffer muT = sentinels(ctx, len); ClBuffer sgT = sentinels(ctx, len); ClBuffer lsT = sentinels(ctx, len)) {
+                        tile.arg(0, muBuf).arg(1, rhoBuf).arg(2, muT).arg(3, sgT).arg(4, lsT).arg(5, (long) np)
+                                .arg(6, (long) len).arg(7, param.ordinal()).arg(8, 1);
+                        tile.launch((len + 63) / 64);
+                        compare(out, "reparam_tile mu", what, bits(mt), bits(read(ctx, muT, len)));
+                        compare(out, "reparam_tile sigma", what, bits(sg), bits(read(ctx, sgT, len)));
+                        compare(out, "reparam_tile log sigma", what, bits(ls), bits(read(ctx, lsT, len)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A rho the value check accepts for {@code param}: element p cycles through the kinds of value. */
+    private static float validRho(SplittableRandom rnd, Parameterization param, int p) {
+        final float[] special = {0.0f, -0.0f, Float.MIN_VALUE, Float.MIN_NORMAL, 1e-37f, 20.0f, -20.0f,
+                Math.nextUp(20.0f), Math.nextDown(20.0f), Math.nextUp(-20.0f), Math.nextDown(-20.0f),
+                0x1.62e42ep6f, Math.nextDown(0x1.62e42ep6f), 2 * 0x1.62e42ep6f, 44.0f, 88.0f, -88.0f, -104.0f, 1.0f};
+        for (;;) {
+            final float r = switch (p % 3) {
+                case 0 -> special[rnd.nextInt(special.length)];
+                case 1 -> (float) rnd.nextDouble(-30, 30);
+                default -> Float.intBitsToFloat(rnd.nextInt());
+            };
+            if (Float.isFinite(r) && param.rejectionOf(r) == null) {
+                return r;
+            }
+        }
+    }
+
+    /**
+     * An edit of the kernel sources that leaves {@code keep} the only kernels: every other
+     * {@code __kernel void name(} becomes a static function, which nothing calls and clang leaves out.
+     */
+    static UnaryOperator<String> onlyKernels(String... keep) {
+        final Set<String> kept = Set.of(keep);
+        return text -> {
+            final Matcher m = KERNEL.matcher(text);
+            final StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(sb, Matcher.quoteReplacement(kept.contains(m.group(1)) ? m.group() : "static void " + m.group(1) + "("));
+            }
+            m.appendTail(sb);
+            return sb.toString();
+        };
+    }
+
+    private static ClBuffer sentinels(ClContext ctx, int n) {
+        final float[] v = new float[n];
+        java.util.Arrays.fill(v, Float.intBitsToFloat(NoiseParityTest.SENTINEL));
+        return upload(ctx, v);
+    }
+
+    private static float[] read(ClContext ctx, ClBuffer buf, int n) {
+        final float[] v = new float[n];
+        CL.clEnqueueReadBuffer(ctx.queue(), buf.mem(), CL.CL_TRUE, 0, 4L * n, Pointer.to(v), 0, null, null);
+        return v;
     }
 
     /** c of one product on the device (outputs start as a NaN pattern, so that unwritten elements show). */
@@ -225,6 +339,11 @@ public final class DriverCheck {
                 head.addAll(bad);
             }
         }
-        System.exit(noise.isEmpty() && head.isEmpty() ? 0 : 1);
+        t0 = System.nanoTime();
+        final List<String> transforms = transformMismatches(device, options, seed, 3, -1);
+        System.out.printf("parameter transforms (reparam_tile alone): %s (%.0f s)%n", transforms.isEmpty()
+                ? "all equal to the CPU reference" : transforms.size() + " mismatches", (System.nanoTime() - t0) / 1e9);
+        transforms.forEach(System.out::println);
+        System.exit(noise.isEmpty() && head.isEmpty() && transforms.isEmpty() ? 0 : 1);
     }
 }

@@ -43,6 +43,34 @@ class DriverCheckTest {
                 seed, 12, -1, ClAffineProduct.Variant.TILED));
     }
 
+    @Test
+    void theParameterTransformsAloneMatchTheCpuReference() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final long seed = TestSeeds.fresh("reparam.driverCheckSeed");
+        assertEquals(List.of(), DriverCheck.transformMismatches(device, ClContext.BUILD_OPTIONS, seed, 3, -1));
+    }
+
+    /** One expected sigma bit flipped in every case is reported for every case of every parameterization, and nothing else. */
+    @Test
+    void oneDifferentSigmaBitIsReported() {
+        final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
+        final List<String> bad = DriverCheck.transformMismatches(device, ClContext.BUILD_OPTIONS, 1, 2, 0);
+        assertEquals(4 * 2, bad.size(), String.join("\n", bad));
+        assertTrue(bad.stream().allMatch(line -> line.startsWith("reparam_tile sigma, ") && line.contains(": 1 of ")),
+                String.join("\n", bad));
+    }
+
+    /** The edit leaves the named kernels and turns the others into static functions. */
+    @Test
+    void onlyKernelsKeepsTheNamedKernels() {
+        final String text = "__kernel void a(int x) { }\n__kernel void b(int y) { }\n__kernel void ab(int z) { }\n";
+        assertEquals("static void a(int x) { }\n__kernel void b(int y) { }\nstatic void ab(int z) { }\n",
+                DriverCheck.onlyKernels("b").apply(text));
+        final String reparam = DriverCheck.onlyKernels("reparam_tile").apply(ClContext.loadSource("reparam.cl"));
+        assertEquals(1, reparam.split("__kernel ", -1).length - 1);
+        assertTrue(reparam.contains("__kernel void reparam_tile("));
+    }
+
     /** One expected bit flipped in every product is reported for every product of both variants. */
     @Test
     void oneDifferentHeadBitIsReported() {
