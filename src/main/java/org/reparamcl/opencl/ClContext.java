@@ -333,12 +333,68 @@ public final class ClContext implements AutoCloseable {
      */
     void zero(ClBuffer b) {
         final cl_event filled = new cl_event();
-        CL.clEnqueueFillBuffer(queue(), b.mem(), Pointer.to(new byte[1]), 1, 0, b.bytes(), 0, null, filled);
+        try {
+            CL.clEnqueueFillBuffer(queue(), b.mem(), Pointer.to(new byte[1]), 1, 0, b.bytes(), 0, null, filled);
+        } catch (CLException e) {
+            throw deviceError("filling " + b.bytes() + " bytes", e);
+        }
         try {
             CL.clWaitForEvents(1, new cl_event[] {filled});
         } finally {
             CL.clReleaseEvent(filled);
         }
+    }
+
+    /*
+     * The transfers of the host code: every read, write, fill and copy of a buffer goes through
+     * these, so that a driver that runs out of memory or resources there (GPU drivers commonly
+     * allocate a buffer at its first use) gives ClMemoryException naming the bytes and the device,
+     * as an allocation or a launch does; any other error stays the driver's CLException (a bug).
+     */
+
+    /** Writes {@code bytes} bytes from {@code src} into {@code dst} at {@code offset}; waits when {@code blocking}. */
+    void write(ClBuffer dst, long offset, long bytes, Pointer src, boolean blocking) {
+        try {
+            CL.clEnqueueWriteBuffer(queue(), dst.mem(), blocking, offset, bytes, src, 0, null, null);
+        } catch (CLException e) {
+            throw deviceError("writing " + bytes + " bytes", e);
+        }
+    }
+
+    /** Reads {@code bytes} bytes of {@code src} from {@code offset} into {@code dst}, and waits. */
+    void read(ClBuffer src, long offset, long bytes, Pointer dst) {
+        try {
+            CL.clEnqueueReadBuffer(queue(), src.mem(), true, offset, bytes, dst, 0, null, null);
+        } catch (CLException e) {
+            throw deviceError("reading " + bytes + " bytes", e);
+        }
+    }
+
+    /** Fills {@code bytes} bytes of {@code dst} from {@code offset} with a pattern of {@code patternBytes}; does not wait. */
+    void fill(ClBuffer dst, Pointer pattern, int patternBytes, long offset, long bytes) {
+        try {
+            CL.clEnqueueFillBuffer(queue(), dst.mem(), pattern, patternBytes, offset, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw deviceError("filling " + bytes + " bytes", e);
+        }
+    }
+
+    /** Copies the first {@code bytes} bytes of {@code src} to the start of {@code dst}; does not wait. */
+    void copy(ClBuffer src, ClBuffer dst, long bytes) {
+        try {
+            CL.clEnqueueCopyBuffer(queue(), src.mem(), dst.mem(), 0, 0, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw deviceError("copying " + bytes + " bytes", e);
+        }
+    }
+
+    /**
+     * {@code e} as ClMemoryException ("WHAT on DEVICE failed: STATUS") when it says the device or
+     * host ran out of memory or resources; otherwise {@code e} itself.
+     */
+    RuntimeException deviceError(String what, CLException e) {
+        return ClMemoryException.isResourceError(e)
+                ? new ClMemoryException(what + " on " + device.deviceName() + " failed: " + e.getMessage(), e) : e;
     }
 
     /**
@@ -505,7 +561,11 @@ public final class ClContext implements AutoCloseable {
 
     /** Blocks until all queued commands have finished. */
     public void finish() {
-        CL.clFinish(queue());
+        try {
+            CL.clFinish(queue());
+        } catch (CLException e) {
+            throw deviceError("finishing the queue", e);
+        }
     }
 
     /** Whether {@link #close()} has been called. */

@@ -1,8 +1,5 @@
 package org.reparamcl.opencl;
 
-import static org.jocl.CL.CL_FALSE;
-import static org.jocl.CL.CL_TRUE;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -11,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.jocl.CL;
 import org.jocl.Pointer;
 import org.reparamcl.GaussianHead;
 import org.reparamcl.HeadGradients;
@@ -261,7 +257,7 @@ public final class ClGaussianHead implements GaussianHead {
         try {
             ensureOpen();
             final ReparamSpec rs = reparamSpec(batch, seed, stream, offset);
-            CL.clEnqueueCopyBuffer(ctx.queue(), x.mem(), this.x.mem(), 0, 0, 4L * batch * spec.inputs(), 0, null, null);
+            ctx.copy(x, this.x, 4L * batch * spec.inputs());
             enqueueForward(rs, batch);
         } finally {
             lock.unlock();
@@ -356,7 +352,7 @@ public final class ClGaussianHead implements GaussianHead {
             ensureForward();
             final long n = (long) spec.samples() * batch * spec.outputs();
             requireDeviceBuffer("gradZ", gradZ, n);
-            CL.clEnqueueCopyBuffer(ctx.queue(), gradZ.mem(), this.gradZ.mem(), 0, 0, 4L * n, 0, null, null);
+            ctx.copy(gradZ, this.gradZ, 4L * n);
             enqueueBackward(inputGradient);
         } finally {
             lock.unlock();
@@ -489,20 +485,20 @@ public final class ClGaussianHead implements GaussianHead {
         if (n == 0) {
             return;
         }
-        CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_FALSE, 0, 4L * n, src.pointer, 0, null, null);
+        ctx.write(dst, 0, 4L * n, src.pointer, false);
         src.inFlight = true;
     }
 
     /** Blocking read of {@code src[0 .. n)} into stageGrads: one command and one round trip. */
     private void readInto(ClBuffer src, long n) {
-        CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, stageGrads.pointer, 0, null, null);
+        ctx.read(src, 0, 4L * n, stageGrads.pointer);
         settled();
     }
 
     /** Blocking read of {@code n} floats; the in-order queue has then finished every earlier command. */
     private void read(ClBuffer src, float[] dst, int n) {
         if (n > 0) {
-            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, Pointer.to(dst), 0, null, null);
+            ctx.read(src, 0, 4L * n, Pointer.to(dst));
             settled();
         }
     }

@@ -1,11 +1,8 @@
 package org.reparamcl.opencl;
 
-import static org.jocl.CL.CL_TRUE;
-
 import java.util.Arrays;
 import java.util.Objects;
 
-import org.jocl.CL;
 import org.jocl.Pointer;
 import org.reparamcl.NoiseMode;
 import org.reparamcl.Parameterization;
@@ -212,7 +209,7 @@ final class ClReparam {
         }
         if (logProb != null && spec.sampleRows() > 0) {
             // log q always fuses when there are elements (fusesExtras or fusesExtrasByRows): here D = 0
-            CL.clEnqueueFillBuffer(ctx.queue(), logProb.mem(), zero, 4, 0, 4L * spec.sampleRows(), 0, null, null);
+            ctx.fill(logProb, zero, 4, 0, 4L * spec.sampleRows());
         }
     }
 
@@ -430,7 +427,7 @@ final class ClReparam {
         }
         final long nblocks = blocks(spec.dim());
         if (nblocks == 0) {
-            CL.clEnqueueFillBuffer(ctx.queue(), out.mem(), zero, 4, 0, 4L * rows, 0, null, null);
+            ctx.fill(out, zero, 4, 0, 4L * rows);
             return;
         }
         final ClBuffer partials = nblocks == 1 ? out : (rowPartials = grow(rowPartials, rows * nblocks));
@@ -646,12 +643,12 @@ final class ClReparam {
         if (chunks >= 0xFFFFFFFFL) {
             throw new IllegalArgumentException("the value check handles at most 2^38 parameter elements, got " + np);
         }
-        CL.clEnqueueFillBuffer(ctx.queue(), flag.mem(), flagReset, 4, 0, 4, 0, null, null);
+        ctx.fill(flag, flagReset, 4, 0, 4);
         sigmaKernel.arg(0, mu).arg(1, rho).arg(2, flag).arg(3, flag).arg(4, np)
                 .arg(5, spec.parameterization().ordinal())
                 .arg(6, CHECK_VALUES | (klGradient ? CHECK_KL_GRADIENT : 0) | (logProbGradient ? CHECK_LOGQ_GRADIENT : 0));
         sigmaKernel.launch(chunks);
-        CL.clEnqueueReadBuffer(ctx.queue(), flag.mem(), CL_TRUE, 0, 4, flagHostPointer, 0, null, null);
+        ctx.read(flag, 0, 4, flagHostPointer);
         if (flagHost[0] == -1) {
             return;
         }
@@ -659,8 +656,8 @@ final class ClReparam {
         final int len = (int) Math.min(BLOCK, np - first);
         final float[] m = new float[len];
         final float[] r = new float[len];
-        CL.clEnqueueReadBuffer(ctx.queue(), mu.mem(), CL_TRUE, 4 * first, 4L * len, Pointer.to(m), 0, null, null);
-        CL.clEnqueueReadBuffer(ctx.queue(), rho.mem(), CL_TRUE, 4 * first, 4L * len, Pointer.to(r), 0, null, null);
+        ctx.read(mu, 4 * first, 4L * len, Pointer.to(m));
+        ctx.read(rho, 4 * first, 4L * len, Pointer.to(r));
         for (int j = 0; j < len; j++) {
             if (!Float.isFinite(m[j]) || spec.parameterization().rejectionOf(r[j], klGradient, logProbGradient) != null) {
                 throw spec.invalidParameter(first + j, m[j], r[j], klGradient, logProbGradient);
@@ -737,8 +734,7 @@ final class ClReparam {
     private ClBuffer upload(int role, float[] src, long from, long n) {
         final ClBuffer b = stage(role, (int) n);
         if (n > 0) {
-            CL.clEnqueueWriteBuffer(ctx.queue(), b.mem(), CL_TRUE, 0, 4L * n, Pointer.to(src).withByteOffset(4L * from),
-                    0, null, null);
+            ctx.write(b, 0, 4L * n, Pointer.to(src).withByteOffset(4L * from), true);
         }
         return b;
     }
@@ -752,8 +748,7 @@ final class ClReparam {
     /** Copies the first n floats of src to {@code dst[from ..]}. */
     private void download(ClBuffer src, float[] dst, long from, long n) {
         if (dst != null && n > 0) {
-            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, Pointer.to(dst).withByteOffset(4L * from),
-                    0, null, null);
+            ctx.read(src, 0, 4L * n, Pointer.to(dst).withByteOffset(4L * from));
         }
     }
 
@@ -1098,8 +1093,8 @@ final class ClReparam {
         final ClBuffer dGmu = accumulate ? upload(GRAD_MU, gmu) : stage(GRAD_MU, np);
         final ClBuffer dGrho = accumulate ? upload(GRAD_RHO, grho) : stage(GRAD_RHO, np);
         backwardPartials = grow(backwardPartials, partialFloats(1, np));
-        CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 0, 4L * np, Pointer.to(tmu), 0, null, null);
-        CL.clEnqueueWriteBuffer(ctx.queue(), backwardPartials.mem(), CL_TRUE, 4L * np, 4L * np, Pointer.to(tsig), 0, null, null);
+        ctx.write(backwardPartials, 0, 4L * np, Pointer.to(tmu), true);
+        ctx.write(backwardPartials, 4L * np, 4L * np, Pointer.to(tsig), true);
         finishFromTotals(s, dMu, dRho, dGkl, dGlq, dGmu, dGrho, backwardPartials, accumulate);
         download(dGmu, gmu);
         download(dGrho, grho);

@@ -1,7 +1,5 @@
 package org.reparamcl.opencl;
 
-import static org.jocl.CL.CL_TRUE;
-
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -504,8 +502,7 @@ public final class OpenClBackend implements Backend {
         try {
             ensureOpenLocked();
             if (n > 0) {
-                CL.clEnqueueWriteBuffer(ctx.queue(), dst.mem(), CL_TRUE, 0, 4L * n,
-                        host(src, pos), 0, null, null);
+                ctx.write(dst, 0, 4L * n, host(src, pos), true);
             }
         } finally {
             lock.unlock();
@@ -720,14 +717,7 @@ public final class OpenClBackend implements Backend {
 
     /** A blocking read; callers hold the call lock, so src cannot be released between mem() and the read. */
     private void readChunk(ClBuffer src, Pointer dst, long n) {
-        try {
-            CL.clEnqueueReadBuffer(ctx.queue(), src.mem(), CL_TRUE, 0, 4L * n, dst, 0, null, null);
-        } catch (CLException e) {
-            throw ClMemoryException.isResourceError(e)
-                    ? new ClMemoryException("reading " + 4L * n + " bytes from " + ctx.device().deviceName()
-                            + " failed: " + e.getMessage(), e)
-                    : e;
-        }
+        ctx.read(src, 0, 4L * n, dst);
     }
 
     private void enqueue(FillKernel k, long seed, long stream, long offset, ClBuffer dst, long n) {
