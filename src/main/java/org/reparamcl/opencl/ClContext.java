@@ -106,6 +106,7 @@ public final class ClContext implements AutoCloseable {
         final cl_device_id[] devs = {device.device()};
         cl_context ctx = null;
         cl_command_queue q = null;
+        cl_program prog = null;
         try {
             try {
                 ctx = CL.clCreateContext(props, 1, devs, null, null, null);
@@ -118,9 +119,13 @@ public final class ClContext implements AutoCloseable {
                 throw new OpenClUnavailableException("cannot create an OpenCL " + (ctx == null ? "context" : "command queue")
                         + " on " + device.describe() + ": " + e.getMessage(), e);
             }
-            final cl_program prog = build(ctx, device, sources, options, edit);
-            return new ClContext(device, ctx, q, prog);
+            prog = build(ctx, device, sources, options, edit);
+            return new ClContext(device, ctx, q, prog);          // (its constructor queries the device)
         } catch (RuntimeException e) {
+            if (prog != null) {
+                CL.clReleaseProgram(prog);
+                ClResources.PROGRAMS.decrementAndGet();
+            }
             if (q != null) {
                 CL.clReleaseCommandQueue(q);
                 ClResources.QUEUES.decrementAndGet();
