@@ -23,7 +23,8 @@ import org.reparamcl.io.FileBatch;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0; little-endian
- * {@code <f4}, {@code <u4}, {@code <i4} and {@code <f8}; C order).
+ * {@code <f4}, {@code <u4}, {@code <i4} and {@code <f8}). Files are written in C order; a file in
+ * Fortran order, as NumPy saves an F-contiguous array such as a transpose, is read into C order.
  *
  * @see <a href="https://numpy.org/devdocs/reference/generated/numpy.lib.format.html">numpy.lib.format</a>
  */

@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The meaning of an {@code .npy} header: element type and shape (C order is implied, since
- * Fortran-order files are rejected).
+ * The meaning of an {@code .npy} header: element type, shape, and whether the data is in Fortran
+ * (column-major) order, as NumPy writes an F-contiguous array such as a transpose; the reader
+ * turns such data into C order.
  */
 final class NpyHeader {
 
@@ -16,10 +17,12 @@ final class NpyHeader {
 
     final NpyDType dtype;
     final long[] shape;
+    final boolean fortranOrder;
 
-    private NpyHeader(NpyDType dtype, long[] shape) {
+    private NpyHeader(NpyDType dtype, long[] shape, boolean fortranOrder) {
         this.dtype = dtype;
         this.shape = shape;
+        this.fortranOrder = fortranOrder;
     }
 
     /**
@@ -44,8 +47,8 @@ final class NpyHeader {
             }
         }
         NpyDType dtype = dtype(dict.get("descr"), name);
-        checkCOrder(dict.get("fortran_order"), name);
-        return new NpyHeader(dtype, shape(dict.get("shape"), name));
+        final boolean fortranOrder = order(dict.get("fortran_order"), name);
+        return new NpyHeader(dtype, shape(dict.get("shape"), name), fortranOrder);
     }
 
     private static NpyDType dtype(Object descr, String name) throws NpyFormatException {
@@ -69,14 +72,11 @@ final class NpyHeader {
                         + NpyDType.supportedList() + ")", HeaderDictParser.show(s)));
     }
 
-    private static void checkCOrder(Object fortran, String name) throws NpyFormatException {
+    private static boolean order(Object fortran, String name) throws NpyFormatException {
         if (!(fortran instanceof Boolean)) {
             throw NpyFormatException.of(name, "'fortran_order' must be True or False");
         }
-        if ((Boolean) fortran) {
-            throw NpyFormatException.of(name, "fortran_order is True (column-major data);"
-                    + " only C-order arrays are supported");
-        }
+        return (Boolean) fortran;
     }
 
     private static long[] shape(Object shape, String name) throws NpyFormatException {

@@ -78,7 +78,55 @@ final class NpyReader {
         }
         Object data = readData(dtype, (int) count, bytes);
         expectEnd(bytes);
-        return NpyArray.of(dtype, header.shape, data);
+        return NpyArray.of(dtype, header.shape, header.fortranOrder ? toCOrder(data, header.shape) : data);
+    }
+
+    /**
+     * Column-major data of the given shape in row-major order (what {@code np.load} gives as an
+     * F-contiguous array, copied as {@code np.ascontiguousarray} would). Data with at most one axis
+     * longer than 1 is the same in both orders and is returned as it is.
+     */
+    static Object toCOrder(Object data, long[] shape) {
+        int longAxes = 0;
+        for (long d : shape) {
+            longAxes += d > 1 ? 1 : 0;
+        }
+        final int n = java.lang.reflect.Array.getLength(data);
+        if (longAxes < 2 || n == 0) {
+            return data;
+        }
+        final int rank = shape.length;
+        final long[] stride = new long[rank];      // of axis k in the column-major source
+        long s = 1;
+        for (int k = 0; k < rank; k++) {
+            stride[k] = s;
+            s *= shape[k];
+        }
+        final long[] at = new long[rank];
+        final Object out = java.lang.reflect.Array.newInstance(data.getClass().getComponentType(), n);
+        long src = 0;
+        for (int i = 0; i < n; i++) {
+            copy(data, (int) src, out, i);
+            for (int k = rank - 1; k >= 0; k--) {  // the next row-major index: the last axis fastest
+                if (++at[k] < shape[k]) {
+                    src += stride[k];
+                    break;
+                }
+                at[k] = 0;
+                src -= (shape[k] - 1) * stride[k];
+            }
+        }
+        return out;
+    }
+
+    private static void copy(Object from, int i, Object to, int j) {
+        if (from instanceof float[] f) {
+            ((float[]) to)[j] = f[i];
+        } else if (from instanceof int[] a) {
+            ((int[]) to)[j] = a[i];
+        } else {
+            ((double[]) to)[j] = ((double[]) from)[i];
+        }
     }
 
     private NpyHeader readHeader() throws IOException {

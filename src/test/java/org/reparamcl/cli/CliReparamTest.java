@@ -96,6 +96,68 @@ class CliReparamTest {
         }
     }
 
+    /**
+     * Inputs in Fortran order, as np.save writes a transpose: the same output bytes as the same
+     * arrays in C order, for forward and backward.
+     */
+    @Test
+    void fortranOrderInputsGiveTheSameOutputs() throws Exception {
+        final SplittableRandom r = new SplittableRandom(9);
+        final int b = 4;
+        final int d = 7;
+        final int k = 3;
+        final float[] mu = random(r, b * d, -1, 1);
+        final float[] rho = random(r, b * d, -2, 2);
+        final float[] g = random(r, k * b * d, -1, 1);
+        final List<String> c = List.of(write("mu.npy", new long[] {b, d}, mu).toString(),
+                write("rho.npy", new long[] {b, d}, rho).toString(), write("g.npy", new long[] {k, b, d}, g).toString());
+        final List<String> f = List.of(fortran("mu_f.npy", new long[] {b, d}, mu), fortran("rho_f.npy", new long[] {b, d}, rho),
+                fortran("g_f.npy", new long[] {k, b, d}, g));
+        final List<byte[]> outputs = new ArrayList<>();
+        for (List<String> in : List.of(c, f)) {
+            final Path z = dir.resolve("z.npy");
+            final Path dmu = dir.resolve("dmu.npy");
+            final Path drho = dir.resolve("drho.npy");
+            final CliNoiseTest.Result fwd = CliNoiseTest.run("forward", "--mu", in.get(0), "--sigma", in.get(1), "--param", "softplus",
+                    "--samples", "3", "--seed", "11", "--backend", "cpu", "--out", z.toString());
+            assertEquals(0, fwd.code(), fwd.err());
+            final CliNoiseTest.Result bwd = CliNoiseTest.run("backward", "--grad", in.get(2), "--mu", in.get(0), "--sigma", in.get(1),
+                    "--param", "softplus", "--samples", "3", "--seed", "11", "--backend", "cpu",
+                    "--grad-mu-out", dmu.toString(), "--grad-sigma-out", drho.toString());
+            assertEquals(0, bwd.code(), bwd.err());
+            outputs.add(Files.readAllBytes(z));
+            outputs.add(Files.readAllBytes(dmu));
+            outputs.add(Files.readAllBytes(drho));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(outputs.get(i), outputs.get(i + 3), "output " + i);
+        }
+    }
+
+    /** A float32 .npy file holding {@code data} (row-major) in Fortran order, written by hand as np.save does. */
+    private String fortran(String name, long[] shape, float[] data) throws IOException {
+        final int n = data.length;
+        final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final long[] at = new long[shape.length];
+        for (int f = 0; f < n; f++) {                        // column-major walk: the first axis fastest
+            long i = 0;
+            for (int ax = 0; ax < shape.length; ax++) {
+                i = i * shape[ax] + at[ax];
+            }
+            bytes.putFloat(data[(int) i]);
+            for (int ax = 0; ax < shape.length && ++at[ax] == shape[ax]; ax++) {
+                at[ax] = 0;
+            }
+        }
+        final StringBuilder tuple = new StringBuilder();
+        for (long dim : shape) {
+            tuple.append(tuple.length() == 0 ? "" : ", ").append(dim);
+        }
+        final Path p = dir.resolve(name);
+        Files.write(p, CliReparamFuzzTest.npy("{'descr': '<f4', 'fortran_order': True, 'shape': (" + tuple + "), }", bytes.array()));
+        return p.toString();
+    }
+
     @Test
     void shapesWithoutSamplesAndBroadcastRows() throws Exception {
         final SplittableRandom r = new SplittableRandom(6);
