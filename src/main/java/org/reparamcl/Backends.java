@@ -41,7 +41,8 @@ public final class Backends {
      * {@code auto}: OpenCL when a device is usable, otherwise the CPU reference; the reason is
      * returned, and logged (logger {@code org.reparamcl}) at DEBUG for OpenCL and at INFO for the
      * fallback. A device is not usable when there is no ICD loader, platform or device, or when
-     * its context cannot be created or the kernels do not build on it.
+     * its context cannot be created, the kernels do not build on it, or it fails the known-answer
+     * check (other bits than the CPU reference; {@link OpenClBackend#create}).
      */
     public static Choice auto() {
         return choose("auto", "auto");

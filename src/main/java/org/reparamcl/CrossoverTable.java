@@ -133,7 +133,7 @@ public final class CrossoverTable {
         return new CrossoverTable(m, dev == null || dev.isBlank() ? null : dev.trim());
     }
 
-    /** A one-line summary: the end-to-end crossover of each pass, e.g. {@code forward < 4096}. */
+    /** A one-line summary: the end-to-end crossover of each pass, e.g. {@code forward below 4096}. */
     public String summary() {
         final StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Long> e : minElements.entrySet()) {

@@ -181,8 +181,10 @@ public interface GaussianHead extends AutoCloseable {
 
     /**
      * The backward pass of the most recent forward pass: from {@code gradZ} = dL/dz (K, batch, D)
-     * to the gradients in {@code out} (overwritten; dL/dx only where {@code out} has room for it).
-     * IllegalStateException when no forward pass came before.
+     * to the gradients in {@code out} (overwritten; dL/dx only when {@code out} has it,
+     * {@link HeadGradients#hasInput()}). IllegalArgumentException when {@code out}'s arrays do not
+     * fit this head ({@link HeadGradients#checkFits}); IllegalStateException when no forward pass
+     * came before.
      */
     void backward(float[] gradZ, HeadGradients out);
 

@@ -27,8 +27,8 @@ import org.reparamcl.opencl.OpenClBackend;
  * </pre>
  *
  * Each tensor is allocated on first use, then reused: in steady state a call allocates no device
- * memory, builds nothing, and on OpenCL waits only for reads (and for the value check when the
- * spec asks for it). On the Java heap a forward or backward call on OpenCL allocates at most the
+ * memory, builds nothing, and on OpenCL waits only for host reads and writes (and for the value
+ * check when the spec asks for it). On the Java heap a forward or backward call on OpenCL allocates at most the
  * spec of a new offset (80 bytes); a host read or write, JOCL's wrapper of the array. The EPS
  * tensor exists only in {@link NoiseMode#STORE} mode. The formulas are those of
  * {@link Backend#reparamForward} and {@link Backend#reparamBackward}.
@@ -125,7 +125,7 @@ public final class GaussianSampler implements AutoCloseable {
         return backend;
     }
 
-    /** Copies {@code src} (exactly {@code t.length(spec)} elements) into tensor t. */
+    /** Copies {@code src} (exactly {@code t.length(spec)} elements) into tensor t; waits on OpenCL. */
     public synchronized void write(Tensor t, float[] src) {
         ensureOpen();
         requireLength(t, src);

@@ -20,7 +20,7 @@ import org.reparamcl.rng.NoiseStream;
  *   <li>{@link #sampleRows()} = K*B: logProb and gradLogProb (one log q per drawn row).</li>
  * </ul>
  * Parameter element p of z's element i is {@code i mod P}: z is mu repeated {@link #reductionRows()}
- * = i/P times along a leading axis (K rows, or K*B when broadcast).
+ * times along a leading axis (K rows, or K*B when broadcast), element i in repetition i / P.
  *
  * <p><b>Value policy.</b> With {@link #checkValues()} (the default) every call first checks mu
  * and rho and throws IllegalArgumentException naming the first bad element (lowest index) before
