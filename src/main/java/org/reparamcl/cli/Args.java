@@ -224,11 +224,14 @@ public final class Args {
             throw new CliException(given + " is a directory");
         }
         final Path parent = real.getParent();
+        // Named as typed (nodir, not /home/.../nodir); a symbolic link's by its target's directory.
+        final Path shown = real != p ? parent : asGiven.getParent() != null ? asGiven.getParent() : Path.of(".");
         if (parent == null || !Files.isDirectory(parent)) {
-            throw new CliException(given + ": directory " + parent + " does not exist");
+            throw new CliException(given + ": " + (parent != null && Files.exists(parent) ? shown + " is not a directory"
+                    : "directory " + shown + " does not exist"));
         }
         if (!Files.isWritable(parent)) {
-            throw new CliException(given + ": directory " + parent + " is not writable");
+            throw new CliException(given + ": directory " + shown + " is not writable");
         }
         return asGiven;
     }

@@ -156,7 +156,12 @@ class CliValidationTest {
         rejects(2, "unknown command 'bits\\u001b[31m'", "bits\u001b[31m");
         rejects(2, "noise: --out " + dir + " is a directory", "noise", "--seed", "1", "--n", "2", "--out", dir.toString());
         rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("no/such/x.npy").toString());
-        rejects(2, "does not exist", "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("plain/x.npy").toString());
+        rejects(2, "noise: --out " + dir.resolve("plain/x.npy") + ": " + dir.resolve("plain") + " is not a directory",
+                "noise", "--seed", "1", "--n", "2", "--out", dir.resolve("plain/x.npy").toString());
+        // A relative path's directory is named as typed, not made absolute (RELIABILITY.md).
+        final String missing = "no-such-dir-" + Long.toHexString(System.nanoTime());
+        rejects(2, "noise: --out " + missing + "/x.npy: directory " + missing + " does not exist",
+                "noise", "--seed", "1", "--n", "2", "--out", missing + "/x.npy");
         rejects(2, "noise: --out is empty", "noise", "--seed", "1", "--n", "2", "--out", "");
         rejects(2, "noise: --out / names a directory", "noise", "--seed", "1", "--n", "2", "--out", "/");
         rejects(2, "noise: --out -: standard output ('-') is only for `reparam bits`", "noise", "--seed", "1", "--n", "2",
