@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The noise kernels, the head's matrix products and the parameter transforms (reparam_tile built
-# alone) on a second OpenCL implementation, Mesa's rusticl on llvmpipe (Debian's mesa-opencl-icd,
+# The noise kernels, the head's matrix products and the parameter transforms (reparam_tile and
+# reparam_transform_values built alone) on a second OpenCL implementation, Mesa's rusticl on llvmpipe (Debian's mesa-opencl-icd,
 # installed when missing), bit for bit against the CPU reference (org.reparamcl.opencl.DriverCheck).
 # TILED products run there with 4 x 4 work-groups (llvmpipe allows 32 work-items per group), and
 # unlike on PoCL a missing barrier in them gives wrong bits. ci/test.sh runs it with --quick (the
 # default build only); without it the -DRP_PORTABLE build is checked too. Rusticl compiles each
 # kernel when it is created, through SPIR-V and NIR; with an empty Mesa cache on the 2-vCPU machine
-# that is about 7 minutes for the noise kernels and 4 to 6 for reparam_tile per build, seconds once
-# cached. The forward and backward kernels are not checked: reparam_forward, alone in its program,
+# that is about 7 minutes for the noise kernels and 7 to 10 for the two transform kernels per
+# build, seconds once cached. The forward and backward kernels are not checked: reparam_forward, alone in its program,
 # was still compiling after 29 minutes. docs/RELIABILITY.md, "Other OpenCL implementations".
 # Usage: ci/rusticl-check.sh [--quick] [SEED]
 set -euo pipefail

@@ -979,6 +979,27 @@ __kernel void reparam_tile(__global const float *mu, __global const float *rho, 
 }
 
 /*
+ * Not used by the passes: rp_transform's four outputs for rho[p], p < n (n a multiple of 16, one
+ * float16 per work-item): out[p] = sigma, out[n + p] = dsigma/drho, out[2n + p] = log sigma and
+ * out[3n + p] = d log sigma/drho. DriverCheck holds them to Parameterization (sigma, dSigma,
+ * logSigma, dLogSigma) on a new driver: the derivatives the backward passes use, in a kernel small
+ * enough for compilers that take too long over the passes themselves (docs/RELIABILITY.md).
+ */
+__kernel void reparam_transform_values(__global const float *rho, __global float *out, long n, int param)
+{
+    const long p0 = 16 * (long)get_global_id(0);
+    if (p0 >= n) {
+        return;
+    }
+    float16 s, ds, ls, dl;
+    rp_transform(param, vload16(0, rho + p0), &s, &ds, &ls, &dl);
+    vstore16(s, 0, out + p0);
+    vstore16(ds, 0, out + n + p0);
+    vstore16(ls, 0, out + 2 * n + p0);
+    vstore16(dl, 0, out + 3 * n + p0);
+}
+
+/*
  * Per 64-element chunk c of the parameters (work-item c): ls[p] = log sigma(rho[p]), and
  * sg[p] = sigma(rho[p]) when write_sigma: the fused forward pass's per-parameter values, computed
  * once when several drawn rows share them (reparam_forward_extras with pre).

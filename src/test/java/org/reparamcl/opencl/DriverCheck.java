@@ -22,7 +22,8 @@ import org.reparamcl.rng.NoiseStream;
  * wait for the whole program's first build: the noise kernels (philox4x32.cl, normal.cl, noise.cl)
  * against the CPU reference's stream; the head's matrix products (head.cl, both variants: local-memory
  * tiles with barriers, and blocks) against {@code AffineProduct}; and the parameter transforms
- * (reparam_tile built as the only kernel of reparam.cl) against {@code Parameterization}; bit for bit.
+ * and their derivatives (reparam_tile and reparam_transform_values built as the only kernels of
+ * reparam.cl) against {@code Parameterization}; bit for bit.
  * Mesa's rusticl (22.3) compiles a kernel when it is created, through SPIR-V and NIR, and the time
  * grows steeply with the size of its float16 code (2-vCPU host, empty cache, 2026-12-08): fm_exp
  * on one float16 5 s, rp_transform on one float16 115 s, reparam_tile 257 s, and reparam_forward,
@@ -138,23 +139,27 @@ public final class DriverCheck {
     }
 
     /**
-     * reparam_tile, built as the only kernel of reparam.cl, on {@code cases} random parameter
-     * vectors per parameterization: every output element i &lt; np + 64 is mu, sigma and log sigma of
-     * parameter element i mod np, compared with {@link Parameterization#sigma} and
-     * {@link Parameterization#logSigma}, so the fm_exp, fm_log and fm_log1p float16 paths of
-     * rp_transform are checked on the device. rho is drawn from the values the value check accepts
+     * reparam_tile and reparam_transform_values, built as the only kernels of reparam.cl, on
+     * {@code cases} random parameter vectors per parameterization: every output element i &lt; np + 64
+     * of reparam_tile is mu, sigma and log sigma of parameter element i mod np, compared with
+     * {@link Parameterization#sigma} and {@link Parameterization#logSigma}; reparam_transform_values
+     * gives all four of rp_transform's outputs, compared with sigma, dSigma, logSigma and dLogSigma
+     * (the derivatives the backward passes use). So the fm_exp, fm_log and fm_log1p float16 paths
+     * are checked on the device. rho is drawn from the values the value check accepts
      * for the parameterization (rejectionOf: null): random bit patterns over every exponent, values
      * in [-30, 30] and the branch points (softplus's +/-20, exp's overflow bound, zero and the
      * subnormals), np from 1 to 3000.
      *
-     * @param tamper &ge; 0 flips the lowest bit of that expected sigma element of every case
+     * @param tamper &ge; 0 flips the lowest bit of that expected sigma element (reparam_tile) and
+     *               dsigma/drho element (reparam_transform_values) of every case
      * @return one line per parameterization, case and output that differs (empty: all equal)
      */
     static List<String> transformMismatches(ClDeviceInfo device, String options, long seed, int cases, int tamper) {
         final List<String> out = new ArrayList<>();
         final SplittableRandom rnd = new SplittableRandom(seed);
-        try (ClContext ctx = ClContext.create(device, REPARAM_SOURCES, options, onlyKernels("reparam_tile"))) {
+        try (ClContext ctx = ClContext.create(device, REPARAM_SOURCES, options, onlyKernels("reparam_tile", "reparam_transform_values"))) {
             final ClKernel tile = new ClKernel(ctx, "reparam_tile");
+            final ClKernel values = new ClKernel(ctx, "reparam_transform_values");
             for (Parameterization param : Parameterization.values()) {
                 for (int c = 0; c < cases; c++) {
                     final int np = 1 + rnd.nextInt(c == 0 ? 63 : 3000);
@@ -186,6 +191,32 @@ public final class DriverCheck {
                         compare(out, "reparam_tile mu", what, bits(mt), bits(read(ctx, muT, len)));
                         compare(out, "reparam_tile sigma", what, bits(sg), bits(read(ctx, sgT, len)));
                         compare(out, "reparam_tile log sigma", what, bits(ls), bits(read(ctx, lsT, len)));
+                    }
+                    // rp_transform's four outputs, the derivatives included, on rho padded to whole float16s
+                    final int n16 = (np + 15) / 16 * 16;
+                    final float[] padded = java.util.Arrays.copyOf(rho, n16);
+                    java.util.Arrays.fill(padded, np, n16, 1.0f);
+                    final float[] four = new float[4 * n16];
+                    for (int p = 0; p < n16; p++) {
+                        four[p] = param.sigma(padded[p]);
+                        four[n16 + p] = param.dSigma(padded[p]);
+                        four[2 * n16 + p] = param.logSigma(padded[p]);
+                        four[3 * n16 + p] = param.dLogSigma(padded[p]);
+                    }
+                    if (tamper >= 0) {
+                        final int e = n16 + tamper % n16;
+                        four[e] = Float.intBitsToFloat(Float.floatToRawIntBits(four[e]) ^ 1);
+                    }
+                    try (ClBuffer rhoBuf = upload(ctx, padded); ClBuffer outBuf = sentinels(ctx, 4 * n16)) {
+                        values.arg(0, rhoBuf).arg(1, outBuf).arg(2, (long) n16).arg(3, param.ordinal());
+                        values.launch(n16 / 16);
+                        final float[] got = read(ctx, outBuf, 4 * n16);
+                        final String[] names = {"sigma", "dsigma/drho", "log sigma", "d log sigma/drho"};
+                        for (int q = 0; q < 4; q++) {
+                            compare(out, "reparam_transform_values " + names[q], what,
+                                    bits(java.util.Arrays.copyOfRange(four, q * n16, (q + 1) * n16)),
+                                    bits(java.util.Arrays.copyOfRange(got, q * n16, (q + 1) * n16)));
+                        }
                     }
                 }
             }
@@ -341,7 +372,7 @@ public final class DriverCheck {
         }
         t0 = System.nanoTime();
         final List<String> transforms = transformMismatches(device, options, seed, 3, -1);
-        System.out.printf("parameter transforms (reparam_tile alone): %s (%.0f s)%n", transforms.isEmpty()
+        System.out.printf("parameter transforms (reparam_tile and reparam_transform_values alone): %s (%.0f s)%n", transforms.isEmpty()
                 ? "all equal to the CPU reference" : transforms.size() + " mismatches", (System.nanoTime() - t0) / 1e9);
         transforms.forEach(System.out::println);
         System.exit(noise.isEmpty() && head.isEmpty() && transforms.isEmpty() ? 0 : 1);

@@ -50,14 +50,14 @@ class DriverCheckTest {
         assertEquals(List.of(), DriverCheck.transformMismatches(device, ClContext.BUILD_OPTIONS, seed, 3, -1));
     }
 
-    /** One expected sigma bit flipped in every case is reported for every case of every parameterization, and nothing else. */
+    /** One expected sigma bit and one dsigma bit flipped in every case are reported for every case of every parameterization, and nothing else. */
     @Test
     void oneDifferentSigmaBitIsReported() {
         final ClDeviceInfo device = OpenClTestSupport.backend().context().device();
         final List<String> bad = DriverCheck.transformMismatches(device, ClContext.BUILD_OPTIONS, 1, 2, 0);
-        assertEquals(4 * 2, bad.size(), String.join("\n", bad));
-        assertTrue(bad.stream().allMatch(line -> line.startsWith("reparam_tile sigma, ") && line.contains(": 1 of ")),
-                String.join("\n", bad));
+        assertEquals(2 * 4 * 2, bad.size(), String.join("\n", bad));
+        assertTrue(bad.stream().allMatch(line -> (line.startsWith("reparam_tile sigma, ")
+                || line.startsWith("reparam_transform_values dsigma/drho, ")) && line.contains(": 1 of ")), String.join("\n", bad));
     }
 
     /** The edit leaves the named kernels and turns the others into static functions. */
