@@ -26,7 +26,9 @@ class HeteroscedasticDataTest {
      * in a bin, M = sum r / sqrt(sum s^2) is N(0, 1), and V = sum r^2 / sum s^2 has mean 1 and
      * standard error sqrt(2 sum s^4) / sum s^2 (r = s n, Var(n^2) = 2). 2^21 points, about 2^18 per
      * bin: V's standard error is about 0.29%, so a 1% error in the noise's scale (2% in V) is
-     * about 7 standard errors in every bin.
+     * about 7 standard errors in every bin. f and s are the documented sin(2u) and 0.1 + 0.3|u|,
+     * written here (HeteroscedasticData.mean and sd are held to them): residuals against the
+     * class's own mean and sd would follow any f and s it chose, e.g. s = 0.1 + 0.2|u|.
      *
      * <p>False-failure rate: each of the 16 checks allows t = Phi^-1(1 - 1e-6 / 32) = 5.41
      * standard errors, two-sided 1e-6 / 16 each (normal approximation at 2^18 points), at most 1e-6
@@ -48,8 +50,12 @@ class HeteroscedasticDataTest {
             final double u = data.u(i);
             assertTrue(u > -2 && u < 2, "u in (-2, 2)");
             final int bin = (int) ((u + 2) / 4 * bins);
-            final double r = data.y(i) - HeteroscedasticData.mean(u);
-            final double s2 = HeteroscedasticData.sd(u) * HeteroscedasticData.sd(u);
+            final double f = Math.sin(2 * u);
+            final double s = 0.1 + 0.3 * Math.abs(u);
+            assertEquals(f, HeteroscedasticData.mean(u), 0.0, "f(u)");
+            assertEquals(s, HeteroscedasticData.sd(u), 0.0, "s(u)");
+            final double r = data.y(i) - f;
+            final double s2 = s * s;
             sumR[bin] += r;
             sumSq[bin] += r * r;
             sumS2[bin] += s2;
