@@ -44,6 +44,8 @@ class GaussianHeadTest {
             final float[] b3 = new float[2];
             h.getParameters(back, b2, back2, b3);
             assertArrayEquals(wMu, back);
+            assertArrayEquals(bMu, b2);
+            assertArrayEquals(wRho, back2);
             assertArrayEquals(bRho, b3);
         }
     }
