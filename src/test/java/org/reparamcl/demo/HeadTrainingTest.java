@@ -48,6 +48,24 @@ class HeadTrainingTest {
             assertTrue(r.sigmaMae() <= 0.03, what + ": sigma MAE " + r.sigmaMae());
             assertTrue(r.sigmaMeanRelError() <= 0.10, what + ": sigma mean relative error " + r.sigmaMeanRelError());
             assertTrue(r.muMae() <= 0.05, what + ": mu MAE " + r.muMae());
+            // The metrics again from the grid's mu and sigma and the documented f and s (not
+            // HeteroscedasticData's, nor HeadTraining's arithmetic): a slip in either would move
+            // the targets without the model getting better.
+            assertEquals(HeadTraining.GRID, r.gridU().length);
+            double sigmaAbs = 0;
+            double sigmaRel = 0;
+            double muAbs = 0;
+            for (int i = 0; i < HeadTraining.GRID; i++) {
+                final double u = r.gridU()[i];
+                assertEquals(-2.0 + 4.0 * i / (HeadTraining.GRID - 1), u, 1e-12, "grid point " + i);
+                final double sd = 0.1 + 0.3 * Math.abs(u);
+                sigmaAbs += Math.abs(r.gridSigma()[i] - sd);
+                sigmaRel += Math.abs(r.gridSigma()[i] - sd) / sd;
+                muAbs += Math.abs(r.gridMu()[i] - Math.sin(2 * u));
+            }
+            assertEquals(sigmaAbs / HeadTraining.GRID, r.sigmaMae(), 1e-12, what + ": sigma MAE as reported");
+            assertEquals(sigmaRel / HeadTraining.GRID, r.sigmaMeanRelError(), 1e-12, what + ": sigma mean relative error as reported");
+            assertEquals(muAbs / HeadTraining.GRID, r.muMae(), 1e-12, what + ": mu MAE as reported");
             double first = 0;
             for (int i = 0; i < 20; i++) {
                 first += r.lossPerStep()[i];
