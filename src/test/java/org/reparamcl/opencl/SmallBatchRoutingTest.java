@@ -64,6 +64,7 @@ class SmallBatchRoutingTest {
                     cpu.reparamForward(s, mu, rho, z2, e2);
                     cpu.reparamBackward(s, mu, rho, mode == NoiseMode.STORE ? e2 : null, gz, m2, r2, false);
                     assertArrayEquals(ReparamCases.bits(z2), ReparamCases.bits(z1));
+                    assertArrayEquals(ReparamCases.bits(e2), ReparamCases.bits(e1));
                     assertArrayEquals(ReparamCases.bits(m2), ReparamCases.bits(m1));
                     assertArrayEquals(ReparamCases.bits(r2), ReparamCases.bits(r1));
                     final long expect = (d < 500 ? 1 : 0)
