@@ -90,11 +90,14 @@ public final class HeadTraining {
      * mean closed-form CRPS on the held-out points, {@code oracleCrps} that of the true
      * distribution N(f(u), s(u)^2) on the same points (the best any model can score there).
      * {@code sigmaMae}, {@code sigmaMeanRelError}, {@code sigmaMaxRelError} and {@code muMae}
-     * compare sigma(u) with s(u) and mu(u) with f(u) on the grid.
+     * compare sigma(u) with s(u) and mu(u) with f(u) on the grid. {@code test} holds the held-out
+     * points and {@code testMu}, {@code testSigma} the model's mu and sigma there (what
+     * {@code testCrps} scores).
      */
     public record Result(Settings settings, HeteroscedasticData train, double[] lossPerStep, List<Report> reports,
                          double[] gridU, double[] gridMu, double[] gridSigma, double testCrps, double oracleCrps,
-                         double sigmaMae, double sigmaMeanRelError, double sigmaMaxRelError, double muMae) {
+                         double sigmaMae, double sigmaMeanRelError, double sigmaMaxRelError, double muMae,
+                         HeteroscedasticData test, double[] testMu, double[] testSigma) {
     }
 
     /** Points of the evaluation grid over [-2, 2]. */
@@ -184,7 +187,7 @@ public final class HeadTraining {
                 oracle += Crps.gaussian(HeteroscedasticData.mean(test.u(i)), HeteroscedasticData.sd(test.u(i)), test.y(i));
             }
             return new Result(s, train, lossPerStep, List.copyOf(reports), gridU, e.gridMu, e.gridSigma, e.testCrps,
-                    oracle / test.size(), e.sigmaMae, e.sigmaMeanRel, e.sigmaMaxRel, e.muMae);
+                    oracle / test.size(), e.sigmaMae, e.sigmaMeanRel, e.sigmaMaxRel, e.muMae, test, e.testMu, e.testSigma);
         }
     }
 
@@ -196,7 +199,7 @@ public final class HeadTraining {
     }
 
     private record Evaluation(double testCrps, double[] gridMu, double[] gridSigma, double sigmaMae, double sigmaMeanRel,
-                              double sigmaMaxRel, double muMae) {
+                              double sigmaMaxRel, double muMae, double[] testMu, double[] testSigma) {
     }
 
     private static Evaluation evaluate(GaussianHead head, float[] testX, HeteroscedasticData test, float[] gridX,
@@ -204,6 +207,8 @@ public final class HeadTraining {
         final float[] mu = new float[maxBatch];
         final float[] sigma = new float[maxBatch];
         double crps = 0;
+        final double[] testMu = new double[test.size()];
+        final double[] testSigma = new double[test.size()];
         for (int from = 0; from < test.size(); from += maxBatch) {
             final int n = Math.min(maxBatch, test.size() - from);
             forwardRows(head, testX, from, n, din);
@@ -211,6 +216,8 @@ public final class HeadTraining {
             head.readSigma(sigma);
             for (int i = 0; i < n; i++) {
                 crps += Crps.gaussian(mu[i], sigma[i], test.y(from + i));
+                testMu[from + i] = mu[i];
+                testSigma[from + i] = sigma[i];
             }
         }
         final double[] gridMu = new double[gridU.length];
@@ -232,7 +239,7 @@ public final class HeadTraining {
             muAbs += Math.abs(mu[i] - HeteroscedasticData.mean(gridU[i]));
         }
         return new Evaluation(crps / test.size(), gridMu, gridSigma, sigmaAbs / gridU.length, sigmaRel / gridU.length,
-                sigmaMaxRel, muAbs / gridU.length);
+                sigmaMaxRel, muAbs / gridU.length, testMu, testSigma);
     }
 
     private static void forwardRows(GaussianHead head, float[] x, int from, int n, int din) {

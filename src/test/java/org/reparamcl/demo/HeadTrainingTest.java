@@ -66,6 +66,21 @@ class HeadTrainingTest {
             assertEquals(sigmaAbs / HeadTraining.GRID, r.sigmaMae(), 1e-12, what + ": sigma MAE as reported");
             assertEquals(sigmaRel / HeadTraining.GRID, r.sigmaMeanRelError(), 1e-12, what + ": sigma mean relative error as reported");
             assertEquals(muAbs / HeadTraining.GRID, r.muMae(), 1e-12, what + ": mu MAE as reported");
+            // The held-out CRPS of the model and of the true N(f(u), s(u)^2), from the closed form
+            // sigma (w (2 Phi(w) - 1) + 2 phi(w) - 1/sqrt(pi)), w = (y - mu) / sigma, with Commons
+            // Statistics' normal distribution (not Crps, nor HeadTraining's sums). Within 1e-6: Crps's
+            // erfc is a fit with relative error below 1.2e-7; the target below is 0.005.
+            final int m = r.test().size();
+            assertEquals(m, r.testMu().length);
+            double model = 0;
+            double oracle = 0;
+            for (int i = 0; i < m; i++) {
+                final double u = r.test().u(i);
+                model += gaussianCrps(r.testMu()[i], r.testSigma()[i], r.test().y(i));
+                oracle += gaussianCrps(Math.sin(2 * u), 0.1 + 0.3 * Math.abs(u), r.test().y(i));
+            }
+            assertEquals(model / m, r.testCrps(), 1e-6, what + ": held-out CRPS as reported");
+            assertEquals(oracle / m, r.oracleCrps(), 1e-6, what + ": oracle CRPS as reported");
             double first = 0;
             for (int i = 0; i < 20; i++) {
                 first += r.lossPerStep()[i];
@@ -107,5 +122,14 @@ class HeadTrainingTest {
             }
             assertEquals(a.testCrps(), b.testCrps());
         }
+    }
+
+    private static final org.apache.commons.statistics.distribution.NormalDistribution STANDARD =
+            org.apache.commons.statistics.distribution.NormalDistribution.of(0, 1);
+
+    /** CRPS of N(mu, sigma^2) at y in closed form (Gneiting and Raftery 2007). */
+    private static double gaussianCrps(double mu, double sigma, double y) {
+        final double w = (y - mu) / sigma;
+        return sigma * (w * (2 * STANDARD.cumulativeProbability(w) - 1) + 2 * STANDARD.density(w) - 1 / Math.sqrt(Math.PI));
     }
 }
