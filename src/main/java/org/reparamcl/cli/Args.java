@@ -1,7 +1,12 @@
 package org.reparamcl.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -130,22 +135,30 @@ public final class Args {
             throw new CliException(command + ": --" + name + " is empty");
         }
         final String given = command + ": --" + name + " " + v + ": ";
-        final String encoding = System.getProperty("sun.jnu.encoding", java.nio.charset.Charset.defaultCharset().name());
-        final String hint = java.nio.charset.Charset.isSupported(encoding)
-                && java.nio.charset.Charset.forName(encoding).equals(java.nio.charset.StandardCharsets.UTF_8)
-                ? "" : " (run under a UTF-8 locale, such as LC_ALL=C.UTF-8)";
         if (v.indexOf('\uFFFD') >= 0) {
-            throw new java.io.UncheckedIOException(given + "the name holds bytes that are not valid " + encoding
-                    + ", which Java reads as U+FFFD and would not find again" + hint, new java.io.IOException(v));
+            throw new UncheckedIOException(given + "the name holds bytes that are not valid " + fileNameEncoding()
+                    + ", which Java reads as U+FFFD and would not find again" + utf8Hint(), new IOException(v));
         }
         try {
             return Path.of(v);
-        } catch (java.nio.file.InvalidPathException e) {
-            final boolean encodable = !java.nio.charset.Charset.isSupported(encoding)
-                    || java.nio.charset.Charset.forName(encoding).newEncoder().canEncode(v);
-            throw new java.io.UncheckedIOException(given + (encodable ? e.getReason()
-                    : "the name cannot be encoded in the file name encoding " + encoding + hint), new java.io.IOException(e));
+        } catch (InvalidPathException e) {
+            final Charset cs = Charset.isSupported(fileNameEncoding()) ? Charset.forName(fileNameEncoding()) : null;
+            throw new UncheckedIOException(given + (cs == null || cs.newEncoder().canEncode(v) ? e.getReason()
+                    : "the name cannot be encoded in the file name encoding " + fileNameEncoding() + utf8Hint()),
+                    new IOException(e));
         }
+    }
+
+    /** The encoding the JVM turns file names into bytes with (from the locale). */
+    private static String fileNameEncoding() {
+        return System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name());
+    }
+
+    /** Advice to use a UTF-8 locale, unless file names are UTF-8 already. */
+    private static String utf8Hint() {
+        final String enc = fileNameEncoding();
+        return Charset.isSupported(enc) && Charset.forName(enc).equals(StandardCharsets.UTF_8)
+                ? "" : " (run under a UTF-8 locale, such as LC_ALL=C.UTF-8)";
     }
 
     /**
@@ -154,11 +167,11 @@ public final class Args {
      * a slash must be a directory (which the reader then rejects as one), so otherwise this fails
      * (exit 1, as an unreadable input does), naming the path as given.
      */
-    public Path inputPath(String name) throws java.io.IOException {
+    public Path inputPath(String name) throws IOException {
         final Path p = path(name);
         final String v = values.get(name);
         if (endsWithSeparator(v) && !Files.isDirectory(p)) {
-            throw new java.io.IOException(command + ": --" + name + " " + v + ": "
+            throw new IOException(command + ": --" + name + " " + v + ": "
                     + (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "not a directory" : "no such file or directory"));
         }
         return p;
@@ -199,11 +212,11 @@ public final class Args {
                 String to;
                 try {
                     to = Files.readSymbolicLink(p).toString();
-                } catch (java.io.IOException e2) {
+                } catch (IOException e2) {
                     to = "?";
                 }
                 throw new CliException(given + " is a symbolic link to " + to + ", which does not exist");
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 final String why = e instanceof java.nio.file.FileSystemException f ? Main.fileProblem(f) : e.getMessage();
                 throw new CliException(given + (String.valueOf(why).startsWith("Too many levels of symbolic links")
                         ? " is a symbolic link loop" : " is a symbolic link that cannot be followed: " + why));
@@ -216,7 +229,7 @@ public final class Args {
         if (Files.isSymbolicLink(p)) {
             try {
                 real = p.toRealPath();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 real = p;                                        // the write names the problem
             }
         }
